@@ -1,0 +1,161 @@
+"""Risk configuration: versioned weights/thresholds (risk/weights/*.toml) and the 低保 standard
+(data/standards.toml).  Pure: reads TOML files with tomllib, no database.
+
+    cfg = load_config()                       # risk/weights/v1.toml + data/standards.toml
+    cfg = load_config("risk/weights/v2.toml", standards_path="...")
+    cfg.dibao_standard(date(2026, 11, 29))    # yuan / person / month in force on that day
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "v1.toml"
+DEFAULT_STANDARDS = Path(__file__).resolve().parents[1] / "data" / "standards.toml"
+
+# Every factor the scorer knows, in a fixed order (bit i of a household's factor mask = FACTORS[i]).
+FACTORS: tuple[str, ...] = (
+    "housing_loss",
+    "accidental_injury",
+    "sudden_illness_or_disaster",
+    "care_gap",
+    "income_below_standard",
+    "income_below_2x_standard",
+    "elderly_alone",
+    "minors",
+    "severe_disability",
+    "serious_illness",
+    "income_drop",
+    "new_illness",
+    "lost_job",
+    "stale_elderly_alone",
+    "stale_vulnerable",
+)
+
+LEVELS: tuple[str, ...] = ("red", "orange", "yellow", "green")
+LEVEL_NAMES_ZH = {"red": "红", "orange": "橙", "yellow": "黄", "green": "绿"}
+
+
+class ConfigError(ValueError):
+    """The weights or standards file is missing something or is inconsistent."""
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    points: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class DibaoStandard:
+    county: str
+    since: dt.date
+    yuan_per_month: float
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    version: str
+    factors: dict[str, Factor]
+    levels: dict[str, float]  # red/orange/yellow -> lower bound of the score
+    max_reasons: int
+    county: str
+    near_line_multiple: float
+    covered_share: float
+    income_drop_share: float
+    stale_days: int
+    standards: tuple[DibaoStandard, ...]
+    hotspots: dict[str, Any] = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
+
+    def points(self, name: str) -> float:
+        return self.factors[name].points
+
+    def dibao_standard(self, on: dt.date | None = None) -> float:
+        """The county's 低保 standard (yuan/person/month) in force on `on` (default: the newest)."""
+        mine = sorted((s for s in self.standards if s.county == self.county), key=lambda s: s.since)
+        if not mine:
+            raise ConfigError(f"no 低保 standard for county {self.county}")
+        if on is None:
+            return mine[-1].yuan_per_month
+        valid = [s for s in mine if s.since <= on]
+        # before the first recorded standard, fall back to the oldest one we know
+        return (valid[-1] if valid else mine[0]).yuan_per_month
+
+    def version_tag(self, on: dt.date | None = None) -> str:
+        """Version string stored with each score: weights version + the standard used."""
+        return f"{self.version}+dibao{self.dibao_standard(on):g}"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+
+
+def load_standards(path: str | Path | None = None) -> tuple[DibaoStandard, ...]:
+    raw = _read(Path(path) if path else DEFAULT_STANDARDS)
+    out = []
+    for row in raw.get("dibao", []):
+        since = row["since"]
+        if isinstance(since, str):
+            since = dt.date.fromisoformat(since)
+        out.append(DibaoStandard(str(row["county"]), since, float(row["yuan_per_month"])))
+    if not out:
+        raise ConfigError("standards file has no [[dibao]] entries")
+    return tuple(out)
+
+
+def config_from_dict(
+    raw: dict[str, Any], standards: tuple[DibaoStandard, ...]
+) -> RiskConfig:
+    income = raw.get("income", {})
+    stale_days = int(raw.get("staleness", {}).get("days", 90))
+    near = float(income.get("near_line_multiple", 2.0))
+    drop = float(raw.get("deterioration", {}).get("income_drop_share", 0.3))
+    fill = {"days": stale_days, "multiple": f"{near:g}", "pct": f"{drop * 100:g}"}
+    factors_raw = raw.get("factors", {})
+    missing = [f for f in FACTORS if f not in factors_raw]
+    unknown = [f for f in factors_raw if f not in FACTORS]
+    if missing or unknown:
+        raise ConfigError(f"factors missing={missing} unknown={unknown}")
+    factors = {
+        name: Factor(name, float(factors_raw[name]["points"]),
+                     str(factors_raw[name]["reason"]).format(**fill))
+        for name in FACTORS
+    }
+    levels = {k: float(raw["levels"][k]) for k in ("red", "orange", "yellow")}
+    if not levels["red"] >= levels["orange"] >= levels["yellow"]:
+        raise ConfigError(f"level thresholds must decrease: {levels}")
+    if "version" not in raw:
+        raise ConfigError("weights file has no version")
+    return RiskConfig(
+        version=str(raw["version"]),
+        factors=factors,
+        levels=levels,
+        max_reasons=int(raw.get("max_reasons", 3)),
+        county=str(income.get("county", "321323")),
+        near_line_multiple=near,
+        covered_share=float(income.get("covered_share", 0.5)),
+        income_drop_share=drop,
+        stale_days=stale_days,
+        standards=standards,
+        hotspots=dict(raw.get("hotspots", {})),
+        coverage=dict(raw.get("coverage", {})),
+    )
+
+
+def load_config(
+    path: str | Path | None = None, *, standards_path: str | Path | None = None
+) -> RiskConfig:
+    """Load a weights file (default risk/weights/v1.toml) and the 低保 standards."""
+    return config_from_dict(_read(Path(path) if path else DEFAULT_WEIGHTS),
+                            load_standards(standards_path))

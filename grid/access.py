@@ -1,0 +1,59 @@
+"""Who is acting, and what they may see: every query, export and write takes an Actor."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    GRID_WORKER = "grid_worker"
+    GRID_SUPERVISOR = "grid_supervisor"
+    TOWNSHIP_LEADER = "township_leader"
+    COUNTY_STAFF = "county_staff"
+    AUDITOR = "auditor"
+    SYSTEM = "system"
+
+
+class AccessDenied(Exception):
+    """The actor's role or scope does not allow this."""
+
+
+# Roles that see unmasked ID and phone numbers on screen (never in public exports).
+_UNMASKED_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_SUPERVISOR, Role.COUNTY_STAFF, Role.SYSTEM})
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    role: Role
+    grid_codes: frozenset[str] | None = None  # None: every grid of the town
+
+    def sees_grid(self, code: str | None) -> bool:
+        return self.grid_codes is None or (code is not None and code in self.grid_codes)
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return Role(self.role) in _UNMASKED_ROLES
+
+    @property
+    def may_write(self) -> bool:
+        return Role(self.role) != Role.AUDITOR
+
+
+SYSTEM = Actor(username="system", role=Role.SYSTEM, grid_codes=None)
+
+
+def grid_filter(actor: Actor, code_column):
+    """A SQL condition restricting `code_column` (a grid code column) to the actor's scope."""
+    from sqlalchemy import false, true
+
+    if actor.grid_codes is None:
+        return true()
+    if not actor.grid_codes:
+        return false()
+    return code_column.in_(sorted(actor.grid_codes))
+
+
+def require(actor: Actor, *roles: Role) -> None:
+    if Role(actor.role) not in {Role(r) for r in roles} | {Role.SYSTEM}:
+        raise AccessDenied(f"角色 {actor.role} 无权执行此操作 (role {actor.role} may not do this)")

@@ -1,0 +1,70 @@
+"""Append-only audit log, hash-chained: editing or deleting a row breaks the chain."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, select
+
+from grid.access import Actor
+from grid.geotypes import utcnow
+from grid.models import AuditEntry
+
+GENESIS = "0" * 64
+
+
+def _canonical(value: Any) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def entry_hash(prev_hash: str, at_iso: str, actor: str, role: str, action: str, entity: str,
+               entity_id: str, before_json: str, after_json: str, reason: str) -> str:
+    payload = "\x1f".join([prev_hash, at_iso, actor, role, action, entity, entity_id,
+                           before_json, after_json, reason])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _iso(entry: AuditEntry) -> str:
+    return entry.at.isoformat(timespec="microseconds")
+
+
+def record(session: Session, *, actor: Actor, action: str, entity: str, entity_id: Any = "",
+           before: Any = None, after: Any = None, reason: str = "") -> AuditEntry:
+    """Append one audit row in the caller's transaction."""
+    last = session.exec(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
+    prev = last.hash if last else GENESIS
+    entry = AuditEntry(at=utcnow(), actor=actor.username, role=str(actor.role), action=action,
+                       entity=entity, entity_id=str(entity_id), before_json=_canonical(before),
+                       after_json=_canonical(after), reason=reason or "", prev_hash=prev, hash="")
+    entry.hash = entry_hash(prev, _iso(entry), entry.actor, entry.role, entry.action, entry.entity,
+                            entry.entity_id, entry.before_json, entry.after_json, entry.reason)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    problem: str = ""
+
+
+def verify(session: Session) -> VerifyResult:
+    prev = GENESIS
+    count = 0
+    for entry in session.exec(select(AuditEntry).order_by(AuditEntry.id)):
+        count += 1
+        if entry.prev_hash != prev:
+            return VerifyResult(False, count, entry.id, "链断裂：上一条记录被删除或篡改")
+        expected = entry_hash(prev, _iso(entry), entry.actor, entry.role, entry.action, entry.entity,
+                              entry.entity_id, entry.before_json, entry.after_json, entry.reason)
+        if expected != entry.hash:
+            return VerifyResult(False, count, entry.id, "内容与哈希不符：该记录被篡改")
+        prev = entry.hash
+    return VerifyResult(True, count)

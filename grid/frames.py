@@ -1,0 +1,89 @@
+"""Read the database into the DataFrames of docs/DESIGN.md, always within the actor's scope."""
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from grid.access import Actor, grid_filter
+from grid.models import CommunityGrid, GridWorker, HardshipEvent, Household, Visit
+
+G = CommunityGrid.__table__
+W = GridWorker.__table__
+H = Household.__table__
+V = Visit.__table__
+E = HardshipEvent.__table__
+
+HOUSEHOLD_COLUMNS = ["id", "grid_code", "lon", "lat", "members", "elderly_alone", "minors",
+                     "severe_disability", "serious_illness", "dibao", "tekun",
+                     "income_per_capita_yuan"]
+VISIT_FLAGS = ["housing_loss", "accidental_injury", "sudden_illness_or_disaster", "care_gap",
+               "lost_job", "new_illness"]
+
+
+def _read(conn: Engine | Connection, stmt) -> pd.DataFrame:
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return pd.DataFrame(c.execute(stmt).mappings().all())
+    return pd.DataFrame(conn.execute(stmt).mappings().all())
+
+
+def grids_frame(conn, actor: Actor) -> gpd.GeoDataFrame:
+    stmt = select(G.c.id, G.c.code, G.c.name, G.c.geometry).where(grid_filter(actor, G.c.code))
+    df = _read(conn, stmt.order_by(G.c.code))
+    if df.empty:
+        return gpd.GeoDataFrame({"id": [], "code": [], "name": []}, geometry=[], crs="EPSG:4326")
+    return gpd.GeoDataFrame(df.drop(columns="geometry"),
+                            geometry=shapely.from_wkt(df["geometry"].to_numpy()), crs="EPSG:4326")
+
+
+def workers_frame(conn, actor: Actor) -> pd.DataFrame:
+    stmt = (select(W.c.id, W.c.name, W.c.phone, W.c.employment, G.c.code.label("grid_code"))
+            .join(G, W.c.grid_id == G.c.id).where(W.c.active, grid_filter(actor, G.c.code))
+            .order_by(W.c.id))
+    df = _read(conn, stmt)
+    return df if not df.empty else pd.DataFrame(columns=["id", "name", "phone", "employment", "grid_code"])
+
+
+def households_frame(conn, actor: Actor, *, personal: bool = False) -> pd.DataFrame:
+    """Households in scope. `personal=True` adds name, ID number, phone and address (unmasked:
+    callers mask for display with grid.privacy unless the actor may see them)."""
+    cols = [H.c.id, G.c.code.label("grid_code"), H.c.lon, H.c.lat, H.c.members, H.c.elderly_alone,
+            H.c.minors, H.c.severe_disability, H.c.serious_illness, H.c.dibao, H.c.tekun,
+            H.c.income_per_capita_yuan]
+    if personal:
+        cols += [H.c.address, H.c.head_name, H.c.head_id_number, H.c.phone]
+    stmt = (select(*cols).join(G, H.c.grid_id == G.c.id).where(grid_filter(actor, G.c.code))
+            .order_by(H.c.id))
+    df = _read(conn, stmt)
+    return df if not df.empty else pd.DataFrame(columns=[c.name for c in cols])
+
+
+def visits_frame(conn, actor: Actor, *, since=None, until=None) -> pd.DataFrame:
+    cols = [V.c.id, V.c.household_id, V.c.worker_id, V.c.visited_on, V.c.income_per_capita_yuan,
+            *[V.c[f] for f in VISIT_FLAGS]]
+    stmt = (select(*cols).join(H, V.c.household_id == H.c.id).join(G, H.c.grid_id == G.c.id)
+            .where(grid_filter(actor, G.c.code)))
+    if since is not None:
+        stmt = stmt.where(V.c.visited_on >= since)
+    if until is not None:
+        stmt = stmt.where(V.c.visited_on <= until)
+    df = _read(conn, stmt.order_by(V.c.id))
+    if df.empty:
+        return pd.DataFrame(columns=[c.name for c in cols]).astype({"visited_on": "datetime64[ns]"})
+    df["visited_on"] = pd.to_datetime(df["visited_on"])
+    df["income_per_capita_yuan"] = df["income_per_capita_yuan"].astype(float)
+    return df
+
+
+def events_frame(conn, actor: Actor) -> pd.DataFrame:
+    stmt = (select(E.c.id, E.c.household_id, E.c.occurred_on, E.c.category)
+            .join(H, E.c.household_id == H.c.id).join(G, H.c.grid_id == G.c.id)
+            .where(grid_filter(actor, G.c.code)).order_by(E.c.id))
+    df = _read(conn, stmt)
+    if df.empty:
+        return pd.DataFrame(columns=["id", "household_id", "occurred_on", "category"])
+    df["occurred_on"] = pd.to_datetime(df["occurred_on"])
+    return df

@@ -1,0 +1,114 @@
+"""Shared fixtures. Every database test runs on SQLite and on PostgreSQL/PostGIS.
+
+PostgreSQL comes from JIZHEN_TEST_PG_URL (an admin URL, e.g.
+postgresql+psycopg://jizhen:jizhen@127.0.0.1:5432/postgres; `.ci/run` sets it). Without it the
+PostgreSQL variants skip with a printed reason on a developer's machine, and fail under CI=true.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from grid.db import init_db, make_engine
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_URL = os.environ.get("JIZHEN_TEST_PG_URL", "")
+DEMO_TODAY = date(2026, 11, 29)
+BACKENDS = ["sqlite", "postgres"]
+
+
+def missing(what: str) -> None:
+    """Skip on a developer's machine; fail in CI, where everything must be there."""
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true")
+    pytest.skip(f"{what} not available on this machine")
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else "")
+    if not path:
+        missing("Debian's chromium (/usr/bin/chromium)")
+    return path
+
+
+class _PgTemplates:
+    """One migrated template database per session; each test clones it (fast)."""
+
+    def __init__(self) -> None:
+        self.admin = None
+        self.template = f"jizhen_tpl_{uuid.uuid4().hex[:8]}"
+        self.created: list[str] = []
+
+    def _admin(self):
+        if self.admin is None:
+            self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with self.admin.connect() as c:
+                c.execute(text(f'CREATE DATABASE "{self.template}"'))
+            self.created.append(self.template)
+            tpl = make_engine(self._url(self.template))
+            init_db(tpl)
+            tpl.dispose()
+        return self.admin
+
+    def _url(self, name: str) -> str:
+        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def fresh(self) -> str:
+        admin = self._admin()
+        name = f"jizhen_t_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        self.created.append(name)
+        return self._url(name)
+
+    def drop_all(self) -> None:
+        if self.admin is None:
+            return
+        with self.admin.connect() as c:
+            for name in reversed(self.created):
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_templates():
+    templates = _PgTemplates()
+    yield templates
+    templates.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path, _pg_templates) -> str:
+    """URL of a fresh database with the schema at head."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'jizhen.db'}"
+        engine = make_engine(url)
+        init_db(engine)
+        engine.dispose()
+        return url
+    if not PG_ADMIN_URL:
+        missing("PostgreSQL (set JIZHEN_TEST_PG_URL)")
+    return _pg_templates.fresh()
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def demo_engine(engine):
+    """A small demo world (600 households, fixed seed and today) in a fresh database."""
+    from grid.cli import demo_steps
+    from grid.demo import load_demo
+
+    load_demo(engine, households=600, seed=7, today=DEMO_TODAY, steps=demo_steps())
+    return engine

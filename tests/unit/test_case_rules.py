@@ -292,3 +292,10 @@ def test_pure_modules_do_not_import_db_or_ui():
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names.add(node.module.split(".")[0])
         assert not names & {"sqlmodel", "sqlalchemy", "streamlit", "grid", "folium"}, mod
+
+
+def test_system_actor_may_take_any_transition_but_not_break_state_rules():
+    assert r.check_transition(CaseFacts(Status.escalated, 900), "approve_county", "system") \
+        == Status.county_approved
+    with pytest.raises(IllegalTransition):
+        r.check_transition(CaseFacts(Status.reported, 900), "approve_county", "system")

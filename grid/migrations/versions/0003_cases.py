@@ -4,29 +4,14 @@ blacklist, fund movements, disclosures)
 Revision ID: 0003_cases
 Revises: 0002_risk
 """
-from pathlib import Path
-
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 import grid.geotypes
 
 
-def _previous() -> str:
-    """0002_risk; falls back to 0001_foundation only while 0002_risk is not in the tree yet.
-
-    (Parallel development: the risk migration may land after this one. Once 0002_risk exists this
-    always returns it; the lead may then replace this function by the constant.)
-    """
-    here = Path(__file__).resolve().parent
-    for path in here.glob("0002_*.py"):
-        if "0002_risk" in path.read_text(encoding="utf-8"):
-            return "0002_risk"
-    return "0001_foundation"
-
-
 revision = "0003_cases"
-down_revision = _previous()
+down_revision = "0002_risk"
 branch_labels = None
 depends_on = None
 

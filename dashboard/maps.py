@@ -1,0 +1,350 @@
+"""DataFrames -> folium map. Pure: no streamlit, no database.
+
+    m = build_map(grids, grid_values=..., metric="coverage_30d", hotspots=hexes,
+                  cases=pending, households=high_risk, tiles="none", lang="zh")
+
+Offline by design: every folium element's JS/CSS is pointed at the vendored copies under
+dashboard/static/vendor (served by Streamlit at /app/static/vendor); links folium would fetch from
+a CDN and that this map does not need (jQuery, Bootstrap, Font Awesome) are dropped. The per-point
+layers are aggregated (FastMarkerCluster, hexagons, heat), so the payload grows with cells and
+clusters, not with households.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+
+import folium
+import folium.plugins as plugins
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from dashboard.texts import t
+
+VENDOR_URL = "/app/static/vendor"
+LOCAL_JS = {
+    "leaflet": f"{VENDOR_URL}/leaflet/leaflet.js",
+    "markerclusterjs": f"{VENDOR_URL}/leaflet.markercluster/leaflet.markercluster.js",
+    "leaflet-heat.js": f"{VENDOR_URL}/leaflet.heat/leaflet-heat.js",
+}
+LOCAL_CSS = {
+    "leaflet_css": f"{VENDOR_URL}/leaflet/leaflet.css",
+    "markerclustercss": f"{VENDOR_URL}/leaflet.markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": f"{VENDOR_URL}/leaflet.markercluster/MarkerCluster.Default.css",
+}
+TILE_SETTINGS = ("none", "osm", "tianditu_vec", "tianditu_img")
+TIANDITU = "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0" \
+           "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}" \
+           "&TILECOL={x}&tk=%s"
+DEADLINE_COLOURS = {"on_time": "#2e7d32", "due_soon": "#f9a825", "overdue": "#c62828"}
+HOTSPOT_COLOURS = {"hot_99": "#b71c1c", "hot_95": "#ef5350", "cold_95": "#64b5f6",
+                   "cold_99": "#1565c0"}
+# Sequential palette (light -> dark) for the grid choropleth; five classes.
+PALETTE = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+PALETTE_REVERSED = list(reversed(PALETTE))
+# Coverage: low is bad, so low values get the dark colour.
+LOW_IS_BAD = {"coverage_30d"}
+CENTER = (33.72, 118.68)
+
+
+class UnknownTiles(ValueError):
+    pass
+
+
+# --------------------------------------------------------------------------- offline assets
+def _walk(element):
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def use_local_assets(m: folium.Map) -> folium.Map:
+    """Point every element's JS/CSS at the vendored files; drop the CDN-only extras."""
+    for element in _walk(m):
+        if hasattr(element, "default_js"):
+            element.default_js = [(n, LOCAL_JS[n]) for n, _ in element.default_js if n in LOCAL_JS]
+        if hasattr(element, "default_css"):
+            element.default_css = [(n, LOCAL_CSS[n]) for n, _ in element.default_css
+                                   if n in LOCAL_CSS]
+    return m
+
+
+# --------------------------------------------------------------------------- basemap
+def add_basemap(m: folium.Map, tiles: str = "none", *, tianditu_key: str = "") -> None:
+    """none (offline, no tiles) | osm | tianditu_vec | tianditu_img | an XYZ URL template."""
+    if tiles == "none":
+        return
+    if tiles == "osm":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
+        return
+    if tiles in ("tianditu_vec", "tianditu_img"):
+        if not tianditu_key:
+            raise UnknownTiles("天地图需要密钥：设置 JIZHEN_TIANDITU_KEY (Tianditu needs a key)")
+        base, label = ("vec", "cva") if tiles == "tianditu_vec" else ("img", "cia")
+        attr = "天地图 Tianditu"
+        for layer, overlay in ((base, False), (label, True)):
+            folium.TileLayer(TIANDITU % (layer, layer, tianditu_key), attr=attr, name=layer,
+                             subdomains="01234567", overlay=overlay, max_zoom=18).add_to(m)
+        return
+    if tiles.startswith(("http://", "https://")) and "{z}" in tiles:
+        folium.TileLayer(tiles, attr="tiles", name="basemap").add_to(m)
+        return
+    raise UnknownTiles(f"JIZHEN_TILES={tiles!r}: use one of {TILE_SETTINGS} or an XYZ URL "
+                       "template with {z}/{x}/{y}")
+
+
+# --------------------------------------------------------------------------- legend
+class _Legend(MacroElement):
+    """A Leaflet control (bottom right) with plain HTML; no branca colormap (that needs d3)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "jizhen-legend");
+                div.style.cssText = "background:#fff;padding:6px 8px;border-radius:4px;" +
+                    "box-shadow:0 0 4px rgba(0,0,0,.3);font:12px/1.5 sans-serif;max-width:240px";
+                div.innerHTML = {{ this.html_json }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, html_text: str):
+        super().__init__()
+        self._name = "Legend"
+        self.html_json = json.dumps(html_text, ensure_ascii=False)
+
+
+def _swatch(colour: str, label: str) -> str:
+    return (f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};'
+            f'margin-right:4px;border:1px solid #999"></span>{html.escape(label)}</div>')
+
+
+# --------------------------------------------------------------------------- classes
+def class_breaks(values: pd.Series, k: int = 5) -> list[float]:
+    """k+1 increasing breaks (equal-count quantiles, collapsed when values repeat)."""
+    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    if v.size == 0:
+        return [0.0, 1.0]
+    qs = np.unique(np.quantile(v, np.linspace(0, 1, k + 1)))
+    if qs.size == 1:
+        qs = np.array([qs[0], qs[0] + 1e-9])
+    return qs.tolist()
+
+
+def colour_for(value: float, breaks: list[float], palette: list[str]) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "#cccccc"
+    i = int(np.searchsorted(breaks[1:-1], value, side="right"))
+    # spread the classes we have over the whole palette
+    n = len(breaks) - 1
+    pos = 0 if n <= 1 else round(i * (len(palette) - 1) / (n - 1))
+    return palette[pos]
+
+
+def _fmt(metric: str, value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if metric == "coverage_30d":
+        return f"{value:.1%}"
+    if metric == "pending_cases":
+        return f"{int(value)}"
+    return f"{value:.1f}"
+
+
+# --------------------------------------------------------------------------- layers
+def grid_layer(m: folium.Map, grids, values: pd.Series, metric: str, *, lang: str = "zh") -> None:
+    """Choropleth of `values` (indexed by grid code) over the grid polygons, with a legend.
+
+    Each feature carries `code` and `name` properties: a click returns them (st_folium
+    last_active_drawing) so the page can open the grid's panel.
+    """
+    palette = PALETTE_REVERSED if metric in LOW_IS_BAD else PALETTE
+    breaks = class_breaks(values)
+    label = t(f"metric.{metric}", lang)
+    features = []
+    for row in grids.itertuples():
+        value = values.get(row.code, float("nan"))
+        value = float(value) if value is not None else float("nan")
+        features.append({"type": "Feature", "geometry": row.geometry.__geo_interface__,
+                         "properties": {"code": row.code, "name": row.name,
+                                        "value": _fmt(metric, value),
+                                        "fill": colour_for(value, breaks, palette)}})
+    collection = {"type": "FeatureCollection", "features": features}
+    folium.GeoJson(
+        collection, name=t("layer.grids", lang),
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#333333",
+                                  "weight": 1.5, "fillOpacity": 0.55},
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(["name", "value"], aliases=["", label]),
+    ).add_to(m)
+    rows = []
+    for lo, hi, colour in zip(breaks[:-1], breaks[1:], [colour_for(b, breaks, palette)
+                                                         for b in breaks[:-1]]):
+        rows.append(_swatch(colour, f"{_fmt(metric, lo)} – {_fmt(metric, hi)}"))
+    _Legend(f"<b>{html.escape(label)}</b>" + "".join(rows)).add_to(m)
+
+
+def hotspot_layer(m: folium.Map, hexes: pd.DataFrame, *, lang: str = "zh") -> int:
+    """Gi* hexagons labelled hot/cold (columns cell, label, households, gi_z). Returns the count."""
+    import h3.api.basic_int as h3i
+
+    shown = hexes[hexes["label"].isin(list(HOTSPOT_COLOURS))] if len(hexes) else hexes
+    features = []
+    for row in shown.itertuples():
+        ring = [[round(lng, 6), round(lat, 6)] for lat, lng in h3i.cell_to_boundary(int(row.cell))]
+        ring.append(ring[0])
+        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                         "properties": {"fill": HOTSPOT_COLOURS[row.label],
+                                        "households": int(row.households),
+                                        "z": round(float(row.gi_z), 2)}})
+    if features:
+        folium.GeoJson({"type": "FeatureCollection", "features": features},
+                       name=t("layer.hotspots", lang),
+                       style_function=lambda f: {"fillColor": f["properties"]["fill"],
+                                                 "color": f["properties"]["fill"], "weight": 0.5,
+                                                 "fillOpacity": 0.45},
+                       tooltip=folium.GeoJsonTooltip(["households", "z"],
+                                                     aliases=[t("panel.households", lang), "Gi* z"]),
+                       ).add_to(m)
+    return len(features)
+
+
+def heat_layer(m: folium.Map, points: pd.DataFrame, *, lang: str = "zh") -> int:
+    """Heat of `points` (lon, lat, optional weight)."""
+    pts = points.dropna(subset=["lon", "lat"])
+    w = pts["weight"].to_numpy(dtype=float) if "weight" in pts else np.ones(len(pts))
+    data = np.column_stack([pts["lat"].to_numpy().round(5), pts["lon"].to_numpy().round(5),
+                            w.round(2)]).tolist()
+    if data:
+        plugins.HeatMap(data, name=t("layer.heat", lang), radius=12, blur=15,
+                        min_opacity=0.3).add_to(m)
+    return len(data)
+
+
+def case_layer(m: folium.Map, cases: pd.DataFrame, *, lang: str = "zh") -> int:
+    """One circle marker per pending case (a town has hundreds, not thousands), coloured by
+    deadline status, with a popup. Returns the number drawn (cases without coordinates skip)."""
+    pts = cases.dropna(subset=["lon", "lat"])
+    group = folium.FeatureGroup(name=t("layer.cases", lang))
+    for row in pts.itertuples():
+        status = str(row.deadline_status)
+        cat_key = f"cat.{row.category}"
+        category = t(cat_key, lang) if _has_text(cat_key) else str(row.category)
+        days = getattr(row, "working_days_left", None)
+        days_txt = "—" if days is None or pd.isna(days) else str(int(days))
+        popup = (f"<b>{html.escape(t('map.popup_case', lang))}</b> {html.escape(str(row.case_no))}<br>"
+                 f"{html.escape(t('map.popup_category', lang))}：{html.escape(category)}<br>"
+                 f"{html.escape(t('map.popup_days_left', lang))}：{days_txt}<br>"
+                 f"{html.escape(t('map.popup_status', lang))}："
+                 f"{html.escape(t('deadline.' + status, lang) if status in DEADLINE_COLOURS else status)}")
+        colour = DEADLINE_COLOURS.get(status, "#555555")
+        folium.CircleMarker([row.lat, row.lon], radius=7, color="#ffffff", weight=1.5,
+                            fill=True, fill_color=colour, fill_opacity=0.95,
+                            popup=folium.Popup(popup, max_width=260),
+                            class_name=f"jizhen-case jizhen-case-{status}").add_to(group)
+    group.add_to(m)
+    rows = "".join(_swatch(c, t(f"deadline.{s}", lang)) for s, c in DEADLINE_COLOURS.items())
+    _Legend(f"<b>{html.escape(t('layer.cases', lang))}</b>{rows}").add_to(m)
+    return len(pts)
+
+
+def _has_text(key: str) -> bool:
+    from dashboard.texts import TEXTS
+
+    return key in TEXTS
+
+
+# Markers are small canvas-free circles; the cluster icon counts every child marker, so the
+# numbers on screen add up to the points passed in.
+_CLUSTER_CALLBACK = """
+function (row) {
+    return L.circleMarker(new L.LatLng(row[0], row[1]),
+        {radius: 5, color: "#b71c1c", weight: 1, fillColor: "#e53935", fillOpacity: 0.9});
+}
+"""
+
+
+def household_cluster_layer(m: folium.Map, households: pd.DataFrame, *,
+                            lang: str = "zh") -> dict[str, int]:
+    """High-risk households as one FastMarkerCluster. Returns {'placed', 'missing', 'total'}:
+    households without coordinates cannot be drawn and are counted in the legend instead."""
+    ok = households["lon"].notna() & households["lat"].notna()
+    pts = households.loc[ok]
+    data = np.column_stack([pts["lat"].to_numpy(dtype=float).round(5),
+                            pts["lon"].to_numpy(dtype=float).round(5)]).tolist()
+    counts = {"placed": len(data), "missing": int((~ok).sum()), "total": len(households)}
+    if data:
+        plugins.FastMarkerCluster(data, name=t("layer.households", lang),
+                                  callback=_CLUSTER_CALLBACK,
+                                  options={"chunkedLoading": True,
+                                           "showCoverageOnHover": False}).add_to(m)
+    _Legend(html.escape(t("map.households_total", lang, n=counts["total"],
+                          missing=counts["missing"]))).add_to(m)
+    return counts
+
+
+# --------------------------------------------------------------------------- the map
+def build_map(grids, *, grid_values: pd.Series, metric: str = "coverage_30d",
+              hotspots: pd.DataFrame | None = None, heat: pd.DataFrame | None = None,
+              cases: pd.DataFrame | None = None, households: pd.DataFrame | None = None,
+              tiles: str = "none", tianditu_key: str = "", lang: str = "zh",
+              height: int = 600) -> folium.Map:
+    """The 网格地图. Layers given as None are left out. Grids: GeoDataFrame code, name, geometry
+    (already simplified for display by the caller, see grid.geometry.simplified_for_display)."""
+    if len(grids):
+        minx, miny, maxx, maxy = grids.total_bounds
+        center = ((miny + maxy) / 2, (minx + maxx) / 2)
+    else:
+        center = CENTER
+    m = folium.Map(location=center, zoom_start=13, tiles=None, control_scale=True,
+                   prefer_canvas=False, height=height)
+    add_basemap(m, tiles, tianditu_key=tianditu_key)
+    grid_layer(m, grids, grid_values, metric, lang=lang)
+    if hotspots is not None:
+        hotspot_layer(m, hotspots, lang=lang)
+    if heat is not None:
+        heat_layer(m, heat, lang=lang)
+    if households is not None:
+        household_cluster_layer(m, households, lang=lang)
+    if cases is not None:
+        case_layer(m, cases, lang=lang)
+    if len(grids):
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    folium.LayerControl(collapsed=True).add_to(m)
+    return use_local_assets(m)
+
+
+def filter_households(households: pd.DataFrame, *, grid_codes=None, worker_id: int | None = None,
+                      levels=None) -> pd.DataFrame:
+    """Rows of a household+score frame (grid_code, level, worker_id) matching the filters.
+    `None` means no filter; an empty list matches nothing."""
+    keep = np.ones(len(households), dtype=bool)
+    if grid_codes is not None:
+        keep &= households["grid_code"].isin(list(grid_codes)).to_numpy()
+    if levels is not None:
+        keep &= households["level"].isin(list(levels)).to_numpy()
+    if worker_id is not None:
+        keep &= (households["worker_id"] == worker_id).to_numpy()
+    return households.loc[keep]
+
+
+def filter_cases(cases: pd.DataFrame, *, grid_codes=None, deadline_statuses=None) -> pd.DataFrame:
+    keep = np.ones(len(cases), dtype=bool)
+    if grid_codes is not None:
+        keep &= cases["grid_code"].isin(list(grid_codes)).to_numpy()
+    if deadline_statuses is not None:
+        keep &= cases["deadline_status"].isin(list(deadline_statuses)).to_numpy()
+    return cases.loc[keep]
+
+
+def map_html(m: folium.Map) -> str:
+    """The standalone HTML (what the unit tests and the benchmark weigh)."""
+    return m.get_root().render()

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from grid.access import Actor
@@ -35,6 +36,7 @@ def _iso(entry: AuditEntry) -> str:
 def record(session: Session, *, actor: Actor, action: str, entity: str, entity_id: Any = "",
            before: Any = None, after: Any = None, reason: str = "") -> AuditEntry:
     """Append one audit row in the caller's transaction."""
+    _lock_chain(session)
     last = session.exec(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
     entry = AuditEntry(at=utcnow(), actor=actor.username, role=str(actor.role), action=action,
@@ -45,6 +47,23 @@ def record(session: Session, *, actor: Actor, action: str, entity: str, entity_i
     session.add(entry)
     session.flush()
     return entry
+
+
+_CHAIN_LOCK_KEY = 0x4A5A_4155  # "JZAU": one advisory lock for the audit chain
+
+
+def _lock_chain(session: Session) -> None:
+    """Serialise appends so two concurrent writers never chain onto the same previous row.
+
+    PostgreSQL: a transaction-scoped advisory lock (released at commit/rollback; sequence ids are
+    then drawn in chain order). SQLite: take the database write lock now, before reading the last
+    row (a no-op UPDATE starts the write transaction; another writer waits on busy_timeout).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE audit_entry SET id = id WHERE 0"))
 
 
 @dataclass(frozen=True)

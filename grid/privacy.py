@@ -29,3 +29,91 @@ def mask_name(value: str | None) -> str:
     if len(v) == 2:
         return v[0] + "*"
     return v[0] + "*" * (len(v) - 2) + v[-1]
+
+
+# --- frames and explicit unmasking -------------------------------------------------------------
+
+# Column names that carry personal data, by kind (households, cases, workers, payments).
+ID_COLUMNS = ("head_id_number", "person_id_number", "id_number")
+PHONE_COLUMNS = ("phone", "worker_phone", "contact_phone")
+NAME_COLUMNS = ("head_name", "person_name", "payee_name", "name")
+ADDRESS_COLUMNS = ("address",)
+
+# Fields of a household that reveal() may return, and how they are masked otherwise.
+REVEALABLE = {
+    "head_id_number": mask_id_number,
+    "phone": mask_phone,
+    "head_name": mask_name,
+    "address": lambda v: (str(v)[:6] + "…") if v else "",
+}
+FIELD_LABELS = {"head_id_number": "身份证号", "phone": "电话", "head_name": "户主姓名", "address": "地址"}
+
+
+def mask_address(value) -> str:
+    """Keep the first 6 characters (street/community), hide the rest."""
+    if not value:
+        return ""
+    v = str(value)
+    return v if len(v) <= 6 else v[:6] + "*" * min(len(v) - 6, 8)
+
+
+def mask_frame(frame, actor=None, *, public: bool = False):
+    """A copy of `frame` with ID numbers and phones masked unless `actor` may see personal data.
+
+    public=True (public lists, disclosures, any file leaving the office): always mask IDs, phones,
+    names and addresses, whatever the role. Columns are recognised by name (ID_COLUMNS etc.).
+    """
+    out = frame.copy()
+    clear = actor is not None and actor.sees_personal_data and not public
+    if clear:
+        return out
+    for col in out.columns:
+        if col in ID_COLUMNS:
+            out[col] = out[col].map(lambda v: mask_id_number(v) if isinstance(v, str) else v)
+        elif col in PHONE_COLUMNS:
+            out[col] = out[col].map(lambda v: mask_phone(v) if isinstance(v, str) else v)
+        elif public and col in NAME_COLUMNS:
+            out[col] = out[col].map(lambda v: mask_name(v) if isinstance(v, str) else v)
+        elif public and col in ADDRESS_COLUMNS:
+            out[col] = out[col].map(lambda v: mask_address(v) if isinstance(v, str) else v)
+    return out
+
+
+def may_reveal(actor) -> bool:
+    return actor is not None and actor.sees_personal_data
+
+
+def reveal(session, actor, household_id: int, field: str, reason: str) -> str:
+    """The clear value of one personal field of one household, for an allowed role, logged.
+
+    Raises AccessDenied when the role never sees personal data (auditor, township leader), when
+    the household is outside the actor's grids, or when no reason is given; LookupError when the
+    household does not exist. Every successful reveal appends an audit row (action
+    "privacy.reveal", the field and the reason; never the clear value itself).
+    """
+    from sqlmodel import select
+
+    from grid.access import AccessDenied
+    from grid.audit import record
+    from grid.models import CommunityGrid, Household
+
+    if field not in REVEALABLE:
+        raise ValueError(f"不可查看的字段：{field}")
+    if not may_reveal(actor):
+        raise AccessDenied(f"角色 {actor.role} 无权查看完整个人信息（{FIELD_LABELS[field]}）")
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise AccessDenied("查看完整个人信息须填写理由")
+    row = session.exec(
+        select(Household, CommunityGrid.code)
+        .join(CommunityGrid, Household.grid_id == CommunityGrid.id, isouter=True)
+        .where(Household.id == household_id)
+    ).first()
+    if row is None:
+        raise LookupError(f"住户 {household_id} 不存在")
+    household, grid_code = row
+    if not actor.sees_grid(grid_code):
+        raise AccessDenied(f"住户 {household_id} 不在您负责的网格内")
+    record(session, actor=actor, action="privacy.reveal", entity="household",
+           entity_id=household_id, before=None, after={"field": field}, reason=reason[:500])
+    return getattr(household, field) or ""

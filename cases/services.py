@@ -766,28 +766,30 @@ def disclosure_rows(*, session: Session, actor: Actor, month: str,
     return out
 
 
+DISCLOSURE_HEADERS = ["序号", "网格", "救助对象", "身份证号", "救助政策", "救助类别", "救助事由",
+                      "救助标准/金额（元）", "审核意见", "审批决定", "发放日期", "监督电话"]
+
+
+def disclosure_frame(rows: list[dict], month: str, complaint_phone: str = COMPLAINT_PHONE) -> pd.DataFrame:
+    """The public list as a table, with a total line and the policy/complaint note."""
+    df = pd.DataFrame(rows, columns=DISCLOSURE_HEADERS)
+    total = round(float(df["救助标准/金额（元）"].sum()), 2) if len(df) else 0.0
+    tail = pd.DataFrame([
+        {"序号": "合计", "救助对象": f"{len(rows)}人次", "救助标准/金额（元）": total},
+        {"序号": "说明", "救助对象": f"{month}临时救助（急难救助）公示。临时救助500元以下（含）由镇街审批，"
+                                 f"500元以上报县民政局审批。如有异议请拨打监督电话{complaint_phone}。"},
+    ], columns=DISCLOSURE_HEADERS)
+    return pd.concat([df, tail], ignore_index=True)
+
+
 def export_disclosure(*, session: Session, actor: Actor, month: str, out_path: str | Path,
                       published_on: date, complaint_phone: str = COMPLAINT_PHONE) -> int:
     """Write the monthly disclosure XLSX (names and IDs masked); returns the number of rows."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from grid.export import write_xlsx
 
     rows = disclosure_rows(session=session, actor=actor, month=month, complaint_phone=complaint_phone)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{month}临时救助公示"
-    headers = ["序号", "网格", "救助对象", "身份证号", "救助政策", "救助类别", "救助事由",
-               "救助标准/金额（元）", "审核意见", "审批决定", "发放日期", "监督电话"]
-    ws.append([f"{month} 临时救助（急难救助）公示名单"])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([f"政策依据：临时救助 ≤500元由镇街审批，>500元报县民政局审批；如有异议请拨打监督电话 {complaint_phone}"])
-    ws.append(headers)
-    for r in rows:
-        ws.append([r[h] for h in headers])
+    write_xlsx({f"{month}临时救助公示": disclosure_frame(rows, month, complaint_phone)}, out_path)
     total = sum(r["救助标准/金额（元）"] for r in rows)
-    ws.append(["合计", "", f"{len(rows)}人次", "", "", "", "", round(total, 2)])
-    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out_path)
     existing = session.exec(select(Disclosure).where(Disclosure.month == month)).first()
     if existing is None:
         session.add(Disclosure(month=month, published_on=published_on, rows=len(rows),

@@ -248,12 +248,12 @@ def coverage(conn: Engine | Connection, actor: Actor = SYSTEM, *, today: date | 
 
 def case_outcomes(conn: Engine | Connection, household_ids) -> pd.DataFrame:
     """Cases opened (received_on) per household, from the cases package's aid_case table."""
+    from sqlalchemy import inspect
+
     stmt = text("SELECT household_id, received_on AS occurred_on FROM aid_case "
                 "WHERE household_id IS NOT NULL")
-    try:
-        df = _frame(conn, stmt)
-    except Exception:  # the cases tables are not there (older schema)
-        df = pd.DataFrame()
+    # the cases tables may not exist (older schema): look first, never fail inside a transaction
+    df = _frame(conn, stmt) if inspect(conn).has_table("aid_case") else pd.DataFrame()
     if df.empty:
         return pd.DataFrame({"household_id": pd.Series(dtype="int64"),
                              "occurred_on": pd.Series(dtype="datetime64[ns]")})

@@ -115,3 +115,17 @@ def test_cli_evaluate_model_beats_recency(demo_db):
     model, recency = r["model"]["recall_at_10pct"], r["baseline_recency"]["recall_at_10pct"]
     assert model >= 2 * recency and model - recency >= 0.15, r
     assert model > r["random"]["recall_at_10pct"] + 0.15
+
+
+def test_scoring_on_every_backend(demo_engine):
+    """Runs on SQLite and PostgreSQL/PostGIS (conftest): the demo already stored one run."""
+    first = rs.latest_scores(demo_engine, SYSTEM)
+    assert len(first) == 600 and sum(rs.level_counts(first).values()) == 600
+    summary = rs.run_scoring(demo_engine, today=TODAY)
+    assert summary["households"] == 600
+    latest = rs.latest_scores(demo_engine, SYSTEM)
+    assert len(latest) == 600
+    assert latest["scored_at"].max().isoformat() == summary["scored_at"]
+    assert len(rs.level_trend(demo_engine, SYSTEM)) == 2
+    r = rs.run_evaluation(demo_engine, outcomes="cases")
+    assert r["setup"]["outcomes"] == "cases"

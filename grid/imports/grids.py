@@ -7,8 +7,8 @@ Code and name columns are found by their usual Chinese or English names.
 
 Checks: geometry present, (Multi)Polygon and valid (the reason from shapely.is_valid_reason);
 coordinates land in China after reprojection (a wrong .prj shows up here); codes present and
-unique; names present; no two grids overlap by more than OVERLAP_TOLERANCE_M2 (in the file, or
-with grids of the database that the file does not replace). Grids are upserted by code.
+unique; names present; no two grids overlap beyond a tiny tolerance (see OVERLAP_TOLERANCE_M2),
+in the file or with grids of the database that the file does not replace. Grids are upserted by code.
 """
 from __future__ import annotations
 
@@ -27,7 +27,11 @@ from grid.imports.report import ImportReport, InvalidImport, Progress
 from grid.imports.values import as_text, is_blank
 from grid.models import CommunityGrid
 
-OVERLAP_TOLERANCE_M2 = 1.0  # slivers below this (rounding, reprojection) are not overlaps
+# Overlap tolerance: an intersection counts only if it is larger than OVERLAP_TOLERANCE_M2 and
+# not just a sliver thinner than SLIVER_WIDTH_M along a shared boundary (digitising noise,
+# coordinate rounding, reprojection).
+OVERLAP_TOLERANCE_M2 = 1.0
+SLIVER_WIDTH_M = 0.1
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)  # lon/lat box
 CODE_NAMES = ("网格编码", "网格代码", "网格编号", "编码", "代码", "编号", "code", "grid_code", "gridcode",
               "wgbm", "bm")
@@ -205,14 +209,23 @@ def validate_grids(path: Path, *, session: Session | None = None, layer: str | N
     return report, grids
 
 
+def _overlap_area(a, b) -> float:
+    """Area (m²) of a real overlap of a and b, 0 for touching or a thin sliver."""
+    inter = shapely.intersection(a, b)
+    area = float(shapely.area(inter))
+    if area <= OVERLAP_TOLERANCE_M2 or shapely.buffer(inter, -SLIVER_WIDTH_M / 2).is_empty:
+        return 0.0
+    return area
+
+
 def _overlaps_within(report: ImportReport, geoms_m, idx, codes) -> None:
     tree = shapely.STRtree(geoms_m)
     left, right = tree.query(geoms_m, predicate="intersects")
     for a, b in zip(left, right):
         if a >= b:
             continue
-        area = shapely.area(shapely.intersection(geoms_m[a], geoms_m[b]))
-        if area > OVERLAP_TOLERANCE_M2:
+        area = _overlap_area(geoms_m[a], geoms_m[b])
+        if area:
             i, j = int(idx[a]) + 1, int(idx[b]) + 1
             report.add(j, "geometry", f"与第 {i} 个要素（编码 {codes[i - 1]}）重叠约 {area:,.0f} 平方米，"
                                       "网格之间不能重叠")
@@ -223,8 +236,8 @@ def _overlaps_with_stored(report: ImportReport, geoms_m, idx, stored) -> None:
     tree = shapely.STRtree(stored_geoms)
     left, right = tree.query(geoms_m, predicate="intersects")
     for a, b in zip(left, right):
-        area = shapely.area(shapely.intersection(geoms_m[a], stored_geoms[b]))
-        if area > OVERLAP_TOLERANCE_M2:
+        area = _overlap_area(geoms_m[a], stored_geoms[b])
+        if area:
             row = stored.iloc[b]
             report.add(int(idx[a]) + 1, "geometry",
                        f"与系统中已有网格 {row['code']}（{row['name']}）重叠约 {area:,.0f} 平方米")

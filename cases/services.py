@@ -136,11 +136,17 @@ def get_case(*, session: Session, actor: Actor, case_id: int) -> Case:
 
 
 def _grid_polygons(session: Session):
+    cached = session.info.get("cases_grid_polygons")
+    if cached is not None:
+        return cached
     import shapely
 
     rows = session.exec(select(CommunityGrid.code, CommunityGrid.geometry_wkt)
                         .order_by(CommunityGrid.code)).all()
-    return [r[0] for r in rows], [shapely.from_wkt(r[1]) for r in rows]
+    out = ([r[0] for r in rows], [shapely.from_wkt(r[1]) for r in rows])
+    if rows:
+        session.info["cases_grid_polygons"] = out  # grids do not change within one unit of work
+    return out
 
 
 def locate_grid(session: Session, lon: float | None, lat: float | None) -> str | None:
@@ -789,6 +795,13 @@ def export_disclosure(*, session: Session, actor: Actor, month: str, out_path: s
 
     rows = disclosure_rows(session=session, actor=actor, month=month, complaint_phone=complaint_phone)
     write_xlsx({f"{month}临时救助公示": disclosure_frame(rows, month, complaint_phone)}, out_path)
+    record_disclosure(session=session, actor=actor, month=month, rows=rows, published_on=published_on)
+    return len(rows)
+
+
+def record_disclosure(*, session: Session, actor: Actor, month: str, rows: list[dict],
+                      published_on: date) -> Disclosure:
+    """Record that the month's list was published (rows from ``disclosure_rows``)."""
     total = sum(r["救助标准/金额（元）"] for r in rows)
     existing = session.exec(select(Disclosure).where(Disclosure.month == month)).first()
     if existing is None:
@@ -798,9 +811,15 @@ def export_disclosure(*, session: Session, actor: Actor, month: str, out_path: s
         existing.rows, existing.total_fen, existing.published_on = len(rows), fen(total), published_on
         session.add(existing)
     session.flush()
-    audit.record(session, actor=actor, action="disclosure.export", entity="aid_disclosure",
+    audit.record(session, actor=actor, action="disclosure.publish", entity="aid_disclosure",
                  entity_id=month, after={"rows": len(rows), "total_yuan": round(total, 2)})
-    return len(rows)
+    return session.exec(select(Disclosure).where(Disclosure.month == month)).one()
+
+
+def disclosure_history(*, session: Session, actor: Actor) -> list[dict]:
+    return [{"month": d.month, "published_on": d.published_on.isoformat(), "rows": d.rows,
+             "total_yuan": yuan(d.total_fen), "published_by": d.published_by}
+            for d in session.exec(select(Disclosure).order_by(Disclosure.month.desc())).all()]
 
 
 # ----------------------------------------------------------------------------- spot checks

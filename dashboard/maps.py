@@ -46,7 +46,8 @@ HOTSPOT_COLOURS = {"hot_99": "#b71c1c", "hot_95": "#ef5350", "cold_95": "#64b5f6
 PALETTE = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
 PALETTE_REVERSED = list(reversed(PALETTE))
 # Coverage: low is bad, so low values get the dark colour.
-LOW_IS_BAD = {"coverage_30d"}
+LOW_IS_BAD = {"coverage_30d", "small_aid_3wd_share", "paperwork_15wd_share"}
+SHARE_METRICS = LOW_IS_BAD
 CENTER = (33.72, 118.68)
 
 
@@ -152,9 +153,9 @@ def colour_for(value: float, breaks: list[float], palette: list[str]) -> str:
 def _fmt(metric: str, value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if metric == "coverage_30d":
+    if metric in SHARE_METRICS:
         return f"{value:.1%}"
-    if metric == "pending_cases":
+    if metric in ("pending_cases", "flagged", "overdue_visits"):
         return f"{int(value)}"
     return f"{value:.1f}"
 
@@ -168,7 +169,7 @@ def grid_layer(m: folium.Map, grids, values: pd.Series, metric: str, *, lang: st
     """
     palette = PALETTE_REVERSED if metric in LOW_IS_BAD else PALETTE
     breaks = class_breaks(values)
-    label = t(f"metric.{metric}", lang)
+    label = t(f"metric.{metric}", lang) if _has_text(f"metric.{metric}") else t(f"lm.{metric}", lang)
     features = []
     for row in grids.itertuples():
         value = values.get(row.code, float("nan"))

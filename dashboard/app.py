@@ -1,0 +1,43 @@
+"""Entry point: page config, who is acting, routes. Nothing else (pages do the work)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from dashboard import state  # noqa: E402
+from dashboard.texts import t  # noqa: E402
+
+st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide")
+
+with st.sidebar:
+    st.radio(t("sidebar.lang", "zh"), ["zh", "en"], key=state.LANG_KEY, horizontal=True,
+             format_func=lambda v: "中文" if v == "zh" else "English")
+lang = state.lang()
+
+if state.dev_mode():
+    actors = state.dev_actors(state.all_grid_codes(state.db_url()))
+    with st.sidebar:
+        name = st.selectbox(t("sidebar.dev_actor", lang), list(actors), key="jizhen_dev_actor_name")
+    st.session_state[state.DEV_ACTOR_KEY] = actors[name]
+else:
+    from dashboard.auth import login_gate
+
+    if login_gate(state.engine()) is None:
+        st.stop()
+
+PAGES = ROOT / "dashboard" / "pages"
+pages = [
+    st.Page(str(PAGES / "map.py"), title=t("nav.map", lang), url_path="map", default=True),
+    st.Page(str(PAGES / "assign.py"), title=t("nav.assign", lang), url_path="assign"),
+    st.Page(str(PAGES / "visit.py"), title=t("nav.visit", lang), url_path="visit"),
+    st.Page(str(PAGES / "leaders.py"), title=t("nav.leaders", lang), url_path="leaders"),
+]
+if (PAGES / "cases.py").exists():
+    pages.insert(1, st.Page(str(PAGES / "cases.py"), title=t("nav.cases", lang), url_path="cases"))
+st.navigation(pages).run()

@@ -1,0 +1,70 @@
+"""领导看板: early-intervention metrics per grid and per month, a per-grid map, Excel export."""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import exports, maps, state
+from dashboard.texts import t
+
+LM = ["flagged", "median_days_flag_to_visit", "median_days_intake_to_aid", "small_aid_3wd_share",
+      "paperwork_15wd_share", "coverage_30d", "overdue_visits"]
+SHARES = {"small_aid_3wd_share", "paperwork_15wd_share", "coverage_30d"}
+
+lang = state.lang()
+actor = state.current_actor()
+if actor is None:
+    st.warning(t("no_actor", lang))
+    st.stop()
+url, day = state.db_url(), state.today()
+st.title(t("leaders.title", lang))
+
+months = st.slider(t("leaders.months", lang), 1, 24, 6, key="leaders_months")
+result = state.leader_metrics(url, actor, day, months)
+by_grid, trend = result["by_grid"], result["trend"]
+grids = state.grids(url, actor)
+names = dict(zip(grids["code"], grids["name"]))
+
+
+def labelled(df):
+    out = df.copy()
+    if "grid_code" in out:
+        out.insert(1, "name", out["grid_code"].map(names))
+    return out.rename(columns={"grid_code": t("lm.grid", lang), "month": t("lm.month", lang),
+                               "name": t("lm.grid", lang) + " ",
+                               **{c: t(f"lm.{c}", lang) for c in ["households", *LM]}})
+
+
+if len(trend):
+    last = trend.iloc[-1]
+    cols = st.columns(4)
+    for col, key in zip(cols, ["flagged", "median_days_flag_to_visit", "coverage_30d",
+                               "overdue_visits"]):
+        v = last[key]
+        col.metric(t(f"lm.{key}", lang), "—" if v != v else (f"{v:.1%}" if key in SHARES else f"{v:g}"))
+
+st.subheader(t("leaders.by_grid", lang))
+shown = by_grid[["grid_code", "households", *LM]]
+st.dataframe(labelled(shown), hide_index=True, width="stretch")
+
+metric = st.selectbox(t("leaders.map_metric", lang), LM, format_func=lambda k: t(f"lm.{k}", lang),
+                      key="leaders_map_metric")
+values = by_grid.set_index("grid_code")[metric]
+fmap = maps.build_map(grids, grid_values=values, metric=metric,
+                      lang=lang, height=420)
+st_folium(fmap, height=420, use_container_width=True, key="leaders_map", returned_objects=[])
+
+st.subheader(t("leaders.trend", lang))
+chart = trend.set_index("month")
+c1, c2 = st.columns(2)
+c1.line_chart(chart[["coverage_30d", "small_aid_3wd_share", "paperwork_15wd_share"]]
+              .rename(columns=lambda c: t(f"lm.{c}", lang)))
+c2.bar_chart(chart[["flagged", "overdue_visits"]].rename(columns=lambda c: t(f"lm.{c}", lang)))
+st.dataframe(labelled(trend[["month", *LM]]), hide_index=True, width="stretch")
+
+st.download_button(
+    t("leaders.export", lang),
+    exports.excel_bytes({"分网格": labelled(shown), "按月趋势": labelled(trend),
+                         "网格按月": labelled(result["trend_by_grid"])}),
+    file_name=f"leaders_{day}.xlsx", key="leaders_xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

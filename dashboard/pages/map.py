@@ -1,0 +1,74 @@
+"""网格地图: grids coloured by a metric, hotspots, pending cases, clustered high-risk households;
+clicking a grid (or choosing it) opens its panel."""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import state
+from dashboard.texts import t
+
+lang = state.lang()
+actor = state.current_actor()
+if actor is None:
+    st.warning(t("no_actor", lang))
+    st.stop()
+url, day = state.db_url(), state.today()
+st.title(t("map.title", lang))
+
+grids = state.grids(url, actor)
+workers = state.workers(url, actor)
+summary = state.grid_summary(url, actor, day)
+names = dict(zip(grids["code"], grids["name"]))
+
+with st.sidebar:
+    metric = st.selectbox(t("map.metric", lang), ["coverage_30d", "mean_score", "pending_cases"],
+                          format_func=lambda k: t(f"metric.{k}", lang), key="map_metric")
+    layer_keys = ["hotspots", "heat", "cases", "households"]
+    layers = st.multiselect(t("map.layers", lang), layer_keys,
+                            default=["hotspots", "cases", "households"],
+                            format_func=lambda k: t(f"layer.{k}", lang), key="map_layers")
+    grid_pick = st.multiselect(t("map.filter_grid", lang), list(names),
+                               format_func=lambda c: names[c], key="map_grids")
+    worker_ids = [None, *workers["id"].tolist()]
+    worker_names = dict(zip(workers["id"], workers["name"]))
+    worker = st.selectbox(t("map.filter_worker", lang), worker_ids, key="map_worker",
+                          format_func=lambda w: t("map.all", lang) if w is None else worker_names[w])
+    levels = st.multiselect(t("map.filter_levels", lang), ["red", "orange", "yellow", "green"],
+                            default=["red", "orange"], format_func=lambda k: t(f"level.{k}", lang),
+                            key="map_levels")
+    deadlines = st.multiselect(t("map.filter_deadline", lang), ["overdue", "due_soon", "on_time"],
+                               default=["overdue", "due_soon", "on_time"],
+                               format_func=lambda k: t(f"deadline.{k}", lang), key="map_deadlines")
+
+options = (("metric", metric), ("layers", tuple(sorted(layers))),
+           ("grid_codes", tuple(grid_pick) if grid_pick else None), ("worker_id", worker),
+           ("levels", tuple(levels)), ("deadlines", tuple(deadlines)), ("lang", lang))
+fmap = state.cached_map(url, actor, day, options)
+clicked = st_folium(fmap, height=600, use_container_width=True, key="grid_map",
+                    returned_objects=["last_active_drawing"])
+
+code_from_click = None
+drawing = (clicked or {}).get("last_active_drawing") or {}
+props = drawing.get("properties") or {}
+if props.get("code") in names:
+    code_from_click = props["code"]
+codes = list(names)
+index = codes.index(code_from_click) if code_from_click else None
+code = st.selectbox(t("map.select_grid", lang), codes, index=index,
+                    format_func=lambda c: f"{names[c]}（{c}）", key="map_panel_grid")
+
+if code:
+    row = summary.set_index("grid_code").loc[code]
+    st.subheader(t("panel.title", lang, name=row["name"], code=code))
+    cols = st.columns(4)
+    cols[0].metric(t("panel.households", lang), f"{int(row['households']):,}")
+    cols[1].metric(t("panel.full_time", lang), int(row["full_time"]))
+    cols[2].metric(t("panel.part_time", lang), int(row["part_time"]))
+    cov = row["coverage_30d"]
+    cols[3].metric(t("panel.coverage", lang), "—" if cov != cov else f"{cov:.1%}")
+    cols = st.columns(3)
+    cols[0].metric(t("panel.high_risk_unvisited", lang), int(row["high_risk_overdue"]))
+    cols[1].metric(t("panel.pending_cases", lang), int(row["pending_cases"]))
+    ms = row["mean_score"]
+    cols[2].metric(t("panel.mean_score", lang), "—" if ms != ms else f"{ms:.1f}")

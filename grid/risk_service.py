@@ -81,12 +81,13 @@ def _rows(scores: pd.DataFrame, scored_at: datetime) -> list[dict]:
         reasons.append(cache[key])
     return [{"household_id": int(h), "scored_at": scored_at, "score": float(s), "level": str(lv),
              "reasons_json": rj, "config_version": str(cv)}
-            for h, s, lv, rj, cv in zip(scores["household_id"].to_numpy(), scores["score"].to_numpy(),
-                                        scores["level"].to_numpy(), reasons,
-                                        scores["config_version"].to_numpy())]
+            for h, s, lv, rj, cv in zip(scores["household_id"].to_numpy(),
+                                        scores["score"].to_numpy(), scores["level"].to_numpy(),
+                                        reasons, scores["config_version"].to_numpy())]
 
 
-def store_scores(conn: Connection, scores: pd.DataFrame, *, scored_at: datetime | None = None) -> int:
+def store_scores(conn: Connection, scores: pd.DataFrame, *,
+                 scored_at: datetime | None = None) -> int:
     """Append one history row per household (same scored_at for the whole run)."""
     scored_at = scored_at or utcnow()
     rows = _rows(scores, scored_at)

@@ -14,7 +14,8 @@ CFG = load_config()
 
 
 def _world():
-    households = pd.DataFrame({"id": [1, 2, 3, 4, 5, 6], "grid_code": ["A", "A", "A", "A", "B", "B"]})
+    households = pd.DataFrame({"id": [1, 2, 3, 4, 5, 6],
+                               "grid_code": ["A", "A", "A", "A", "B", "B"]})
     workers = pd.DataFrame({"id": [10, 11, 20], "name": ["甲", "乙", "丙"],
                             "employment": ["full_time", "part_time", "part_time"],
                             "grid_code": ["A", "A", "B"]})

@@ -1,0 +1,149 @@
+"""dashboard.maps: offline assets, counts that add up, payload size. Pure (no database)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import maps
+from grid.geometry import load_demo_grids, simplified_for_display
+
+STATIC = Path(maps.__file__).resolve().parent / "static"
+
+
+@pytest.fixture(scope="module")
+def grids():
+    return simplified_for_display(load_demo_grids())
+
+
+def _households(grids, n, seed=0, missing=0):
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = grids.total_bounds
+    df = pd.DataFrame({"id": np.arange(n), "lon": rng.uniform(minx, maxx, n),
+                       "lat": rng.uniform(miny, maxy, n),
+                       "grid_code": rng.choice(grids["code"].to_numpy(), n),
+                       "level": rng.choice(["red", "orange", "yellow", "green"], n,
+                                           p=[0.03, 0.07, 0.2, 0.7]),
+                       "worker_id": rng.integers(1, 20, n)})
+    df.loc[: missing - 1, ["lon", "lat"]] = np.nan
+    return df
+
+
+def _cases():
+    return pd.DataFrame({"id": [1, 2, 3], "case_no": ["LS-1", "LS-2", "<b>LS-3</b>"],
+                         "category": ["care_gap", "housing_loss", "accidental_injury"],
+                         "lon": [118.68, 118.69, 118.70], "lat": [33.72, 33.73, 33.71],
+                         "grid_code": ["a", "b", "c"], "status": ["reported"] * 3,
+                         "working_days_left": [3, 1, -2],
+                         "deadline_status": ["on_time", "due_soon", "overdue"]})
+
+
+def _cluster_points(html: str) -> list:
+    m = re.search(r"var data = (\[.*?\]\]);", html, flags=re.S)
+    return json.loads(m.group(1)) if m else []
+
+
+def test_no_cdn_and_every_asset_is_vendored(grids):
+    hh = _households(grids, 2000)
+    m = maps.build_map(grids, grid_values=pd.Series(0.5, index=grids["code"]),
+                       hotspots=None, heat=hh.assign(weight=1.0), cases=_cases(), households=hh)
+    html = maps.map_html(m)
+    assert not re.search(r"(?:src|href)=\"https?://", html)
+    assert "cdn" not in html.lower() and "jquery" not in html.lower()
+    urls = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', html)
+    assert {"/app/static/vendor/leaflet/leaflet.js", "/app/static/vendor/leaflet/leaflet.css"} <= set(urls)
+    for url in urls:
+        assert url.startswith("/app/static/"), url
+        assert (STATIC / url.removeprefix("/app/static/")).is_file(), url
+
+
+def test_assets_for_st_folium_are_local_too(grids):
+    """st_folium collects default_js/default_css of every element itself (not from the HTML)."""
+    m = maps.build_map(grids, grid_values=pd.Series(1.0, index=grids["code"]),
+                       households=_households(grids, 100), heat=_households(grids, 10))
+    links = [src for e in maps._walk(m) for _, src in getattr(e, "default_js", [])]
+    links += [href for e in maps._walk(m) for _, href in getattr(e, "default_css", [])]
+    assert links and all(u.startswith("/app/static/vendor/") for u in links)
+
+
+def test_cluster_total_equals_filtered_total(grids):
+    hh = _households(grids, 5000, seed=3, missing=7)
+    code = grids["code"].iloc[2]
+    filtered = maps.filter_households(hh, grid_codes=[code], levels=["red", "orange"])
+    expected = int(((hh.grid_code == code) & hh.level.isin(["red", "orange"])).sum())
+    assert len(filtered) == expected
+    m = maps.folium.Map(tiles=None)
+    counts = maps.household_cluster_layer(m, filtered)
+    maps.use_local_assets(m)
+    html = maps.map_html(m)
+    points = _cluster_points(html)
+    assert counts["total"] == expected
+    assert counts["placed"] + counts["missing"] == expected
+    assert len(points) == counts["placed"]
+    assert f"高风险住户 {expected} 户（地图外无坐标 {counts['missing']} 户）" in html
+
+
+def test_filters(grids):
+    hh = _households(grids, 1000, seed=5)
+    assert len(maps.filter_households(hh)) == 1000
+    assert len(maps.filter_households(hh, levels=[])) == 0
+    w = maps.filter_households(hh, worker_id=3)
+    assert (w.worker_id == 3).all() and len(w) == int((hh.worker_id == 3).sum())
+    c = maps.filter_cases(_cases(), deadline_statuses=["overdue"])
+    assert c["case_no"].tolist() == ["<b>LS-3</b>"]
+
+
+def test_case_markers_colours_and_escaped_popup(grids):
+    m = maps.folium.Map(tiles=None)
+    assert maps.case_layer(m, _cases()) == 3
+    html = maps.map_html(maps.use_local_assets(m))
+    for status, colour in maps.DEADLINE_COLOURS.items():
+        assert colour in html
+        assert f"jizhen-case-{status}" in html
+    assert "<b>LS-3</b>" not in html and "&lt;b&gt;LS-3&lt;/b&gt;" in html
+    assert "LS-1" in html
+
+
+def test_map_payload_at_100k_households_is_under_2mb(grids):
+    hh = _households(grids, 100_000, seed=9)
+    high = maps.filter_households(hh, levels=["red", "orange"])
+    m = maps.build_map(grids, grid_values=pd.Series(np.arange(len(grids)), index=grids["code"]),
+                       metric="mean_score", cases=_cases(), households=high)
+    size = len(maps.map_html(m).encode())
+    assert size < 2_000_000, size
+    assert len(_cluster_points(maps.map_html(m))) == len(high)
+
+
+def test_basemap_settings(grids):
+    values = pd.Series(1.0, index=grids["code"])
+    html = maps.map_html(maps.build_map(grids, grid_values=values, tiles="none"))
+    assert "tileLayer" not in html
+    html = maps.map_html(maps.build_map(grids, grid_values=values, tiles="tianditu_img",
+                                        tianditu_key="KEY123"))
+    assert "img_w" in html and "cia_w" in html and "tk=KEY123" in html
+    html = maps.map_html(maps.build_map(grids, grid_values=values,
+                                        tiles="http://127.0.0.1:9000/{z}/{x}/{y}.png"))
+    assert "127.0.0.1:9000" in html
+    with pytest.raises(maps.UnknownTiles):
+        maps.build_map(grids, grid_values=values, tiles="tianditu_vec")
+    with pytest.raises(maps.UnknownTiles):
+        maps.build_map(grids, grid_values=values, tiles="amap")
+
+
+def test_choropleth_legend_and_classes(grids):
+    values = pd.Series(np.linspace(0, 1, len(grids)), index=grids["code"])
+    breaks = maps.class_breaks(values)
+    assert breaks[0] == 0 and breaks[-1] == 1 and breaks == sorted(breaks)
+    # coverage: low is bad, the lowest grid gets the darkest colour
+    assert maps.colour_for(0.0, breaks, maps.PALETTE_REVERSED) == maps.PALETTE[-1]
+    html = maps.map_html(maps.build_map(grids, grid_values=values))
+    assert "jizhen-legend" in html and html.count('"code"') >= len(grids)
+
+
+def test_maps_is_pure():
+    src = Path(maps.__file__).read_text()
+    assert "import streamlit" not in src and "sqlalchemy" not in src

@@ -1,0 +1,279 @@
+"""救助案件: list with filters and working-day countdowns; detail with timeline and only the
+transitions the user may take; intake form for the one-stop window; to-match queue; oversight.
+Thin: widgets -> one cases.services call -> render."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is itself named cases.py: make sure `import cases` finds the package, not this page,
+# when Streamlit puts dashboard/pages on sys.path.
+_ROOT = str(Path(__file__).resolve().parents[2])
+if not sys.path or sys.path[0] != _ROOT:
+    sys.path.insert(0, _ROOT)
+_mod = sys.modules.get("cases")
+if _mod is not None and not hasattr(_mod, "__path__"):
+    del sys.modules["cases"]
+
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from cases import services as svc  # noqa: E402
+from cases.rules import (CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS,
+                         TRANSITIONS, DomainError)
+from dashboard import state  # noqa: E402
+from dashboard.texts import t  # noqa: E402
+from dashboard.texts_cases import (category_label, channel_label, scheme_label, status_label, tc,
+                                   transition_label)
+from grid.access import AccessDenied  # noqa: E402
+from grid.db import StaleEdit, session_scope  # noqa: E402
+
+lang = state.lang()
+actor = state.current_actor()
+if actor is None:
+    st.warning(t("no_actor", lang))
+    st.stop()
+day = state.today()
+engine = state.engine()
+st.title(tc("title", lang))
+
+
+def run_write(fn, **kw):
+    """One write in its own transaction; errors shown, never raised to the page."""
+    try:
+        with session_scope(engine) as s:
+            out = fn(session=s, actor=actor, **kw)
+    except DomainError as exc:
+        st.error(tc("err.domain", lang, msg=exc.zh if lang == "zh" else exc.en))
+        return None
+    except AccessDenied as exc:
+        st.error(tc("err.denied", lang, msg=str(exc)))
+        return None
+    except StaleEdit:
+        st.error(tc("err.stale", lang))
+        return None
+    state.clear_after_write()
+    return out
+
+
+def read(fn, **kw):
+    with session_scope(engine) as s:
+        return fn(session=s, actor=actor, **kw)
+
+
+tab_list, tab_detail, tab_intake, tab_match, tab_over = st.tabs(
+    [tc("tab.list", lang), tc("tab.detail", lang), tc("tab.intake", lang), tc("tab.match", lang),
+     tc("tab.oversight", lang)])
+
+# ------------------------------------------------------------------ list
+with tab_list:
+    c1, c2, c3, c4 = st.columns(4)
+    statuses = c1.multiselect(tc("filter.status", lang), [x.value for x in STATUS_LABELS],
+                              format_func=lambda s: status_label(s, lang), key="cases_f_status")
+    category = c2.selectbox(tc("filter.category", lang), [None, *(x.value for x in CATEGORY_LABELS)],
+                            format_func=lambda c: tc("filter.all", lang) if c is None else category_label(c, lang),
+                            key="cases_f_category")
+    channel = c3.selectbox(tc("filter.channel", lang), [None, *(x.value for x in CHANNEL_LABELS)],
+                           format_func=lambda c: tc("filter.all", lang) if c is None else channel_label(c, lang),
+                           key="cases_f_channel")
+    deadlines = c4.multiselect(tc("filter.deadline", lang), ["overdue", "due_soon", "on_time"],
+                               format_func=lambda k: tc(f"deadline.{k}", lang), key="cases_f_deadline")
+    rows = read(svc.list_cases, today=day, status=[str(s) for s in statuses] or None,
+                category=category and str(category), channel=channel and str(channel))
+    if deadlines:
+        rows = [r for r in rows if r["deadline_status"] in deadlines and r["working_days_left"] is not None]
+    st.session_state["cases_listed_ids"] = [r["id"] for r in rows]
+    n_over = sum(1 for r in rows if r["deadline_status"] == "overdue" and r["working_days_left"] is not None)
+    st.caption(tc("count", lang, n=len(rows), overdue=n_over))
+    if rows:
+        df = pd.DataFrame(rows)
+        table = pd.DataFrame({
+            tc("col.case_no", lang): df["case_no"],
+            tc("col.channel", lang): [channel_label(c, lang) for c in df["channel"]],
+            tc("col.category", lang): [category_label(c, lang) for c in df["category"]],
+            tc("col.status", lang): [status_label(s, lang) for s in df["status"]],
+            tc("col.person", lang): df["person_name"],
+            tc("col.grid", lang): df["grid_code"].fillna("—"),
+            tc("col.amount", lang): df["amount_yuan"],
+            tc("col.received_on", lang): df["received_on"],
+            tc("col.due_on", lang): df["due_on"],
+            tc("col.days_left", lang): df["working_days_left"],
+            tc("col.deadline", lang): [tc(f"deadline.{d}", lang) for d in df["deadline_status"]],
+            tc("col.provisional", lang): [tc("yes" if p else "no", lang) for p in df["provisional"]],
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+        if df["provisional"].any():
+            st.info(tc("provisional_note", lang))
+    else:
+        st.info(t("empty", lang))
+
+# ------------------------------------------------------------------ detail
+with tab_detail:
+    ids = st.session_state.get("cases_listed_ids") or []
+    if not ids:
+        st.info(tc("detail.none", lang))
+    else:
+        labels = {r["id"]: f"{r['case_no']} {r['person_name']} {status_label(r['status'], lang)}"
+                  for r in rows}
+        case_id = st.selectbox(tc("detail.pick", lang), ids, format_func=lambda i: labels.get(i, str(i)),
+                               key="cases_detail_id")
+        d = read(svc.case_detail, case_id=case_id, today=day)
+        st.subheader(tc("detail.summary", lang, case_no=d["case_no"],
+                        category=category_label(d["category"], lang),
+                        status=status_label(d["status"], lang), amount=f"{d['amount_yuan']:.2f}"))
+        step = tc(f"step.{d['deadline_step']}", lang)
+        if d["working_days_left"] is not None:
+            st.markdown(tc("detail.deadline", lang, step=step, due=d["due_on"], left=d["working_days_left"],
+                           prov=tc("detail.prov", lang) if d["provisional"] else ""))
+        else:
+            st.markdown(tc("detail.deadline_done", lang, step=step, due=d["due_on"],
+                           state=tc(f"deadline.{d['deadline_status']}", lang)))
+        if d["review_opinion"] or d["decision"]:
+            st.caption(tc("detail.opinion", lang, op=d["review_opinion"] or "—", dec=d["decision"] or "—"))
+        if d["blacklist_override_reason"]:
+            st.warning(tc("detail.override", lang, r=d["blacklist_override_reason"]))
+        st.markdown(f"**{tc('detail.timeline', lang)}**")
+        st.dataframe(pd.DataFrame([{
+            tc("act.day", lang): e["on_day"], tc("act.choose", lang): (
+                transition_label(e["transition"], lang) if e["transition"] in TRANSITIONS else e["transition"]),
+            tc("col.status", lang): status_label(e["to_status"], lang), "👤": f"{e['actor']}（{e['role']}）",
+            tc("act.reason", lang): e["reason"]} for e in d["events"]]), hide_index=True,
+            width="stretch")
+        if d["referrals"]:
+            st.markdown(f"**{tc('detail.referrals', lang)}**")
+            st.dataframe(pd.DataFrame(d["referrals"])[["scheme_label", "department", "status_label", "sent_on",
+                                                       "responded_on", "reason", "reimbursed_yuan"]],
+                         hide_index=True, width="stretch")
+        if d["payments"]:
+            st.markdown(f"**{tc('detail.payments', lang)}**")
+            st.dataframe(pd.DataFrame(d["payments"]), hide_index=True, width="stretch")
+
+        st.markdown(f"**{tc('act.title', lang)}**")
+        avail = d["available_transitions"]
+        if not actor.may_write:
+            st.info(tc("readonly", lang))
+        elif not avail:
+            st.info(tc("act.none", lang))
+        else:
+            with st.form("cases_act_form"):
+                name = st.selectbox(tc("act.choose", lang), avail,
+                                    format_func=lambda n: transition_label(n, lang), key="cases_act_name")
+                reason = st.text_input(tc("act.reason", lang), key="cases_act_reason")
+                amount = st.number_input(tc("act.amount", lang), min_value=0.0, value=float(d["amount_yuan"]),
+                                         step=50.0, key="cases_act_amount")
+                on_day = st.date_input(tc("act.day", lang), value=day, max_value=day, key="cases_act_day")
+                scheme = st.selectbox(tc("act.scheme", lang), [x.value for x in REFERRAL_SCHEMES],
+                                      format_func=lambda s: scheme_label(s, lang), key="cases_act_scheme")
+                if st.form_submit_button(tc("act.submit", lang)):
+                    if name == "refer":
+                        ok = run_write(svc.refer, case_id=case_id, scheme=str(scheme), on_day=on_day,
+                                       reason=reason)
+                    elif name == "admit":
+                        ok = run_write(svc.admit, case_id=case_id, on_day=on_day, reason=reason)
+                    else:
+                        ok = run_write(svc.transition, case_id=case_id, name=name, on_day=on_day,
+                                       reason=reason, expected_version=d["version"],
+                                       amount_yuan=amount if name in ("approve_town", "approve_county",
+                                                                      "pay_first") else None)
+                    if ok is not None:
+                        st.success(tc("act.done", lang, what=transition_label(name, lang)))
+        open_refs = [r for r in d["referrals"] if r["status"] in ("sent", "accepted")]
+        if open_refs and actor.may_write:
+            with st.form("cases_ref_form"):
+                st.markdown(f"**{tc('ref.update', lang)}**")
+                ref_id = st.selectbox(tc("detail.referrals", lang), [r["id"] for r in open_refs],
+                                      format_func=lambda i: next(f"{r['scheme_label']} {r['status_label']}"
+                                                                 for r in open_refs if r["id"] == i))
+                new = st.selectbox(tc("ref.status", lang), ["accepted", "rejected", "done"])
+                why = st.text_input(tc("act.reason", lang), key="cases_ref_reason")
+                if st.form_submit_button(tc("act.submit", lang)):
+                    if run_write(svc.update_referral, referral_id=ref_id, status=new, on_day=day,
+                                 reason=why) is not None:
+                        st.success(tc("act.done", lang, what=new))
+        if d["household_id"]:
+            with st.expander(tc("detail.household", lang)):
+                try:
+                    tl = read(svc.household_timeline, household_id=d["household_id"])
+                    st.dataframe(pd.DataFrame(tl)[["on", "kind", "title", "detail"]], hide_index=True,
+                                 width="stretch")
+                except AccessDenied as exc:
+                    st.error(tc("err.denied", lang, msg=str(exc)))
+
+# ------------------------------------------------------------------ intake (one-stop window)
+with tab_intake:
+    if not actor.may_write:
+        st.info(tc("readonly", lang))
+    else:
+        with st.form("cases_intake_form", clear_on_submit=False):
+            a, b = st.columns(2)
+            ch = a.selectbox(tc("intake.channel", lang), [x.value for x in CHANNEL_LABELS], index=[x.value for x in CHANNEL_LABELS].index("window"),
+                             format_func=lambda c: channel_label(c, lang), key="cases_in_channel")
+            cat = b.selectbox(tc("intake.category", lang), [x.value for x in CATEGORY_LABELS],
+                              format_func=lambda c: category_label(c, lang), key="cases_in_category")
+            id_number = a.text_input(tc("intake.id_number", lang), key="cases_in_id")
+            name = b.text_input(tc("intake.name", lang), key="cases_in_name")
+            phone = a.text_input(tc("intake.phone", lang), key="cases_in_phone")
+            address = b.text_input(tc("intake.address", lang), key="cases_in_address")
+            amount = a.number_input(tc("intake.amount", lang), min_value=0.0, value=300.0, step=50.0,
+                                    key="cases_in_amount")
+            received = b.date_input(tc("intake.day", lang), value=day, max_value=day, key="cases_in_day")
+            cause = st.text_input(tc("intake.cause", lang), key="cases_in_cause")
+            follow = st.checkbox(tc("intake.follow_up", lang), key="cases_in_follow")
+            override = st.text_input(tc("intake.override", lang), key="cases_in_override")
+            if st.form_submit_button(tc("intake.submit", lang)):
+                case = run_write(svc.intake, channel=str(ch), category=str(cat), received_on=received,
+                                 amount_yuan=amount, cause=cause, person_name=name,
+                                 person_id_number=id_number.strip() or None, phone=phone, address=address,
+                                 follow_up=follow, blacklist_override_reason=override.strip() or None)
+                if case is not None:
+                    st.success(tc("intake.done", lang, case_no=case.case_no, due=case.approval_due_on,
+                                  prov=tc("detail.prov", lang) if case.approval_provisional else "",
+                                  match=tc("intake.matched" if case.household_id else "intake.to_match", lang)))
+
+# ------------------------------------------------------------------ to-match queue
+with tab_match:
+    queue = read(svc.list_cases, today=day, match_status="to_match")
+    if not queue:
+        st.info(tc("match.none", lang))
+    else:
+        st.dataframe(pd.DataFrame(queue)[["case_no", "channel_label", "person_name", "cause", "received_on",
+                                          "due_on"]], hide_index=True, width="stretch")
+        if actor.may_write:
+            with st.form("cases_match_form"):
+                qid = st.selectbox(tc("detail.pick", lang), [q["id"] for q in queue],
+                                   format_func=lambda i: next(q["case_no"] for q in queue if q["id"] == i))
+                hid = st.number_input(tc("match.household", lang), min_value=1, step=1, key="cases_match_hh")
+                why = st.text_input(tc("match.reason", lang), key="cases_match_reason")
+                if st.form_submit_button(tc("match.submit", lang)):
+                    if run_write(svc.match_case, case_id=qid, household_id=int(hid), reason=why) is not None:
+                        st.success(tc("act.done", lang, what=tc("match.submit", lang)))
+
+# ------------------------------------------------------------------ oversight
+with tab_over:
+    st.markdown(f"**{tc('ov.disclosure', lang)}**")
+    months = [f"{(pd.Timestamp(day) - pd.DateOffset(months=i)):%Y-%m}" for i in range(1, 13)]
+    month = st.selectbox(tc("ov.month", lang), months, key="cases_ov_month")
+    drows = read(svc.disclosure_rows, month=month)
+    frame = svc.disclosure_frame(drows, month)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    from grid.export import to_xlsx_bytes
+
+    st.download_button(tc("ov.download", lang), to_xlsx_bytes({f"{month}公示": frame}),
+                       file_name=f"disclosure-{month}.xlsx", key="cases_ov_dl")
+    hist = read(svc.disclosure_history)
+    if hist:
+        st.caption(tc("ov.history", lang))
+        st.dataframe(pd.DataFrame(hist), hide_index=True, width="stretch")
+    st.markdown(f"**{tc('ov.spot', lang)}**")
+    spots = read(svc.spot_check_rows, month=month)
+    st.dataframe(pd.DataFrame(spots) if spots else pd.DataFrame(), hide_index=True, width="stretch")
+    st.markdown(f"**{tc('ov.blacklist', lang)}**")
+    bl = read(svc.blacklist_rows)
+    st.dataframe(pd.DataFrame(bl) if bl else pd.DataFrame(), hide_index=True, width="stretch")
+    st.markdown(f"**{tc('ov.funds', lang)}**")
+    year = st.selectbox(tc("ov.year", lang), [day.year, day.year - 1], key="cases_ov_year")
+    f = read(svc.fund_summary, year=int(year))
+    st.markdown(tc("ov.funds_line", lang, county=f["county_reserve_yuan"], village=f["village_reserves_yuan"],
+                   don=f["donations_yuan"], spent=f["town_spent_yuan"], sc=f["settlement_county_yuan"],
+                   st=f["settlement_town_yuan"],
+                   settled=tc("ov.settled" if f["settled"] else "ov.unsettled", lang)))

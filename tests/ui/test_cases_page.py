@@ -1,0 +1,111 @@
+"""AppTest tests for the 案件 page (dashboard/pages/cases.py)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from cases import services as svc
+from cases.models import Case
+from dashboard import state
+from grid.db import init_db, make_engine, session_scope
+from tests.cases_fixtures import AUDITOR, LEADER, SUP, build_world
+
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "cases.py")
+TODAY = date(2025, 10, 20)
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'ui.db'}"
+    engine = make_engine(url)
+    init_db(engine)
+    with session_scope(engine) as s:
+        w = build_world(s)
+        hh = [h.id for h in w["households"]]
+        a = svc.intake(session=s, actor=LEADER, channel="grid_visit", category="housing_loss",
+                       received_on=date(2025, 9, 30), amount_yuan=300, household_id=hh[0],
+                       cause="房屋倒塌")
+        svc.transition(session=s, actor=SUP, case_id=a.id, name="accept", on_day=date(2025, 9, 30))
+        svc.intake(session=s, actor=LEADER, channel="hotline_12345", category="care_gap",
+                   received_on=date(2025, 10, 17), amount_yuan=200, person_name="张丙三",
+                   work_order_no="WO-UI-1")
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("JIZHEN_DEV_NO_LOGIN", "1")
+    monkeypatch.setenv("JIZHEN_TODAY", TODAY.isoformat())
+    yield url
+    state._engine.clear()
+
+
+def _run(actor, lang="zh"):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state[state.DEV_ACTOR_KEY] = actor
+    at.session_state[state.LANG_KEY] = lang
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_list_shows_cases_with_countdown_and_overdue(db):
+    at = _run(LEADER)
+    assert at.title[0].value == "救助案件"
+    df = at.dataframe[0].value
+    assert len(df) == 2
+    row = df[df["案件编号"].str.startswith("JZ202509")].iloc[0]
+    assert row["办理期限"] == "2025-10-11" and row["期限状态"] == "已逾期"
+    assert any("逾期 1 件" in c.value for c in at.caption)
+
+
+def test_scope_supervisor_sees_own_grid_only(db):
+    at = _run(SUP)
+    df = at.dataframe[0].value
+    assert len(df) == 1 and df.iloc[0]["网格"] == "G01"
+
+
+def test_leader_approves_from_detail(db):
+    engine = make_engine(db)
+    with session_scope(engine) as s:
+        cid = s.exec(select(Case.id).where(Case.status == "accepted")).one()
+        unmatched = s.exec(select(Case.id).where(Case.status == "reported")).one()
+    at = _run(LEADER)
+    at.selectbox(key="cases_detail_id").set_value(unmatched).run()
+    # an unmatched hotline case cannot be accepted: only reject / aid-first are offered
+    assert set(at.selectbox(key="cases_act_name").options) == {"不予救助", "先救助、后办理（先行发放）"}
+    at.selectbox(key="cases_detail_id").set_value(cid).run()
+    names = at.selectbox(key="cases_act_name").options
+    assert "镇街审批同意（≤500元）" in names and "县民政局审批同意" not in names
+    assert any("剩余" in m.value or "已逾期" in m.value or "期限" in m.value for m in at.markdown)
+    at.selectbox(key="cases_act_name").set_value("approve_town")
+    at.text_input(key="cases_act_reason").input("入户核实属实")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("已办理" in s.value for s in at.success)
+    with session_scope(engine) as s:
+        assert s.get(Case, cid).status == "town_approved"
+    engine.dispose()
+
+
+def test_auditor_is_read_only(db):
+    at = _run(AUDITOR)
+    assert len(at.dataframe[0].value) == 2
+    assert any("只读" in i.value for i in at.info)
+
+
+def test_window_intake_form(db):
+    at = _run(LEADER)
+    at.text_input(key="cases_in_name").input("李乙二")
+    at.text_input(key="cases_in_phone").input("13800000002")
+    at.text_input(key="cases_in_cause").input("窗口申请")
+    form_buttons = [b for b in at.button if b.label == "登记"]
+    form_buttons[0].click().run()
+    assert not at.exception
+    assert any("已登记" in s.value and "已匹配到户" in s.value for s in at.success)
+
+
+def test_english(db):
+    at = _run(LEADER, lang="en")
+    assert at.title[0].value == "Assistance cases"

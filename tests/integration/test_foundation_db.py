@@ -71,9 +71,17 @@ def test_audit_chain_detects_tampering(engine):
             audit.record(s, actor=SYSTEM, action="test", entity="x", entity_id=i, after={"i": i})
     with Session(engine) as s:
         assert audit.verify(s).ok and audit.verify(s).checked == 3
-    with engine.begin() as c:
-        c.execute(update(AuditEntry.__table__).where(AuditEntry.__table__.c.entity_id == "1")
-                  .values(after_json='{"i": 99}'))
+    tamper = (update(AuditEntry.__table__).where(AuditEntry.__table__.c.entity_id == "1")
+              .values(after_json='{"i": 99}'))
+    with pytest.raises(Exception, match="append-only"):
+        with engine.begin() as c:
+            c.execute(tamper)  # the database itself refuses edits
+    with engine.begin() as c:  # someone with DDL rights drops the guard and edits anyway
+        if engine.dialect.name == "postgresql":
+            c.execute(text("DROP TRIGGER audit_entry_no_update ON audit_entry"))
+        else:
+            c.execute(text("DROP TRIGGER audit_entry_no_update"))
+        c.execute(tamper)
     with Session(engine) as s:
         result = audit.verify(s)
     assert not result.ok and result.checked == 2

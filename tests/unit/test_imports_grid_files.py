@@ -189,3 +189,26 @@ def test_unsupported_and_incomplete_files(tmp_path, demo):
     as_county_file(demo, 4549).to_file(tmp_path / "g.shp", encoding="GBK")
     (tmp_path / "g.dbf").unlink()
     assert ".dbf" in validate_grids(tmp_path / "g.shp")[0].problems[0].reason_zh
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_geojson_with_projected_coordinates_but_no_crs(tmp_path, demo):
+    # GeoJSON without a "crs" member is read as lon/lat; metres then land far outside China.
+    frame = demo.to_crs(4549)
+    frame = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(frame.geometry))  # no CRS
+    frame.to_file(tmp_path / "g.geojson", driver="GeoJSON")
+    report, _ = validate_grids(tmp_path / "g.geojson")
+    assert len(report.problems) == 12
+    assert all("不在中国境内" in p.reason_zh for p in report.problems)
+
+
+def test_geopackage_with_several_layers(tmp_path, demo):
+    path = tmp_path / "multi.gpkg"
+    demo.iloc[:6].to_file(path, layer="旧网格", driver="GPKG")
+    demo.to_crs(4528).to_file(path, layer="网格2026", driver="GPKG")
+    report, grids = validate_grids(path)
+    assert grids is None and "--layer" in report.problems[0].reason_zh
+    assert "网格2026" in report.problems[0].reason_zh
+    report, grids = validate_grids(path, layer="网格2026")
+    assert report.problems == []
+    assert_same_grids(grids, demo)

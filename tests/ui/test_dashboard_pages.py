@@ -1,0 +1,127 @@
+"""AppTest of every dashboard page, and the flow assign -> record visit -> coverage and score."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from grid.access import SYSTEM
+from grid.db import make_engine, session_scope
+from grid.models import VisitAssignment
+from grid.risk_service import latest_scores
+from tests.conftest import DEMO_TODAY
+from tests.ui.dashboard_fixtures import APP, make_demo_db
+
+PAGES = ["pages/map.py", "pages/assign.py", "pages/visit.py", "pages/leaders.py"]
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory):
+    return make_demo_db(tmp_path_factory.mktemp("dash") / "jizhen.db")
+
+
+@pytest.fixture
+def app(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.setenv("JIZHEN_DEV_NO_LOGIN", "1")
+    monkeypatch.setenv("JIZHEN_TODAY", DEMO_TODAY.isoformat())
+    return AppTest.from_file(str(APP), default_timeout=120)
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("who", ["wanggezhang", "zhenmingzheng", "shenji"])
+def test_every_page_renders_for_each_role(app, page, who):
+    app.session_state["jizhen_dev_actor_name"] = who
+    app.run()
+    assert app.session_state["jizhen_dev_actor"].username == who
+    if page != "pages/map.py":
+        app.switch_page(page).run()
+    _ok(app)
+    assert app.title, "page has a title"
+
+
+def test_english_switch(app):
+    app.run()
+    assert app.title[0].value == "网格地图"
+    app.session_state["jizhen_lang"] = "en"
+    app.run()
+    _ok(app)
+    assert app.title[0].value == "Grid map"
+
+
+def test_map_panel_shows_grid_counts(app, demo_url):
+    app.run()
+    code = app.selectbox(key="map_panel_grid").options[0]
+    app.selectbox(key="map_panel_grid").select_index(0).run()
+    _ok(app)
+    labels = {m.label: m.value for m in app.metric}
+    assert {"住户", "专职网格员", "兼职网格员", "30天覆盖率", "高风险逾期未访", "在办案件"} <= set(labels)
+    assert code  # the supervisor sees exactly one grid
+    assert len(app.selectbox(key="map_panel_grid").options) == 1
+
+
+def test_leader_sees_all_grids_and_can_export(app):
+    app.session_state["jizhen_dev_actor_name"] = "zhenmingzheng"
+    app.run()
+    app.switch_page("pages/leaders.py").run()
+    _ok(app)
+    table = app.dataframe[0].value
+    assert len(table) == 12
+    assert any(b.label == "导出 Excel" for b in app.get("download_button"))
+
+
+def test_assign_then_record_visit_updates_coverage_and_score(app, demo_url):
+    engine = make_engine(demo_url)
+    app.run()
+    app.switch_page("pages/assign.py").run()
+    _ok(app)
+    target = app.multiselect(key="assign_households").options[0]
+    target_id = int(target)
+    before_score = float(latest_scores(engine, SYSTEM).set_index("household_id").loc[target_id, "score"])
+    app.multiselect(key="assign_households").set_value([target_id])
+    app.date_input(key="assign_due").set_value(DEMO_TODAY + timedelta(days=3))
+    next(b for b in app.button if b.label == "派单").click().run()
+    _ok(app)
+    assert any("已派出 1 户" in s.value for s in app.success)
+
+    app.switch_page("pages/visit.py").run()
+    _ok(app)
+    with session_scope(engine) as s:
+        a = s.exec(__import__("sqlmodel").select(VisitAssignment)
+                   .where(VisitAssignment.household_id == target_id)).one()
+    app.selectbox(key="visit_worker").set_value(a.worker_id).run()
+    app.selectbox(key="visit_assignment").set_value(a.id)
+    # coverage shown on the map page before the visit
+    app.checkbox(key="visit_housing_loss").check()
+    app.checkbox(key="visit_sudden_illness_or_disaster").check()
+    next(b for b in app.button if b.label == "保存走访记录").click().run()
+    _ok(app)
+    saved = [s.value for s in app.success]
+    assert saved and "最新风险分" in saved[0]
+    with session_scope(engine) as s:
+        assert s.get(VisitAssignment, a.id).status == "done"
+    after_score = float(latest_scores(engine, SYSTEM).set_index("household_id").loc[target_id, "score"])
+    assert after_score > before_score
+    # the map panel's coverage now counts the household
+    app.switch_page("pages/map.py").run()
+    _ok(app)
+    from dashboard import state
+    summary = state.grid_summary(demo_url, state.dev_actors(state.all_grid_codes(demo_url))["wanggezhang"],
+                                 DEMO_TODAY)
+    assert summary["coverage_30d"].notna().all()
+    engine.dispose()
+
+
+def test_login_required_without_dev_mode(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.delenv("JIZHEN_DEV_NO_LOGIN", raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert not at.dataframe and not at.metric

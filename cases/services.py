@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 from sqlalchemy import func, or_
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from cases import rules
@@ -120,6 +121,14 @@ def _snapshot(case: Case) -> dict:
         "grid_code": case.grid_code, "match_status": case.match_status, "aid_first": case.aid_first,
         "version": case.version,
     }
+
+
+def _flush_versioned(session: Session, what: str) -> None:
+    """Flush; a lost optimistic-locking race becomes StaleEdit with a clear message."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleEdit(f"{what}已被他人修改，请刷新后重试 (changed by someone else; reload and retry)") from None
 
 
 def _facts(case: Case) -> CaseFacts:
@@ -364,7 +373,7 @@ def match_case(*, session: Session, actor: Actor, case_id: int, household_id: in
     if not case.person_id_number:
         case.person_id_number = hh.head_id_number
     session.add(case)
-    session.flush()
+    _flush_versioned(session, f"案件{case.case_no}")
     audit.record(session, actor=actor, action="case.match", entity="aid_case", entity_id=case.id,
                  before=before, after=_snapshot(case), reason=reason)
     return case
@@ -430,7 +439,7 @@ def transition(
         case.closed_on = on_day
     case.status = target.value
     session.add(case)
-    session.flush()
+    _flush_versioned(session, f"案件{case.case_no}")
     _event(session, case, actor=actor, transition=name, from_status=src, on_day=on_day, reason=reason)
     audit.record(session, actor=actor, action=f"case.{name}", entity="aid_case", entity_id=case.id,
                  before=before, after=_snapshot(case), reason=reason)
@@ -500,7 +509,7 @@ def update_referral(*, session: Session, actor: Actor, referral_id: int, status:
     if reason:
         ref.reason = reason
     session.add(ref)
-    session.flush()
+    _flush_versioned(session, f"转诊{ref.id}")
     audit.record(session, actor=actor, action=f"referral.{new.value}", entity="aid_referral",
                  entity_id=ref.id, before=before, after={"status": ref.status}, reason=reason)
     return ref
@@ -889,7 +898,7 @@ def record_spot_check(*, session: Session, actor: Actor, spot_check_id: int, res
     before = {"result": sc.result}
     sc.result, sc.result_note, sc.checked_on = result, note, checked_on
     session.add(sc)
-    session.flush()
+    _flush_versioned(session, f"抽查{sc.id}")
     audit.record(session, actor=actor, action="spotcheck.result", entity="aid_spot_check",
                  entity_id=sc.id, before=before, after={"result": result}, reason=note)
     return sc

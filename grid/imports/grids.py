@@ -21,6 +21,7 @@ import shapely
 from sqlmodel import Session, select
 
 from grid import audit
+from grid.placement import regrid_households
 from grid.access import Actor, Role, SYSTEM, require
 from grid.frames import grids_frame
 from grid.imports.report import ImportReport, InvalidImport, Progress
@@ -268,8 +269,14 @@ def import_grids(path: Path, *, session: Session, actor: Actor = SYSTEM, layer: 
             progress("写入", n, len(grids))
     session.flush()
     report.created, report.updated = len(created), len(updated)
+    # New boundaries: households are placed again in the same transaction.
+    placement = regrid_households(session)
+    report.details["households_moved"] = placement["moved"]
+    report.details["households_outside"] = placement["outside"]
     audit.record(session, actor=actor, action="import.grids", entity="community_grid",
                  after={"file": report.source, "created": created, "updated": updated,
+                        "households_moved": placement["moved"],
+                        "households_outside": placement["outside"],
                         "crs": report.details.get("crs"), "encoding": report.details.get("encoding")},
                  reason=f"导入网格边界 {report.source}")
     return report

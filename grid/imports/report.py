@@ -66,6 +66,9 @@ class ImportReport:
         text += f"新增{what} {self.created} 条"
         if self.kind == "grids":
             text += f"，更新 {self.updated} 个"
+            if "households_moved" in self.details:
+                text += (f"；按新边界重新归属住户 {self.details['households_moved']} 户，"
+                         f"落在所有网格之外 {self.details['households_outside']} 户")
         if self.skipped_example_rows:
             rows = "、".join(str(r) for r in self.skipped_example_rows)
             text += f"；已跳过模板示例行（第 {rows} 行）"

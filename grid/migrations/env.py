@@ -2,6 +2,9 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import grid.models  # noqa: F401  (registers tables)
+import grid.risk_models  # noqa: F401
+import grid.users  # noqa: F401
+import cases.models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -47,12 +47,22 @@ def _session_minutes() -> int:
     return max(1, get_settings().session_minutes)
 
 
-def current_actor() -> Actor | None:
-    """The logged-in Actor from session_state, without drawing anything (None when logged out or
-    expired). Use login_gate() at the top of a page; this is for helpers deeper down."""
+def current_actor(engine=None, *, check_db: bool = True) -> Actor | None:
+    """The logged-in Actor from session_state, without drawing anything (None when logged out,
+    expired, or — with check_db — when the account was disabled or deleted since login). Pages use
+    this (through dashboard.state.current_actor); app.py draws the form with login_gate()."""
     auth = st.session_state.get(SESSION_KEY)
     if not auth or auth["expires_at"] <= _now():
+        if auth:
+            logout("登录已超时，请重新登录")
         return None
+    if check_db:
+        from grid.users import active_actor
+
+        actor = active_actor(engine or _default_engine(), auth["username"])
+        if actor is None:
+            logout("账户已停用或不存在，请联系管理员")
+        return actor
     return Actor(username=auth["username"], role=Role(auth["role"]),
                  grid_codes=None if auth["grid_codes"] is None else frozenset(auth["grid_codes"]))
 

@@ -85,5 +85,6 @@ def update_versioned(session: Session, model, row_id: int, expected_version: int
         .values(version=expected_version + 1, **values)
     )
     if result.rowcount != 1:
-        raise StaleEdit(f"{model.__name__} {row_id} was changed by someone else")
+        raise StaleEdit(f"该记录（{model.__tablename__} #{row_id}）已被他人修改，请刷新后重试；"
+                        f"您的修改尚未保存 ({model.__name__} {row_id} was changed by someone else)")
     session.expire_all()

@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 from grid.db import init_db, make_engine
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Cheap password hashing in tests only (production keeps bcrypt's default cost of 12).
+os.environ.setdefault("JIZHEN_BCRYPT_ROUNDS", "4")
 PG_ADMIN_URL = os.environ.get("JIZHEN_TEST_PG_URL", "")
 DEMO_TODAY = date(2026, 11, 29)
 BACKENDS = ["sqlite", "postgres"]

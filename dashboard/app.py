@@ -23,7 +23,10 @@ lang = state.lang()
 if state.dev_mode():
     actors = state.dev_actors(state.all_grid_codes(state.db_url()))
     with st.sidebar:
-        name = st.selectbox(t("sidebar.dev_actor", lang), list(actors), key="jizhen_dev_actor_name")
+        names = list(actors)
+        first = state.dev_default_actor()
+        name = st.selectbox(t("sidebar.dev_actor", lang), names, key="jizhen_dev_actor_name",
+                            index=names.index(first) if first in names else 0)
     st.session_state[state.DEV_ACTOR_KEY] = actors[name]
 else:
     from dashboard.auth import login_gate

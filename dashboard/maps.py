@@ -49,6 +49,8 @@ PALETTE_REVERSED = list(reversed(PALETTE))
 LOW_IS_BAD = {"coverage_30d", "small_aid_3wd_share", "paperwork_15wd_share"}
 SHARE_METRICS = LOW_IS_BAD
 CENTER = (33.72, 118.68)
+MAX_ZOOM = 19
+MIN_ZOOM = 9
 
 
 class UnknownTiles(ValueError):
@@ -120,7 +122,24 @@ class _Legend(MacroElement):
     def __init__(self, html_text: str):
         super().__init__()
         self._name = "Legend"
-        self.html_json = json.dumps(html_text, ensure_ascii=False)
+        self.html_json = json.dumps(html_text, ensure_ascii=False).replace("</", "<\\/")
+
+
+class _Popup(MacroElement):
+    """A popup bound with Leaflet's own bindPopup: folium.Popup builds its content with jQuery,
+    which this offline map does not load."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html_json }}, {maxWidth: {{ this.max_width }}});
+        {% endmacro %}
+    """)
+
+    def __init__(self, html_text: str, max_width: int = 260):
+        super().__init__()
+        self._name = "Popup"
+        self.html_json = json.dumps(html_text, ensure_ascii=False).replace("</", "<\\/")
+        self.max_width = int(max_width)
 
 
 def _swatch(colour: str, label: str) -> str:
@@ -182,7 +201,7 @@ def grid_layer(m: folium.Map, grids, values: pd.Series, metric: str, *, lang: st
     folium.GeoJson(
         collection, name=t("layer.grids", lang),
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#333333",
-                                  "weight": 1.5, "fillOpacity": 0.55},
+                                  "weight": 1.5, "fillOpacity": 0.55, "className": "jizhen-grid"},
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(["name", "value"], aliases=["", label]),
     ).add_to(m)
@@ -211,7 +230,7 @@ def hotspot_layer(m: folium.Map, hexes: pd.DataFrame, *, lang: str = "zh") -> in
                        name=t("layer.hotspots", lang),
                        style_function=lambda f: {"fillColor": f["properties"]["fill"],
                                                  "color": f["properties"]["fill"], "weight": 0.5,
-                                                 "fillOpacity": 0.45},
+                                                 "fillOpacity": 0.45, "className": "jizhen-hotspot"},
                        tooltip=folium.GeoJsonTooltip(["households", "z"],
                                                      aliases=[t("panel.households", lang), "Gi* z"]),
                        ).add_to(m)
@@ -247,10 +266,11 @@ def case_layer(m: folium.Map, cases: pd.DataFrame, *, lang: str = "zh") -> int:
                  f"{html.escape(t('map.popup_status', lang))}："
                  f"{html.escape(t('deadline.' + status, lang) if status in DEADLINE_COLOURS else status)}")
         colour = DEADLINE_COLOURS.get(status, "#555555")
-        folium.CircleMarker([row.lat, row.lon], radius=7, color="#ffffff", weight=1.5,
-                            fill=True, fill_color=colour, fill_opacity=0.95,
-                            popup=folium.Popup(popup, max_width=260),
-                            class_name=f"jizhen-case jizhen-case-{status}").add_to(group)
+        marker = folium.CircleMarker([row.lat, row.lon], radius=7, color="#ffffff", weight=1.5,
+                                     fill=True, fill_color=colour, fill_opacity=0.95,
+                                     class_name=f"jizhen-case jizhen-case-{status}")
+        _Popup(popup).add_to(marker)
+        marker.add_to(group)
     group.add_to(m)
     rows = "".join(_swatch(c, t(f"deadline.{s}", lang)) for s, c in DEADLINE_COLOURS.items())
     _Legend(f"<b>{html.escape(t('layer.cases', lang))}</b>{rows}").add_to(m)
@@ -268,7 +288,8 @@ def _has_text(key: str) -> bool:
 _CLUSTER_CALLBACK = """
 function (row) {
     return L.circleMarker(new L.LatLng(row[0], row[1]),
-        {radius: 5, color: "#b71c1c", weight: 1, fillColor: "#e53935", fillOpacity: 0.9});
+        {radius: 5, color: "#b71c1c", weight: 1, fillColor: "#e53935", fillOpacity: 0.9,
+         className: "jizhen-household"});
 }
 """
 
@@ -305,8 +326,10 @@ def build_map(grids, *, grid_values: pd.Series, metric: str = "coverage_30d",
         center = ((miny + maxy) / 2, (minx + maxx) / 2)
     else:
         center = CENTER
+    # maxZoom on the map itself: with no tile layer (offline) Leaflet has none, and
+    # markercluster refuses to start without it.
     m = folium.Map(location=center, zoom_start=13, tiles=None, control_scale=True,
-                   prefer_canvas=False, height=height)
+                   prefer_canvas=False, height=height, maxZoom=MAX_ZOOM, minZoom=MIN_ZOOM)
     add_basemap(m, tiles, tianditu_key=tianditu_key)
     grid_layer(m, grids, grid_values, metric, lang=lang)
     if hotspots is not None:

@@ -68,6 +68,11 @@ def dev_actors(grid_codes: list[str]) -> dict[str, Actor]:
     }
 
 
+def dev_default_actor() -> str:
+    """Dev mode's first identity (JIZHEN_DEV_ACTOR, e.g. zhenmingzheng for the whole town)."""
+    return os.environ.get("JIZHEN_DEV_ACTOR", "wanggezhang")
+
+
 def current_actor() -> Actor | None:
     """The acting user: the logged-in one (dashboard.auth), or in dev mode the demo identity
     chosen in the sidebar (app.py draws that choice)."""

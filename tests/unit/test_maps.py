@@ -147,3 +147,12 @@ def test_choropleth_legend_and_classes(grids):
 def test_maps_is_pure():
     src = Path(maps.__file__).read_text()
     assert "import streamlit" not in src and "sqlalchemy" not in src
+
+
+def test_no_jquery_dependent_code(grids):
+    """jQuery is not loaded offline: folium.Popup (built with `$(...)`) must not be used."""
+    m = maps.build_map(grids, grid_values=pd.Series(1.0, index=grids["code"]), cases=_cases(),
+                       households=_households(grids, 50))
+    html = maps.map_html(m)
+    assert "$(" not in html and "jQuery" not in html
+    assert ".bindPopup(" in html

@@ -1,0 +1,120 @@
+"""The real dashboard in headless Chromium, offline: Leaflet from /app/static, 12 grid polygons,
+case markers, cluster totals that add up, and no request leaving 127.0.0.1."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import DEMO_TODAY, chromium_path
+from tests.ui.dashboard_fixtures import APP, make_demo_db
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)  # polling the health endpoint, not waiting blindly
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture
+def server(tmp_path):
+    url = make_demo_db(tmp_path / "jizhen.db")
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=url, JIZHEN_DEV_NO_LOGIN="1",
+               JIZHEN_TODAY=DEMO_TODAY.isoformat(), JIZHEN_TILES="none",
+               JIZHEN_DEV_ACTOR="zhenmingzheng")
+    log = open(tmp_path / "streamlit.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP),
+                             "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                             "--server.enableStaticServing", "true"],
+                            cwd=APP.parents[1], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(port, proc)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_offline_map_in_chromium(server, tmp_path):
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    requests, blocked, errors = [], [], []
+
+    def guard(route):
+        host = urlparse(route.request.url).hostname
+        if host == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.route("**/*", guard)
+            page.goto(f"http://127.0.0.1:{server}/", wait_until="domcontentloaded")
+            page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', state="attached",
+                                   timeout=90_000)
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            frame.locator("path.jizhen-grid").nth(11).wait_for(state="attached", timeout=90_000)
+            frame.locator("path.jizhen-case").first.wait_for(state="attached", timeout=30_000)
+            frame.locator(".marker-cluster").first.wait_for(state="attached", timeout=30_000)
+            grids = frame.locator("path.jizhen-grid").count()
+            cases = frame.locator("path.jizhen-case").count()
+            clustered = sum(int(t) for t in frame.locator(".marker-cluster span").all_inner_texts())
+            single = frame.locator("path.jizhen-household").count()
+            legend = frame.locator(".jizhen-legend").all_inner_texts()
+            page.get_by_role("heading", name="网格地图").wait_for(timeout=30_000)
+            shot = tmp_path / "map.png"
+            page.screenshot(path=str(shot), full_page=False)
+        finally:
+            browser.close()
+
+    assert errors == []
+    assert grids == 12
+    assert cases > 0
+    total_text = next(t for t in legend if "高风险住户" in t)
+    total = int(total_text.split("高风险住户")[1].split("户")[0])
+    missing = int(total_text.split("无坐标")[1].split("户")[0])
+    assert clustered + single + missing == total > 0
+    assert blocked == [], blocked
+    outside = [u for u in requests if urlparse(u).hostname != "127.0.0.1"]
+    assert outside == []
+    assert any("/app/static/vendor/leaflet/leaflet.js" in u for u in requests)
+    assert shot.stat().st_size > 10_000
+    os.environ.get("JIZHEN_KEEP_SCREENSHOT") and shot.replace(os.environ["JIZHEN_KEEP_SCREENSHOT"])

@@ -1,0 +1,99 @@
+"""Dashboard benchmark: warm rerun time of each page (AppTest) and map HTML bytes.
+
+    .venv/bin/python benchmarks/dashboard_bench.py --households 30000 100000
+
+Each size gets a fresh SQLite demo (seed 1, today 2026-11-29) in a temp dir; the township leader
+(all 12 grids) is the acting user. Cold = first run (cache fill), warm = median of 5 reruns.
+Targets (issue 4): warm rerun <= 0.5 s per page, map <= 2 MB at 100k households.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TODAY = date(2026, 11, 29)
+PAGES = ["pages/map.py", "pages/assign.py", "pages/visit.py", "pages/leaders.py"]
+
+
+def build(households: int, directory: Path) -> str:
+    import functools
+
+    from grid.cli import demo_steps
+    from grid.db import init_db, make_engine
+    from grid.demo import load_demo
+
+    url = f"sqlite:///{directory / f'bench_{households}.db'}"
+    engine = make_engine(url)
+    init_db(engine)
+    steps = [functools.partial(s, echo=lambda *_: None) if "users" in s.__module__ else s
+             for s in demo_steps()]
+    load_demo(engine, households=households, seed=1, today=TODAY, steps=steps)
+    engine.dispose()
+    return url
+
+
+def bench_pages(url: str) -> dict[str, tuple[float, float]]:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ.update(DATABASE_URL=url, JIZHEN_DEV_NO_LOGIN="1", JIZHEN_TODAY=TODAY.isoformat(),
+                      JIZHEN_DEV_ACTOR="zhenmingzheng")
+    out = {}
+    for page in PAGES:
+        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
+        at.session_state["jizhen_dev_actor_name"] = "zhenmingzheng"
+        at.run()
+        if page != "pages/map.py":
+            at.switch_page(page)
+        started = time.perf_counter()
+        at.run()
+        cold = time.perf_counter() - started
+        assert not at.exception, [e.value for e in at.exception]
+        warm = []
+        for _ in range(5):
+            started = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - started)
+        out[page] = (cold, statistics.median(warm))
+    return out
+
+
+def map_bytes(url: str) -> tuple[int, float]:
+    from dashboard import state
+    from dashboard.maps import map_html
+
+    actor = state.dev_actors(state.all_grid_codes(url))["zhenmingzheng"]
+    options = (("metric", "coverage_30d"), ("layers", ("cases", "hotspots", "households")),
+               ("grid_codes", None), ("worker_id", None), ("levels", ("orange", "red")),
+               ("deadlines", ("due_soon", "on_time", "overdue")), ("lang", "zh"))
+    started = time.perf_counter()
+    html = map_html(state.cached_map(url, actor, TODAY, options))
+    return len(html.encode()), time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--households", type=int, nargs="+", default=[30000, 100000])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.households:
+            started = time.perf_counter()
+            url = build(n, Path(tmp))
+            print(f"== {n} households (demo built in {time.perf_counter() - started:.1f} s)")
+            for page, (cold, warm) in bench_pages(url).items():
+                flag = "OK" if warm <= 0.5 else "OVER"
+                print(f"  {page:<18} cold {cold:6.2f} s   warm {warm:6.3f} s  {flag}")
+            size, secs = map_bytes(url)
+            print(f"  map HTML {size / 1e6:.2f} MB ({'OK' if size <= 2e6 else 'OVER'}), "
+                  f"build+render {secs:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,7 @@
 """AppTest tests for the 案件 page (dashboard/pages/cases.py)."""
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +21,9 @@ TODAY = date(2025, 10, 20)
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
+    # AppTest runs the page as __main__; put the real one back afterwards, or a later test that
+    # starts processes with multiprocessing "spawn" re-runs this page in every child.
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
     url = f"sqlite:///{tmp_path / 'ui.db'}"
     engine = make_engine(url)
     init_db(engine)

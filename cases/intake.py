@@ -1,0 +1,262 @@
+"""Intake from every channel (登记), matching to the household registry, and the credit blacklist."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from cases import rules
+from cases.common import (check_scope, fen, flush_versioned, get_case, household_grid, record_event,
+                          require_write, snapshot)
+from cases.models import MATCHED, TO_MATCH, BlacklistEntry, Case
+from cases.rules import CATEGORY_LABELS, CHANNEL_LABELS, Category, Channel, DomainError, Status
+from grid import audit
+from grid.access import AccessDenied, Actor
+from grid.models import CommunityGrid, Household
+
+
+def _grid_polygons(session: Session):
+    cached = session.info.get("cases_grid_polygons")
+    if cached is not None:
+        return cached
+    import shapely
+
+    rows = session.exec(select(CommunityGrid.code, CommunityGrid.geometry_wkt)
+                        .order_by(CommunityGrid.code)).all()
+    out = ([r[0] for r in rows], [shapely.from_wkt(r[1]) for r in rows])
+    if rows:
+        session.info["cases_grid_polygons"] = out  # grids do not change within one unit of work
+    return out
+
+
+def locate_grid(session: Session, lon: float | None, lat: float | None) -> str | None:
+    """Grid code holding the point (point-in-polygon), None outside every grid or without a point."""
+    if lon is None or lat is None:
+        return None
+    import numpy as np
+
+    from grid.geometry import OUTSIDE, assign_to_grids
+
+    codes, polys = _grid_polygons(session)
+    if not polys:
+        return None
+    idx = assign_to_grids(np.array([lon]), np.array([lat]), polys)[0]
+    return None if idx == OUTSIDE else codes[idx]
+
+
+def match_household(session: Session, *, person_name: str = "", person_id_number: str | None = None,
+                    phone: str = "", address: str = "") -> tuple[Household | None, int]:
+    """Match to the registry only when unambiguous: (household, number of candidates).
+
+    The ID number of the head decides on its own. Otherwise a name must agree together with the
+    phone or the exact address; two or more candidates → no match (never guessed).
+    """
+    if person_id_number:
+        hh = session.exec(select(Household).where(
+            Household.head_id_number == person_id_number.strip().upper())).all()
+        if len(hh) == 1:
+            return hh[0], 1
+    name = (person_name or "").strip()
+    if not name:
+        return None, 0
+    conds = []
+    if phone and phone.strip():
+        conds.append(Household.phone == phone.strip())
+    if address and address.strip():
+        conds.append(Household.address == address.strip())
+    if not conds:
+        return None, 0
+    cands = session.exec(select(Household).where(Household.head_name == name, or_(*conds))).all()
+    if len(cands) == 1:
+        return cands[0], 1
+    return None, len(cands)
+
+
+def blacklist_entry(session: Session, person_id_number: str | None) -> BlacklistEntry | None:
+    if not person_id_number:
+        return None
+    return session.exec(select(BlacklistEntry).where(
+        BlacklistEntry.person_id_number == person_id_number.strip().upper(),
+        BlacklistEntry.active == True,  # noqa: E712
+    ).order_by(BlacklistEntry.id.desc())).first()
+
+
+def _follow_up_dates(session: Session, *, person_id_number: str | None, household_id: int | None,
+                     category: str, exclude_case_id: int | None = None) -> list[date]:
+    stmt = select(Case).where(Case.follow_up == True, Case.category == category,  # noqa: E712
+                              Case.status != Status.rejected.value)
+    if person_id_number:
+        stmt = stmt.where(Case.person_id_number == person_id_number)
+    elif household_id is not None:
+        stmt = stmt.where(Case.household_id == household_id)
+    else:
+        return []
+    out = []
+    for c in session.exec(stmt).all():
+        if c.id == exclude_case_id:
+            continue
+        out.append(c.aid_on or c.received_on)
+    return out
+
+
+def intake(
+    *,
+    session: Session,
+    actor: Actor,
+    channel: str,
+    category: str,
+    received_on: date,
+    amount_yuan: Any = 0,
+    cause: str = "",
+    person_name: str = "",
+    person_id_number: str | None = None,
+    phone: str = "",
+    address: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+    household_id: int | None = None,
+    work_order_no: str | None = None,
+    follow_up: bool = False,
+    hardship_event_id: int | None = None,
+    blacklist_override_reason: str | None = None,
+) -> Case:
+    """Record a request for help from any channel (登记救助案件)."""
+    require_write(actor)
+    rules.check_intake_role(actor)
+    try:
+        ch = Channel(channel)
+    except ValueError:
+        raise DomainError(f"未知来源渠道：{channel}", f"unknown channel: {channel}", code="bad_channel") from None
+    try:
+        cat = Category(category)
+    except ValueError:
+        raise DomainError(f"未知救助类别：{category}", f"unknown category: {category}",
+                          code="bad_category") from None
+    amount = Decimal(str(amount_yuan or 0))
+    if amount < 0:
+        raise DomainError("申请金额不能为负数", "amount cannot be negative", code="bad_amount")
+    if person_id_number:
+        from grid.ids import id_number_problem, normalize_id_number
+
+        problem = id_number_problem(person_id_number)
+        if problem:
+            raise DomainError(problem, "invalid ID number", code="bad_id_number")
+        person_id_number = normalize_id_number(person_id_number)
+
+    household: Household | None = None
+    if household_id is not None:
+        household = session.get(Household, household_id)
+        if household is None:
+            raise DomainError(f"户{household_id}不存在", f"household {household_id} not found",
+                              code="not_found")
+    else:
+        household, _n = match_household(session, person_name=person_name,
+                                        person_id_number=person_id_number, phone=phone,
+                                        address=address)
+    if household is not None:
+        if not person_name:
+            person_name = household.head_name
+        if not person_id_number:
+            person_id_number = household.head_id_number
+        if not address:
+            address = household.address
+        if lon is None or lat is None:
+            lon, lat = household.lon, household.lat
+    grid_code = locate_grid(session, lon, lat)
+    if household is not None and grid_code is None:
+        grid_code = household_grid(session, household)
+    if grid_code is not None or actor.grid_codes is not None:
+        check_scope(actor, grid_code)
+
+    entry = blacklist_entry(session, person_id_number)
+    overridden = rules.check_blacklist(entry.reason if entry else None, role=actor,
+                                       override_reason=blacklist_override_reason)
+    if follow_up:
+        rules.check_follow_up(
+            _follow_up_dates(session, person_id_number=person_id_number,
+                             household_id=household.id if household else None,
+                             category=cat.value),
+            received_on,
+        )
+    if work_order_no:
+        dup = session.exec(select(Case.id).where(Case.work_order_no == work_order_no)).first()
+        if dup is not None:
+            raise DomainError(f"工单号{work_order_no}已登记（案件{dup}）",
+                              f"work order {work_order_no} already recorded", code="duplicate")
+
+    dl = rules.approval_deadline(received_on)
+    case = Case(
+        case_no=f"TMP-{uuid.uuid4().hex[:20]}",
+        channel=ch.value, category=cat.value, cause=cause or CATEGORY_LABELS[cat],
+        amount_requested_fen=fen(amount), person_name=person_name or "",
+        person_id_number=person_id_number, phone=phone or "", address=address or "",
+        lon=lon, lat=lat, household_id=household.id if household else None, grid_code=grid_code,
+        match_status=MATCHED if household is not None else TO_MATCH,
+        work_order_no=work_order_no or None, hardship_event_id=hardship_event_id,
+        status=Status.reported.value, received_on=received_on,
+        approval_due_on=dl.due_on, approval_provisional=dl.provisional, follow_up=bool(follow_up),
+        blacklist_override_reason=(blacklist_override_reason or "") if overridden else "",
+        reported_by=actor.username,
+    )
+    session.add(case)
+    session.flush()
+    case.case_no = f"JZ{received_on:%Y%m}-{case.id:06d}"
+    record_event(session, case, actor=actor, transition="report", from_status="", on_day=received_on,
+           reason=f"{CHANNEL_LABELS[ch]}：{case.cause}")
+    session.flush()
+    audit.record(session, actor=actor, action="case.intake", entity="aid_case", entity_id=case.id,
+                 after=snapshot(case),
+                 reason=("失信名单放行：" + blacklist_override_reason) if overridden else "")
+    return case
+
+
+def match_case(*, session: Session, actor: Actor, case_id: int, household_id: int,
+               reason: str = "") -> Case:
+    """Resolve a case in the "to match" queue by hand (an officer picks the household)."""
+    require_write(actor)
+    case = get_case(session=session, actor=actor, case_id=case_id)
+    hh = session.get(Household, household_id)
+    if hh is None:
+        raise DomainError(f"户{household_id}不存在", f"household {household_id} not found", code="not_found")
+    before = snapshot(case)
+    case.household_id = hh.id
+    case.match_status = MATCHED
+    case.grid_code = case.grid_code or household_grid(session, hh)
+    if case.lon is None:
+        case.lon, case.lat = hh.lon, hh.lat
+    if not case.person_id_number:
+        case.person_id_number = hh.head_id_number
+    session.add(case)
+    flush_versioned(session, f"案件{case.case_no}")
+    audit.record(session, actor=actor, action="case.match", entity="aid_case", entity_id=case.id,
+                 before=before, after=snapshot(case), reason=reason)
+    return case
+
+
+def add_to_blacklist(*, session: Session, actor: Actor, person_id_number: str, person_name: str,
+                     reason: str, evidence: str, listed_on: date) -> BlacklistEntry:
+    require_write(actor)
+    if rules.role_name(actor) not in ("township_leader", "county_staff", "system"):
+        raise AccessDenied("只有镇街领导或县民政局可以列入失信名单 / officers only")
+    if not (reason.strip() and evidence.strip()):
+        raise DomainError("列入失信名单须写明理由并附证据", "reason and evidence are required",
+                          code="reason_required")
+    e = BlacklistEntry(person_id_number=person_id_number.strip().upper(), person_name=person_name,
+                       reason=reason, evidence=evidence, listed_on=listed_on,
+                       listed_by=actor.username)
+    session.add(e)
+    session.flush()
+    audit.record(session, actor=actor, action="blacklist.add", entity="aid_blacklist", entity_id=e.id,
+                 after={"person": rules.mask_id(e.person_id_number), "reason": reason}, reason=reason)
+    return e
+
+
+def blacklist_rows(*, session: Session, actor: Actor) -> list[dict]:
+    rows = session.exec(select(BlacklistEntry).order_by(BlacklistEntry.listed_on.desc())).all()
+    return [{"id": e.id, "person_name": rules.mask_name(e.person_name),
+             "person_id_number": rules.mask_id(e.person_id_number), "reason": e.reason,
+             "evidence": e.evidence, "listed_on": e.listed_on, "active": e.active} for e in rows]

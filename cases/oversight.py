@@ -1,0 +1,178 @@
+"""Oversight: the monthly public disclosure (masked) and random spot checks (双随机)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlmodel import Session, select
+
+from cases import rules
+from cases.common import fen, flush_versioned, month_bounds, require_write, scope_filter, yuan
+from cases.models import Case, Disclosure, Payment, SpotCheck
+from cases.rules import CATEGORY_LABELS, Category, DomainError
+from grid import audit
+from grid.access import Actor
+from grid.models import CommunityGrid, GridWorker
+
+COMPLAINT_PHONE = "12345"  # public complaint line printed on disclosures (configurable per call)
+
+
+def disclosure_rows(*, session: Session, actor: Actor, month: str,
+                    complaint_phone: str = COMPLAINT_PHONE) -> list[dict]:
+    """The monthly public list: everyone paid in ``month``, masked."""
+    start, end = month_bounds(month)
+    stmt = (select(Payment, Case).join(Case, Payment.case_id == Case.id)
+            .where(Payment.paid_on >= start, Payment.paid_on <= end, scope_filter(actor))
+            .order_by(Payment.paid_on, Payment.id))
+    out = []
+    for p, c in session.exec(stmt).all():
+        out.append({
+            "序号": len(out) + 1,
+            "网格": c.grid_code or "",
+            "救助对象": rules.mask_name(c.person_name),
+            "身份证号": rules.mask_id(c.person_id_number),
+            "救助政策": "临时救助" + ("（先救助、后办理）" if p.aid_first else ""),
+            "救助类别": CATEGORY_LABELS[Category(c.category)],
+            "救助事由": c.cause,
+            "救助标准/金额（元）": round(p.amount_fen / 100, 2),
+            "审核意见": c.review_opinion,
+            "审批决定": c.decision,
+            "发放日期": p.paid_on.isoformat(),
+            "监督电话": complaint_phone,
+        })
+    return out
+
+
+DISCLOSURE_HEADERS = ["序号", "网格", "救助对象", "身份证号", "救助政策", "救助类别", "救助事由",
+                      "救助标准/金额（元）", "审核意见", "审批决定", "发放日期", "监督电话"]
+
+
+def disclosure_frame(rows: list[dict], month: str, complaint_phone: str = COMPLAINT_PHONE) -> pd.DataFrame:
+    """The public list as a table, with a total line and the policy/complaint note."""
+    df = pd.DataFrame(rows, columns=DISCLOSURE_HEADERS)
+    total = round(float(df["救助标准/金额（元）"].sum()), 2) if len(df) else 0.0
+    tail = pd.DataFrame([
+        {"序号": "合计", "救助对象": f"{len(rows)}人次", "救助标准/金额（元）": total},
+        {"序号": "说明", "救助对象": f"{month}临时救助（急难救助）公示。临时救助500元以下（含）由镇街审批，"
+                                 f"500元以上报县民政局审批。如有异议请拨打监督电话{complaint_phone}。"},
+    ], columns=DISCLOSURE_HEADERS)
+    return pd.concat([df, tail], ignore_index=True)
+
+
+def export_disclosure(*, session: Session, actor: Actor, month: str, out_path: str | Path,
+                      published_on: date, complaint_phone: str = COMPLAINT_PHONE) -> int:
+    """Write the monthly disclosure XLSX (names and IDs masked); returns the number of rows."""
+    from grid.export import write_xlsx
+
+    rows = disclosure_rows(session=session, actor=actor, month=month, complaint_phone=complaint_phone)
+    write_xlsx({f"{month}临时救助公示": disclosure_frame(rows, month, complaint_phone)}, out_path)
+    record_disclosure(session=session, actor=actor, month=month, rows=rows, published_on=published_on)
+    return len(rows)
+
+
+def record_disclosure(*, session: Session, actor: Actor, month: str, rows: list[dict],
+                      published_on: date) -> Disclosure:
+    """Record that the month's list was published (rows from ``disclosure_rows``)."""
+    total = sum(r["救助标准/金额（元）"] for r in rows)
+    existing = session.exec(select(Disclosure).where(Disclosure.month == month)).first()
+    if existing is None:
+        session.add(Disclosure(month=month, published_on=published_on, rows=len(rows),
+                               total_fen=fen(total), published_by=actor.username))
+    else:
+        existing.rows, existing.total_fen, existing.published_on = len(rows), fen(total), published_on
+        session.add(existing)
+    session.flush()
+    audit.record(session, actor=actor, action="disclosure.publish", entity="aid_disclosure",
+                 entity_id=month, after={"rows": len(rows), "total_yuan": round(total, 2)})
+    return session.exec(select(Disclosure).where(Disclosure.month == month)).one()
+
+
+def disclosure_history(*, session: Session, actor: Actor) -> list[dict]:
+    return [{"month": d.month, "published_on": d.published_on.isoformat(), "rows": d.rows,
+             "total_yuan": yuan(d.total_fen), "published_by": d.published_by}
+            for d in session.exec(select(Disclosure).order_by(Disclosure.month.desc())).all()]
+
+
+# ----------------------------------------------------------------------------- spot checks
+def _inspector_pool(session: Session) -> tuple[list[str], dict[str, set[str]]]:
+    """Full-time grid workers (name#id), each barred from inspecting their own grid."""
+    rows = session.exec(select(GridWorker.id, GridWorker.name, CommunityGrid.code)
+                        .join(CommunityGrid, GridWorker.grid_id == CommunityGrid.id)
+                        .where(GridWorker.active == True,  # noqa: E712
+                               GridWorker.employment == "full_time")).all()
+    pool, conflicts = [], {}
+    for wid, name, code in rows:
+        label = f"{name}#{wid}"
+        pool.append(label)
+        conflicts.setdefault(code, set()).add(label)
+    return pool, conflicts
+
+
+def draw_spot_checks(*, session: Session, actor: Actor, month: str, seed: int | str, drawn_on: date,
+                     inspectors: list[str] | None = None) -> list[SpotCheck]:
+    """双随机: ≥30% of the month's recipients per grid, random inspectors, reproducible from seed."""
+    require_write(actor)
+    existing = session.exec(select(SpotCheck).where(SpotCheck.month == month)
+                            .order_by(SpotCheck.id)).all()
+    if existing:
+        if existing[0].seed != str(seed):
+            raise DomainError(
+                f"{month}已按种子{existing[0].seed}抽取，不能用另一个种子重抽",
+                f"{month} was already drawn with seed {existing[0].seed}", code="already_drawn")
+        return list(existing)
+    start, end = month_bounds(month)
+    recips = session.exec(select(Case.id, Case.grid_code, Case.household_id)
+                          .join(Payment, Payment.case_id == Case.id)
+                          .where(Payment.paid_on >= start, Payment.paid_on <= end)
+                          .distinct()).all()
+    if not recips:
+        return []
+    if inspectors:
+        pool, conflicts = list(inspectors), {}
+    else:
+        pool, conflicts = _inspector_pool(session)
+    hh = {cid: h for cid, _g, h in recips}
+    draws = rules.draw_spot_checks([(cid, g or "未定位") for cid, g, _h in recips], pool,
+                                   seed=seed, conflicts=conflicts)
+    out = []
+    for d in draws:
+        sc = SpotCheck(month=month, seed=str(seed), case_id=d.recipient_id,
+                       household_id=hh[d.recipient_id], grid_code=d.grid_code,
+                       inspector=d.inspector, drawn_on=drawn_on)
+        session.add(sc)
+        out.append(sc)
+    session.flush()
+    audit.record(session, actor=actor, action="spotcheck.draw", entity="aid_spot_check",
+                 entity_id=month, after={"seed": str(seed), "drawn": len(out),
+                                         "recipients": len(recips)})
+    return out
+
+
+def record_spot_check(*, session: Session, actor: Actor, spot_check_id: int, result: str,
+                      note: str, checked_on: date) -> SpotCheck:
+    require_write(actor)
+    if result not in ("ok", "problem"):
+        raise DomainError("抽查结果只能是“无误”或“发现问题”", "result must be ok or problem",
+                          code="bad_result")
+    sc = session.get(SpotCheck, spot_check_id)
+    if sc is None:
+        raise DomainError(f"抽查{spot_check_id}不存在", "spot check not found", code="not_found")
+    before = {"result": sc.result}
+    sc.result, sc.result_note, sc.checked_on = result, note, checked_on
+    session.add(sc)
+    flush_versioned(session, f"抽查{sc.id}")
+    audit.record(session, actor=actor, action="spotcheck.result", entity="aid_spot_check",
+                 entity_id=sc.id, before=before, after={"result": result}, reason=note)
+    return sc
+
+
+def spot_check_rows(*, session: Session, actor: Actor, month: str | None = None) -> list[dict]:
+    stmt = select(SpotCheck, Case).join(Case, SpotCheck.case_id == Case.id).where(scope_filter(actor))
+    if month:
+        stmt = stmt.where(SpotCheck.month == month)
+    return [{"id": s.id, "month": s.month, "seed": s.seed, "case_no": c.case_no,
+             "grid_code": s.grid_code, "inspector": s.inspector, "result": s.result,
+             "result_note": s.result_note, "drawn_on": s.drawn_on.isoformat(),
+             "checked_on": s.checked_on.isoformat() if s.checked_on else None}
+            for s, c in session.exec(stmt.order_by(SpotCheck.month, SpotCheck.id)).all()]

@@ -1,0 +1,188 @@
+"""Reading cases: flat rows with deadlines judged on ``today``, lists, the map layer, one case's
+detail, and the household file (一户一档)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable
+
+import pandas as pd
+from sqlmodel import Session, select
+
+from cases import rules
+from cases.calendar import is_provisional, working_days_between
+from cases.common import case_facts, check_scope, get_case, household_grid, scope_filter, yuan
+from cases.models import Case, CaseEvent, Payment, Referral, SpotCheck
+from cases.rules import (CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS, Category,
+                         Channel, DomainError, ReferralScheme, ReferralStatus, Status)
+from grid.access import Actor
+from grid.models import Household, Visit
+
+VISIT_FLAG_LABELS = {
+    "housing_loss": "住房受损",
+    "accidental_injury": "意外伤害",
+    "sudden_illness_or_disaster": "突发重病或灾害",
+    "care_gap": "无人照料",
+    "lost_job": "失业",
+    "new_illness": "新发疾病",
+}
+
+
+def case_row(case: Case, today: date, *, sees_personal: bool = True) -> dict:
+    """One case as a flat dict with its deadlines judged on ``today``."""
+    status = Status(case.status)
+    if case.aid_first and case.paperwork_due_on is not None:
+        due, done = case.paperwork_due_on, case.files_completed_on
+        provisional = case.paperwork_provisional
+        step = "paperwork"
+    else:
+        due, done = case.approval_due_on, case.decided_on
+        provisional = case.approval_provisional
+        step = "approval"
+    open_ = status in rules.OPEN_STATUSES and done is None
+    dstat = rules.deadline_status(due, today, done_on=None if open_ else done)
+    approval_overdue = (case.decided_on or today) > case.approval_due_on if not case.aid_first else False
+    paperwork_overdue = bool(case.paperwork_due_on and (case.files_completed_on or today) > case.paperwork_due_on)
+    return {
+        "id": case.id, "case_no": case.case_no, "channel": case.channel,
+        "channel_label": CHANNEL_LABELS[Channel(case.channel)],
+        "category": case.category, "category_label": CATEGORY_LABELS[Category(case.category)],
+        "status": case.status, "status_label": STATUS_LABELS[status],
+        "amount_yuan": yuan(case.amount_requested_fen),
+        "approved_yuan": yuan(case.amount_approved_fen),
+        "received_on": case.received_on.isoformat(),
+        "approval_due_on": case.approval_due_on.isoformat(),
+        "decided_on": case.decided_on.isoformat() if case.decided_on else None,
+        "aid_first": case.aid_first,
+        "aid_on": case.aid_on.isoformat() if case.aid_on else None,
+        "paperwork_due_on": case.paperwork_due_on.isoformat() if case.paperwork_due_on else None,
+        "files_completed_on": case.files_completed_on.isoformat() if case.files_completed_on else None,
+        "deadline_step": step,
+        "due_on": due.isoformat(),
+        "working_days_left": working_days_between(today, due) if open_ else None,
+        "deadline_status": dstat,
+        "overdue": approval_overdue or paperwork_overdue,
+        "provisional": bool(provisional or is_provisional(due)),
+        "household_id": case.household_id, "grid_code": case.grid_code,
+        "match_status": case.match_status, "follow_up": case.follow_up,
+        "person_name": case.person_name if sees_personal else rules.mask_name(case.person_name),
+        "cause": case.cause, "lon": case.lon, "lat": case.lat, "version": case.version,
+    }
+
+
+def list_cases(*, session: Session, actor: Actor, today: date, status: Iterable[str] | None = None,
+               category: str | None = None, channel: str | None = None,
+               grid_code: str | None = None, match_status: str | None = None,
+               overdue_only: bool = False, limit: int | None = None) -> list[dict]:
+    stmt = select(Case).where(scope_filter(actor))
+    if status:
+        stmt = stmt.where(Case.status.in_(list(status)))
+    if category:
+        stmt = stmt.where(Case.category == category)
+    if channel:
+        stmt = stmt.where(Case.channel == channel)
+    if grid_code:
+        stmt = stmt.where(Case.grid_code == grid_code)
+    if match_status:
+        stmt = stmt.where(Case.match_status == match_status)
+    stmt = stmt.order_by(Case.received_on.desc(), Case.id.desc())
+    if limit and not overdue_only:
+        stmt = stmt.limit(limit)
+    sees = getattr(actor, "sees_personal_data", True)
+    rows = [case_row(c, today, sees_personal=sees) for c in session.exec(stmt).all()]
+    if overdue_only:
+        rows = [r for r in rows if r["deadline_status"] == "overdue"]
+        if limit:
+            rows = rows[:limit]
+    return rows
+
+
+def pending_cases_frame(session: Session, actor: Actor, today: date) -> pd.DataFrame:
+    """Open cases for the map's case layer, with working-day countdowns."""
+    cols = ["id", "case_no", "category", "lon", "lat", "grid_code", "status", "due_on",
+            "working_days_left", "deadline_status", "provisional"]
+    rows = list_cases(session=session, actor=actor, today=today,
+                      status=[s.value for s in rules.OPEN_STATUSES])
+    rows = [r for r in rows if r["working_days_left"] is not None]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    df = pd.DataFrame(rows)[cols]
+    df["due_on"] = pd.to_datetime(df["due_on"]).dt.date
+    return df.reset_index(drop=True)
+
+
+def case_detail(*, session: Session, actor: Actor, case_id: int, today: date) -> dict:
+    case = get_case(session=session, actor=actor, case_id=case_id)
+    row = case_row(case, today, sees_personal=getattr(actor, "sees_personal_data", True))
+    events = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                          .order_by(CaseEvent.on_day, CaseEvent.id)).all()
+    row["events"] = [{"on_day": e.on_day.isoformat(), "transition": e.transition,
+                      "from_status": e.from_status, "to_status": e.to_status,
+                      "to_label": STATUS_LABELS[Status(e.to_status)], "actor": e.actor,
+                      "role": e.role, "reason": e.reason} for e in events]
+    row["referrals"] = [_referral_dict(r) for r in session.exec(
+        select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).all()]
+    row["payments"] = [{"paid_on": p.paid_on.isoformat(), "amount_yuan": yuan(p.amount_fen),
+                        "aid_first": p.aid_first} for p in session.exec(
+        select(Payment).where(Payment.case_id == case.id).order_by(Payment.id)).all()]
+    row["review_opinion"], row["decision"] = case.review_opinion, case.decision
+    row["blacklist_override_reason"] = case.blacklist_override_reason
+    row["available_transitions"] = (
+        rules.available_transitions(case_facts(case), actor) if actor.may_write else [])
+    return row
+
+
+def _referral_dict(r: Referral) -> dict:
+    return {"id": r.id, "case_id": r.case_id, "scheme": r.scheme,
+            "scheme_label": REFERRAL_SCHEMES[ReferralScheme(r.scheme)][0],
+            "department": r.department, "status": r.status,
+            "status_label": rules.REFERRAL_STATUS_LABELS[ReferralStatus(r.status)],
+            "sent_on": r.sent_on.isoformat(),
+            "responded_on": r.responded_on.isoformat() if r.responded_on else None,
+            "reason": r.reason, "fast_track": r.fast_track,
+            "reimbursed_yuan": yuan(r.reimbursed_fen)}
+
+
+def household_timeline(*, session: Session, actor: Actor, household_id: int) -> list[dict]:
+    """一户一档: visits, risk flags, cases, decisions, payments, referrals and spot checks."""
+    hh = session.get(Household, household_id)
+    if hh is None:
+        raise DomainError(f"户{household_id}不存在", f"household {household_id} not found", code="not_found")
+    check_scope(actor, household_grid(session, hh))
+    items: list[dict] = []
+    for v in session.exec(select(Visit).where(Visit.household_id == household_id)).all():
+        flags = [lbl for f, lbl in VISIT_FLAG_LABELS.items() if getattr(v, f)]
+        items.append({"on": v.visited_on, "kind": "visit", "title": "入户走访",
+                      "detail": ("发现：" + "、".join(flags)) if flags else "未见异常"})
+        if flags:
+            items.append({"on": v.visited_on, "kind": "risk_flag", "title": "风险信号",
+                          "detail": "、".join(flags)})
+    cases = session.exec(select(Case).where(Case.household_id == household_id)).all()
+    case_ids = [c.id for c in cases]
+    by_id = {c.id: c for c in cases}
+    if case_ids:
+        for e in session.exec(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids))).all():
+            c = by_id[e.case_id]
+            kind = "case" if e.transition == "report" else "decision"
+            items.append({"on": e.on_day, "kind": kind,
+                          "title": f"{c.case_no} {STATUS_LABELS[Status(e.to_status)]}",
+                          "detail": e.reason, "case_id": c.id})
+        for p in session.exec(select(Payment).where(Payment.case_id.in_(case_ids))).all():
+            items.append({"on": p.paid_on, "kind": "payment",
+                          "title": f"{by_id[p.case_id].case_no} 发放{p.amount_fen / 100:.2f}元",
+                          "detail": "先救助、后办理" if p.aid_first else "", "case_id": p.case_id})
+        for r in session.exec(select(Referral).where(Referral.case_id.in_(case_ids))).all():
+            items.append({"on": r.sent_on, "kind": "referral",
+                          "title": f"转诊：{REFERRAL_SCHEMES[ReferralScheme(r.scheme)][0]}（{r.department}）",
+                          "detail": rules.REFERRAL_STATUS_LABELS[ReferralStatus(r.status)]
+                          + (f"：{r.reason}" if r.reason else ""), "case_id": r.case_id})
+        for s in session.exec(select(SpotCheck).where(SpotCheck.case_id.in_(case_ids))).all():
+            items.append({"on": s.checked_on or s.drawn_on, "kind": "spot_check",
+                          "title": f"抽查（{s.month}，抽查人{s.inspector}）",
+                          "detail": {"pending": "待核查", "ok": "核查无误",
+                                     "problem": "发现问题"}.get(s.result, s.result)
+                          + (f"：{s.result_note}" if s.result_note else ""),
+                          "case_id": s.case_id})
+    order = {"visit": 0, "risk_flag": 1, "case": 2, "decision": 3, "payment": 4, "referral": 5,
+             "spot_check": 6}
+    items.sort(key=lambda x: (x["on"], order[x["kind"]]))
+    return items

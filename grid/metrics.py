@@ -48,7 +48,15 @@ class MetricsData:
 
 
 def _days(s) -> pd.Series:
-    return pd.to_datetime(pd.Series(s), errors="coerce").astype("datetime64[ns]")
+    """Naive datetime64 series; aware timestamps are first taken to Asia/Shanghai's calendar."""
+    s = pd.Series(s)
+    try:
+        out = pd.to_datetime(s, errors="coerce")
+    except (TypeError, ValueError):  # a mix of aware and naive values
+        out = pd.to_datetime(s, errors="coerce", utc=True)
+    if out.dt.tz is not None:
+        out = out.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    return out.astype("datetime64[ns]")
 
 
 def flags_from_history(history: pd.DataFrame) -> pd.DataFrame:
@@ -63,9 +71,7 @@ def flags_from_history(history: pd.DataFrame) -> pd.DataFrame:
     prev_high = np.concatenate([[False], high[:-1] & same])
     turned = high & ~prev_high
     out = h.loc[turned, ["household_id", "scored_at"]].rename(columns={"scored_at": "flagged_on"})
-    out["flagged_on"] = _days(out["flagged_on"].map(lambda v: pd.Timestamp(v).tz_localize(None)
-                                                    if pd.Timestamp(v).tzinfo else pd.Timestamp(v))
-                              ).dt.normalize().to_numpy()
+    out["flagged_on"] = _days(out["flagged_on"]).dt.normalize().to_numpy()
     return out.reset_index(drop=True)
 
 

@@ -90,3 +90,19 @@ def test_pure_part_imports_no_streamlit_or_folium():
     names = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
              for a in n.names} | {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {"streamlit", "folium"} & {str(x).split(".")[0] for x in names}
+
+
+def test_score_times_become_shanghai_days():
+    """A score stored at 20:00 UTC belongs to the next day in Siyang."""
+    from datetime import datetime, timezone
+
+    from grid.metrics import flags_from_history
+
+    history = pd.DataFrame({"household_id": [1, 1, 2],
+                            "scored_at": [datetime(2026, 1, 1, 20, tzinfo=timezone.utc),
+                                          datetime(2026, 1, 3, 1, tzinfo=timezone.utc),
+                                          datetime(2026, 1, 1, 1, tzinfo=timezone.utc)],
+                            "level": ["red", "red", "orange"]})
+    flags = flags_from_history(history)
+    assert flags.sort_values("household_id")["flagged_on"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-01-02", "2026-01-01"]

@@ -85,7 +85,7 @@ def household_grid(session: Session, household: Household) -> str | None:
 
 
 def record_event(session: Session, case: Case, *, actor: Actor, transition: str, from_status: str,
-           on_day: date, reason: str = "") -> CaseEvent:
+                 on_day: date, reason: str = "") -> CaseEvent:
     ev = CaseEvent(case_id=case.id, transition=transition, from_status=from_status,
                    to_status=case.status, on_day=on_day, actor=actor.username,
                    role=rules.role_name(actor), reason=reason or "")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -103,6 +104,87 @@ def _follow_up_dates(session: Session, *, person_id_number: str | None, househol
     return out
 
 
+@dataclass
+class _Person:
+    """Who asks for help, completed from the registry when the household is known."""
+
+    name: str
+    id_number: str | None
+    address: str
+    lon: float | None
+    lat: float | None
+    household: Household | None = None
+
+
+def _parse_request(channel: str, category: str, amount_yuan: Any,
+                   person_id_number: str | None) -> tuple[Channel, Category, Decimal, str | None]:
+    try:
+        ch = Channel(channel)
+    except ValueError:
+        raise DomainError(f"未知来源渠道：{channel}", f"unknown channel: {channel}", code="bad_channel") from None
+    try:
+        cat = Category(category)
+    except ValueError:
+        raise DomainError(f"未知救助类别：{category}", f"unknown category: {category}",
+                          code="bad_category") from None
+    amount = Decimal(str(amount_yuan or 0))
+    if amount < 0:
+        raise DomainError("申请金额不能为负数", "amount cannot be negative", code="bad_amount")
+    if person_id_number:
+        from grid.ids import id_number_problem, normalize_id_number
+
+        problem = id_number_problem(person_id_number)
+        if problem:
+            raise DomainError(problem, "invalid ID number", code="bad_id_number")
+        person_id_number = normalize_id_number(person_id_number)
+    return ch, cat, amount, person_id_number
+
+
+def _resolve_person(session: Session, person: _Person, *, household_id: int | None,
+                    phone: str) -> _Person:
+    """The given household, else an unambiguous registry match; fill blanks from it."""
+    if household_id is not None:
+        household = session.get(Household, household_id)
+        if household is None:
+            raise DomainError(f"户{household_id}不存在", f"household {household_id} not found",
+                              code="not_found")
+    else:
+        household, _n = match_household(session, person_name=person.name,
+                                        person_id_number=person.id_number, phone=phone,
+                                        address=person.address)
+    if household is None:
+        return person
+    lon, lat = person.lon, person.lat
+    if lon is None or lat is None:
+        lon, lat = household.lon, household.lat
+    return _Person(name=person.name or household.head_name,
+                   id_number=person.id_number or household.head_id_number,
+                   address=person.address or household.address, lon=lon, lat=lat,
+                   household=household)
+
+
+def _check_refusals(session: Session, actor: Actor, person: _Person, *, category: Category,
+                    received_on: date, follow_up: bool, work_order_no: str | None,
+                    blacklist_override_reason: str | None) -> bool:
+    """Blacklist (returns True when an officer overrode it), follow-up limit, duplicate work order."""
+    entry = blacklist_entry(session, person.id_number)
+    overridden = rules.check_blacklist(entry.reason if entry else None, role=actor,
+                                       override_reason=blacklist_override_reason)
+    if follow_up:
+        rules.check_follow_up(
+            _follow_up_dates(session, person_id_number=person.id_number,
+                             household_id=person.household.id if person.household else None,
+                             category=category.value),
+            received_on,
+        )
+    if work_order_no:
+        dup = session.exec(select(Case.id).where(Case.work_order_no == work_order_no)).first()
+        if dup is not None:
+            raise DomainError(f"工单号{work_order_no}已登记（案件{dup}）",
+                              f"work order {work_order_no} already recorded", code="duplicate")
+    return overridden
+
+
 def intake(
     *,
     session: Session,
@@ -127,75 +209,27 @@ def intake(
     """Record a request for help from any channel (登记救助案件)."""
     require_write(actor)
     rules.check_intake_role(actor)
-    try:
-        ch = Channel(channel)
-    except ValueError:
-        raise DomainError(f"未知来源渠道：{channel}", f"unknown channel: {channel}", code="bad_channel") from None
-    try:
-        cat = Category(category)
-    except ValueError:
-        raise DomainError(f"未知救助类别：{category}", f"unknown category: {category}",
-                          code="bad_category") from None
-    amount = Decimal(str(amount_yuan or 0))
-    if amount < 0:
-        raise DomainError("申请金额不能为负数", "amount cannot be negative", code="bad_amount")
-    if person_id_number:
-        from grid.ids import id_number_problem, normalize_id_number
-
-        problem = id_number_problem(person_id_number)
-        if problem:
-            raise DomainError(problem, "invalid ID number", code="bad_id_number")
-        person_id_number = normalize_id_number(person_id_number)
-
-    household: Household | None = None
-    if household_id is not None:
-        household = session.get(Household, household_id)
-        if household is None:
-            raise DomainError(f"户{household_id}不存在", f"household {household_id} not found",
-                              code="not_found")
-    else:
-        household, _n = match_household(session, person_name=person_name,
-                                        person_id_number=person_id_number, phone=phone,
-                                        address=address)
-    if household is not None:
-        if not person_name:
-            person_name = household.head_name
-        if not person_id_number:
-            person_id_number = household.head_id_number
-        if not address:
-            address = household.address
-        if lon is None or lat is None:
-            lon, lat = household.lon, household.lat
-    grid_code = locate_grid(session, lon, lat)
+    ch, cat, amount, person_id_number = _parse_request(channel, category, amount_yuan,
+                                                       person_id_number)
+    who = _resolve_person(session, _Person(person_name, person_id_number, address, lon, lat),
+                          household_id=household_id, phone=phone)
+    household = who.household
+    grid_code = locate_grid(session, who.lon, who.lat)
     if household is not None and grid_code is None:
         grid_code = household_grid(session, household)
     if grid_code is not None or actor.grid_codes is not None:
         check_scope(actor, grid_code)
-
-    entry = blacklist_entry(session, person_id_number)
-    overridden = rules.check_blacklist(entry.reason if entry else None, role=actor,
-                                       override_reason=blacklist_override_reason)
-    if follow_up:
-        rules.check_follow_up(
-            _follow_up_dates(session, person_id_number=person_id_number,
-                             household_id=household.id if household else None,
-                             category=cat.value),
-            received_on,
-        )
-    if work_order_no:
-        dup = session.exec(select(Case.id).where(Case.work_order_no == work_order_no)).first()
-        if dup is not None:
-            raise DomainError(f"工单号{work_order_no}已登记（案件{dup}）",
-                              f"work order {work_order_no} already recorded", code="duplicate")
-
+    overridden = _check_refusals(session, actor, who, category=cat, received_on=received_on,
+                                 follow_up=follow_up, work_order_no=work_order_no,
+                                 blacklist_override_reason=blacklist_override_reason)
     dl = rules.approval_deadline(received_on)
     case = Case(
         case_no=f"TMP-{uuid.uuid4().hex[:20]}",
         channel=ch.value, category=cat.value, cause=cause or CATEGORY_LABELS[cat],
-        amount_requested_fen=fen(amount), person_name=person_name or "",
-        person_id_number=person_id_number, phone=phone or "", address=address or "",
-        lon=lon, lat=lat, household_id=household.id if household else None, grid_code=grid_code,
-        match_status=MATCHED if household is not None else TO_MATCH,
+        amount_requested_fen=fen(amount), person_name=who.name or "",
+        person_id_number=who.id_number, phone=phone or "", address=who.address or "",
+        lon=who.lon, lat=who.lat, household_id=household.id if household else None,
+        grid_code=grid_code, match_status=MATCHED if household is not None else TO_MATCH,
         work_order_no=work_order_no or None, hardship_event_id=hardship_event_id,
         status=Status.reported.value, received_on=received_on,
         approval_due_on=dl.due_on, approval_provisional=dl.provisional, follow_up=bool(follow_up),
@@ -205,8 +239,8 @@ def intake(
     session.add(case)
     session.flush()
     case.case_no = f"JZ{received_on:%Y%m}-{case.id:06d}"
-    record_event(session, case, actor=actor, transition="report", from_status="", on_day=received_on,
-           reason=f"{CHANNEL_LABELS[ch]}：{case.cause}")
+    record_event(session, case, actor=actor, transition="report", from_status="",
+                 on_day=received_on, reason=f"{CHANNEL_LABELS[ch]}：{case.cause}")
     session.flush()
     audit.record(session, actor=actor, action="case.intake", entity="aid_case", entity_id=case.id,
                  after=snapshot(case),

@@ -42,6 +42,25 @@ def transition(
     before = snapshot(case)
     src = case.status
     amount_fen = fen(amount_yuan) if amount_yuan is not None else case.amount_requested_fen
+    if name in ("pay", "pay_first"):
+        _pay(session, case, actor=actor, name=name, on_day=on_day, reason=reason,
+             review_opinion=review_opinion, amount_fen=amount_fen)
+    else:
+        _record_outcome(case, name=name, on_day=on_day, reason=reason,
+                        review_opinion=review_opinion, amount_fen=amount_fen)
+    case.status = target.value
+    session.add(case)
+    flush_versioned(session, f"案件{case.case_no}")
+    record_event(session, case, actor=actor, transition=name, from_status=src, on_day=on_day,
+                 reason=reason)
+    audit.record(session, actor=actor, action=f"case.{name}", entity="aid_case", entity_id=case.id,
+                 before=before, after=snapshot(case), reason=reason)
+    return case
+
+
+def _record_outcome(case: Case, *, name: str, on_day: date, reason: str,
+                    review_opinion: str | None, amount_fen: int) -> None:
+    """Decisions and dates that a (non-paying) transition writes on the case."""
     if name in ("approve_town", "approve_county"):
         case.decided_on = on_day
         case.amount_approved_fen = amount_fen
@@ -51,33 +70,30 @@ def transition(
         case.decided_on = on_day
         case.review_opinion = review_opinion or reason
         case.decision = f"不予救助：{reason}"
-    elif name in ("pay", "pay_first"):
-        if name == "pay_first":
-            case.aid_first = True
-            case.amount_approved_fen = amount_fen
-            case.review_opinion = review_opinion or f"紧急情况先行救助：{reason}"
-            case.decision = f"先行救助{amount_fen / 100:.2f}元"
-            dl = rules.paperwork_deadline(on_day)
-            case.paperwork_due_on, case.paperwork_provisional = dl.due_on, dl.provisional
-        case.aid_on = on_day
-        paid = case.amount_approved_fen or 0
-        session.add(Payment(case_id=case.id, paid_on=on_day, amount_fen=paid,
-                            payee_name=case.person_name, account_masked="本人账户",
-                            aid_first=name == "pay_first", fund_account="town",
-                            paid_by=actor.username))
-        session.add(FundMovement(year=on_day.year, on_day=on_day, kind="town_spend", account="town",
-                                 amount_fen=-paid, case_id=case.id,
-                                 note=f"{case.case_no} {CATEGORY_LABELS[Category(case.category)]}"))
     elif name == "complete_files":
         case.files_completed_on = on_day
         if case.aid_first and not case.decided_on:
             case.decided_on = on_day
     elif name == "close":
         case.closed_on = on_day
-    case.status = target.value
-    session.add(case)
-    flush_versioned(session, f"案件{case.case_no}")
-    record_event(session, case, actor=actor, transition=name, from_status=src, on_day=on_day, reason=reason)
-    audit.record(session, actor=actor, action=f"case.{name}", entity="aid_case", entity_id=case.id,
-                 before=before, after=snapshot(case), reason=reason)
-    return case
+
+
+def _pay(session: Session, case: Case, *, actor: Actor, name: str, on_day: date, reason: str,
+         review_opinion: str | None, amount_fen: int) -> None:
+    """Pay into the person's own account from the town's funds; aid-first also opens paperwork."""
+    if name == "pay_first":
+        case.aid_first = True
+        case.amount_approved_fen = amount_fen
+        case.review_opinion = review_opinion or f"紧急情况先行救助：{reason}"
+        case.decision = f"先行救助{amount_fen / 100:.2f}元"
+        dl = rules.paperwork_deadline(on_day)
+        case.paperwork_due_on, case.paperwork_provisional = dl.due_on, dl.provisional
+    case.aid_on = on_day
+    paid = case.amount_approved_fen or 0
+    session.add(Payment(case_id=case.id, paid_on=on_day, amount_fen=paid,
+                        payee_name=case.person_name, account_masked="本人账户",
+                        aid_first=name == "pay_first", fund_account="town",
+                        paid_by=actor.username))
+    session.add(FundMovement(year=on_day.year, on_day=on_day, kind="town_spend", account="town",
+                             amount_fen=-paid, case_id=case.id,
+                             note=f"{case.case_no} {CATEGORY_LABELS[Category(case.category)]}"))

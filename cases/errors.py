@@ -1,0 +1,34 @@
+"""Domain errors of the case workflow (raised by the pure rules and the services)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule was broken. ``str()`` gives Chinese then English; ``code`` is machine-readable."""
+
+    code = "domain_error"
+
+    def __init__(self, zh: str, en: str, *, code: str | None = None, **details: Any):
+        self.zh = zh
+        self.en = en
+        if code:
+            self.code = code
+        self.details = details
+        super().__init__(f"{zh} / {en}")
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+
+
+class FollowUpLimitExceeded(DomainError):
+    code = "follow_up_limit"
+
+
+class Blacklisted(DomainError):
+    code = "blacklisted"

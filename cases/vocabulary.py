@@ -1,0 +1,145 @@
+"""The words of the workflow: channels, categories, statuses, roles and referral schemes, with their
+Chinese labels. Pure: no database, no Streamlit."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Channel(str, Enum):
+    grid_visit = "grid_visit"
+    wechat = "wechat"
+    hotline_110 = "hotline_110"
+    hotline_12345 = "hotline_12345"
+    hotline_12349 = "hotline_12349"
+    window = "window"
+
+
+CHANNEL_LABELS = {
+    Channel.grid_visit: "网格走访",
+    Channel.wechat: "微信扫码",
+    Channel.hotline_110: "110",
+    Channel.hotline_12345: "12345",
+    Channel.hotline_12349: "12349",
+    Channel.window: "窗口受理",
+}
+HOTLINE_CHANNELS = frozenset({Channel.hotline_110, Channel.hotline_12345, Channel.hotline_12349})
+
+
+class Category(str, Enum):
+    housing_loss = "housing_loss"
+    accidental_injury = "accidental_injury"
+    illness_or_disaster = "illness_or_disaster"
+    care_gap = "care_gap"
+    expenditure = "expenditure"
+
+
+CATEGORY_LABELS = {
+    Category.housing_loss: "住房或生活设施严重损失",
+    Category.accidental_injury: "突发意外伤害",
+    Category.illness_or_disaster: "家庭成员突发重病或自然灾害",
+    Category.care_gap: "老人、未成年人等无人照料陷入困境",
+    Category.expenditure: "支出型困难",
+}
+
+
+class Status(str, Enum):
+    reported = "reported"
+    accepted = "accepted"
+    town_approved = "town_approved"
+    escalated = "escalated"
+    county_approved = "county_approved"
+    rejected = "rejected"
+    paid = "paid"
+    files_complete = "files_complete"
+    referred = "referred"
+    admitted = "admitted"
+    closed = "closed"
+
+
+STATUS_LABELS = {
+    Status.reported: "已上报",
+    Status.accepted: "已受理",
+    Status.town_approved: "镇街已批准",
+    Status.escalated: "已报县审批",
+    Status.county_approved: "县已批准",
+    Status.rejected: "不予救助",
+    Status.paid: "已发放",
+    Status.files_complete: "档案已完备",
+    Status.referred: "已转诊",
+    Status.admitted: "已纳入低保/特困",
+    Status.closed: "已结案",
+}
+OPEN_STATUSES = frozenset(
+    {Status.reported, Status.accepted, Status.town_approved, Status.escalated,
+     Status.county_approved, Status.paid}
+)
+
+
+class Role(str, Enum):
+    grid_worker = "grid_worker"
+    grid_supervisor = "grid_supervisor"
+    township_leader = "township_leader"
+    county_staff = "county_staff"
+    auditor = "auditor"
+    system = "system"  # grid.access.SYSTEM: CLI and nightly jobs, may do every transition
+
+
+ROLE_LABELS = {
+    Role.grid_worker: "网格员",
+    Role.grid_supervisor: "网格长",
+    Role.township_leader: "镇街领导",
+    Role.county_staff: "县民政局",
+    Role.auditor: "审计",
+    Role.system: "系统",
+}
+OFFICERS = frozenset({Role.township_leader, Role.county_staff, Role.system})
+INTAKE_ROLES = frozenset(
+    {Role.grid_worker, Role.grid_supervisor, Role.township_leader, Role.county_staff, Role.system}
+)
+
+
+class ReferralScheme(str, Enum):
+    medical = "medical"
+    dibao = "dibao"
+    tekun = "tekun"
+    disability = "disability"
+    education = "education"
+    housing = "housing"
+    charity = "charity"
+    worker_hardship = "worker_hardship"
+    employment = "employment"
+
+
+REFERRAL_SCHEMES = {
+    # scheme: (Chinese name, receiving department)
+    ReferralScheme.medical: ("大病医疗救助", "县医疗保障局"),
+    ReferralScheme.dibao: ("最低生活保障", "县民政局社会救助科"),
+    ReferralScheme.tekun: ("特困人员供养", "县民政局社会救助科"),
+    ReferralScheme.disability: ("残疾人两项补贴", "县残疾人联合会"),
+    ReferralScheme.education: ("教育救助", "县教育局学生资助中心"),
+    ReferralScheme.housing: ("住房救助", "县住房和城乡建设局"),
+    ReferralScheme.charity: ("慈善救助", "县慈善总会"),
+    ReferralScheme.worker_hardship: ("困难职工帮扶", "县总工会"),
+    ReferralScheme.employment: ("就业救助", "县人力资源和社会保障局"),
+}
+
+
+class ReferralStatus(str, Enum):
+    sent = "sent"
+    accepted = "accepted"
+    rejected = "rejected"
+    done = "done"
+
+
+REFERRAL_STATUS_LABELS = {
+    ReferralStatus.sent: "已转出",
+    ReferralStatus.accepted: "对方已接收",
+    ReferralStatus.rejected: "对方退回",
+    ReferralStatus.done: "已办结",
+}
+REFERRAL_TRANSITIONS = {
+    ReferralStatus.sent: {ReferralStatus.accepted, ReferralStatus.rejected},
+    ReferralStatus.accepted: {ReferralStatus.done},
+    ReferralStatus.rejected: set(),
+    ReferralStatus.done: set(),
+}

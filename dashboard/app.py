@@ -11,6 +11,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
 from dashboard import state  # noqa: E402
+from dashboard.auth import login_gate  # noqa: E402
 from dashboard.texts import t  # noqa: E402
 
 st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide")
@@ -20,19 +21,9 @@ with st.sidebar:
              format_func=lambda v: "中文" if v == "zh" else "English")
 lang = state.lang()
 
-if state.dev_mode():
-    actors = state.dev_actors(state.all_grid_codes(state.db_url()))
-    with st.sidebar:
-        names = list(actors)
-        first = state.dev_default_actor()
-        name = st.selectbox(t("sidebar.dev_actor", lang), names, key="jizhen_dev_actor_name",
-                            index=names.index(first) if first in names else 0)
-    st.session_state[state.DEV_ACTOR_KEY] = actors[name]
-else:
-    from dashboard.auth import login_gate
-
-    if login_gate(state.engine()) is None:
-        st.stop()
+# Every page sits behind the login: there is no switch that skips it.
+if login_gate(state.engine()) is None:
+    st.stop()
 
 PAGES = ROOT / "dashboard" / "pages"
 pages = [

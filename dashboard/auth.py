@@ -73,13 +73,24 @@ def logout(message: str = "") -> None:
         st.session_state[NOTICE_KEY] = message
 
 
-def _store(actor: Actor, now: datetime) -> None:
-    st.session_state[SESSION_KEY] = {
+def session_for(user, now: datetime | None = None) -> dict:
+    """The value of st.session_state[SESSION_KEY] for a logged-in user (a grid.users.User or the
+    Actor that login returned): who, role, grids and the idle expiry. login_gate stores exactly
+    this after a successful login; tests use it to start a page as a real, existing user."""
+    from grid.users import User, actor_for
+
+    actor = actor_for(user) if isinstance(user, User) else user
+    now = now or _now()
+    return {
         "username": actor.username,
         "role": str(actor.role),
         "grid_codes": None if actor.grid_codes is None else sorted(actor.grid_codes),
         "expires_at": now + timedelta(minutes=_session_minutes()),
     }
+
+
+def _store(actor: Actor, now: datetime) -> None:
+    st.session_state[SESSION_KEY] = session_for(actor, now)
 
 
 def _sidebar(actor: Actor) -> None:

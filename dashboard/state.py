@@ -13,13 +13,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from grid.access import Actor, Role
+from grid.access import Actor
 from grid.config import get_settings
 
 TTL_S = 300
 LANG_KEY = "jizhen_lang"
-DEV_ACTOR_KEY = "jizhen_dev_actor"
-DEV_ENV = "JIZHEN_DEV_NO_LOGIN"
 TODAY_ENV = "JIZHEN_TODAY"  # fixes the business date (demos, tests); default: today in Shanghai
 
 
@@ -52,35 +50,11 @@ def lang() -> str:
     return st.session_state.get(LANG_KEY, "zh")
 
 
-def dev_mode() -> bool:
-    return os.environ.get(DEV_ENV) == "1"
-
-
-def dev_actors(grid_codes: list[str]) -> dict[str, Actor]:
-    """Demo identities for JIZHEN_DEV_NO_LOGIN=1 only (no login page yet / local development)."""
-    first = frozenset(grid_codes[:1])
-    return {
-        "wanggezhang": Actor("wanggezhang", Role.GRID_SUPERVISOR, first),
-        "wangge": Actor("wangge", Role.GRID_WORKER, first),
-        "zhenmingzheng": Actor("zhenmingzheng", Role.TOWNSHIP_LEADER, None),
-        "xianminzheng": Actor("xianminzheng", Role.COUNTY_STAFF, None),
-        "shenji": Actor("shenji", Role.AUDITOR, None),
-    }
-
-
-def dev_default_actor() -> str:
-    """Dev mode's first identity (JIZHEN_DEV_ACTOR, e.g. zhenmingzheng for the whole town)."""
-    return os.environ.get("JIZHEN_DEV_ACTOR", "wanggezhang")
-
-
 def current_actor() -> Actor | None:
-    """The acting user: the logged-in one (dashboard.auth), or in dev mode the demo identity
-    chosen in the sidebar (app.py draws that choice)."""
-    if dev_mode():
-        return st.session_state.get(DEV_ACTOR_KEY)
+    """The logged-in user (dashboard.auth), re-checked against the database; None when logged out."""
     from dashboard.auth import current_actor as logged_in
 
-    return logged_in()
+    return logged_in(engine())
 
 
 def clear_after_write() -> None:

@@ -19,7 +19,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.leaders": ("领导看板", "Leaders' view"),
     "nav.cases": ("救助案件", "Cases"),
     "sidebar.lang": ("语言 / Language", "Language / 语言"),
-    "sidebar.dev_actor": ("演示身份（仅开发模式）", "Demo identity (dev mode only)"),
     "sidebar.today": ("业务日期", "Business date"),
     "sidebar.refresh": ("刷新数据", "Reload data"),
     "sidebar.actor": ("当前用户：{user}（{role}）", "Signed in: {user} ({role})"),

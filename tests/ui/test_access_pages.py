@@ -34,11 +34,9 @@ def demo(tmp_path_factory):
     from grid.demo import load_demo
     from grid.users import demo_credentials
 
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "JIZHEN_BCRYPT_ROUNDS", "JIZHEN_TODAY",
-                                            "JIZHEN_DEV_NO_LOGIN")}
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "JIZHEN_BCRYPT_ROUNDS", "JIZHEN_TODAY")}
     os.environ["JIZHEN_BCRYPT_ROUNDS"] = "4"
     os.environ["JIZHEN_TODAY"] = DEMO_TODAY.isoformat()
-    os.environ.pop("JIZHEN_DEV_NO_LOGIN", None)
     url = f"sqlite:///{tmp_path_factory.mktemp('ui') / 'ui.db'}"
     os.environ["DATABASE_URL"] = url
     engine = make_engine(url)
@@ -158,10 +156,14 @@ def test_disabled_user_is_logged_out_at_next_run(demo):
     assert_no_household_data(at, demo["households"])
 
 
-def _session_for(role: str, cred: dict) -> dict:
-    grids = sorted(c for c in cred["grids"].split(",") if c) if cred["grids"] else None
-    return {"username": cred["username"], "role": role, "grid_codes": grids,
-            "expires_at": utcnow() + timedelta(minutes=30)}
+def _session_for(engine, cred: dict) -> dict:
+    """The session login_gate stores for the demo user of `cred`."""
+    from dashboard.auth import session_for
+    from grid.db import session_scope
+    from grid.users import get_user
+
+    with session_scope(engine) as s:
+        return session_for(get_user(s, cred["username"]))
 
 
 @pytest.mark.parametrize("role", [r.value for r in (Role.GRID_WORKER, Role.GRID_SUPERVISOR,
@@ -171,7 +173,7 @@ def test_each_role_sees_only_its_scope_on_every_page(demo, role, page):
     from dashboard.auth import SESSION_KEY
 
     cred = demo["creds"][role]
-    auth = _session_for(role, cred)
+    auth = _session_for(demo["engine"], cred)
     at = AppTest.from_file(str(page), default_timeout=TIMEOUT)
     at.session_state[SESSION_KEY] = auth
     at.run()

@@ -1,4 +1,5 @@
-"""The real dashboard in headless Chromium, offline: Leaflet from /app/static, 12 grid polygons,
+"""The real dashboard in headless Chromium, offline, after logging in through the login form:
+Leaflet from /app/static, 12 grid polygons for a township leader (one for a grid supervisor),
 case markers, cluster totals that add up, and no request leaving 127.0.0.1."""
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from tests.conftest import DEMO_TODAY, chromium_path
 from tests.ui.dashboard_fixtures import APP, make_demo_db
+from tests.ui.ui_fixtures import PASSWORD, ensure_user
 
 pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -40,13 +42,25 @@ def _wait_healthy(port: int, proc: subprocess.Popen, timeout_s: float = 90) -> N
     raise TimeoutError("streamlit did not become healthy")
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The dashboard on a free port, with a township leader and a supervisor of the first grid."""
+    from grid.access import SYSTEM
+    from grid.db import make_engine
+    from grid.frames import grids_frame
+
+    tmp_path = tmp_path_factory.mktemp("browser")
     url = make_demo_db(tmp_path / "jizhen.db")
+    engine = make_engine(url)
+    grids = grids_frame(engine, SYSTEM).sort_values("code")
+    first = grids.iloc[0]
+    ensure_user(engine, "b_leader", "township_leader")
+    ensure_user(engine, "b_sup", "grid_supervisor", grids=first["code"])
+    engine.dispose()
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, JIZHEN_DEV_NO_LOGIN="1",
-               JIZHEN_TODAY=DEMO_TODAY.isoformat(), JIZHEN_TILES="none",
-               JIZHEN_DEV_ACTOR="zhenmingzheng")
+    env = dict(os.environ, DATABASE_URL=url, JIZHEN_TODAY=DEMO_TODAY.isoformat(),
+               JIZHEN_TILES="none", JIZHEN_BCRYPT_ROUNDS=os.environ.get("JIZHEN_BCRYPT_ROUNDS", "4"))
+    env.pop("JIZHEN_DEV_NO_LOGIN", None)
     log = open(tmp_path / "streamlit.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP),
                              "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -55,7 +69,7 @@ def server(tmp_path):
                             cwd=APP.parents[1], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(port, proc)
-        yield port
+        yield {"port": port, "first_grid": first}
     finally:
         proc.terminate()
         try:
@@ -64,6 +78,14 @@ def server(tmp_path):
             proc.kill()
             proc.wait()
         log.close()
+
+
+def _log_in(page, port: int, username: str) -> None:
+    """Open the app and log in through the real form (用户名 / 密码 / 登录)."""
+    page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+    page.get_by_label("用户名").fill(username, timeout=90_000)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
 
 
 def test_offline_map_in_chromium(server, tmp_path):
@@ -87,7 +109,7 @@ def test_offline_map_in_chromium(server, tmp_path):
             page.on("request", lambda r: requests.append(r.url))
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.route("**/*", guard)
-            page.goto(f"http://127.0.0.1:{server}/", wait_until="domcontentloaded")
+            _log_in(page, server["port"], "b_leader")
             page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', state="attached",
                                    timeout=90_000)
             frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')

@@ -14,9 +14,11 @@ from cases.models import Case
 from dashboard import state
 from grid.db import init_db, make_engine, session_scope
 from tests.cases_fixtures import AUDITOR, LEADER, SUP, build_world
+from tests.ui.ui_fixtures import ensure_user, log_in
 
 PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "cases.py")
 TODAY = date(2025, 10, 20)
+USERS: dict = {}  # fixture actor -> the app_user logged in for it (filled by the db fixture)
 
 
 @pytest.fixture
@@ -37,9 +39,14 @@ def db(tmp_path, monkeypatch):
         svc.intake(session=s, actor=LEADER, channel="hotline_12345", category="care_gap",
                    received_on=date(2025, 10, 17), amount_yuan=200, person_name="张丙三",
                    work_order_no="WO-UI-1")
+    # the page runs as real users of this database with the fixtures' roles and grids
+    users = {actor: ensure_user(engine, f"ui_{actor.role}", str(actor.role),
+                                grids=sorted(actor.grid_codes) if actor.grid_codes else None)
+             for actor in (SUP, LEADER, AUDITOR)}
     engine.dispose()
+    USERS.clear()
+    USERS.update(users)
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("JIZHEN_DEV_NO_LOGIN", "1")
     monkeypatch.setenv("JIZHEN_TODAY", TODAY.isoformat())
     yield url
     state._engine.clear()
@@ -47,7 +54,7 @@ def db(tmp_path, monkeypatch):
 
 def _run(actor, lang="zh"):
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state[state.DEV_ACTOR_KEY] = actor
+    log_in(at, USERS[actor])
     at.session_state[state.LANG_KEY] = lang
     at.run()
     assert not at.exception, at.exception

@@ -12,21 +12,46 @@ from grid.models import VisitAssignment
 from grid.risk_service import latest_scores
 from tests.conftest import DEMO_TODAY
 from tests.ui.dashboard_fixtures import APP, make_demo_db
+from tests.ui.ui_fixtures import PASSWORD, ensure_user, fill_login_form, log_in
 
 PAGES = ["pages/map.py", "pages/assign.py", "pages/visit.py", "pages/leaders.py"]
+ROLES = {"t_sup": "grid_supervisor", "t_leader": "township_leader", "t_auditor": "auditor"}
 
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
-    return make_demo_db(tmp_path_factory.mktemp("dash") / "jizhen.db")
+    url = make_demo_db(tmp_path_factory.mktemp("dash") / "jizhen.db")
+    engine = make_engine(url)
+    first = sorted(all_codes(engine))[0]
+    for name, role in ROLES.items():
+        ensure_user(engine, name, role, grids=first if role == "grid_supervisor" else None)
+    engine.dispose()
+    return url
+
+
+def all_codes(engine) -> list[str]:
+    from grid.frames import grids_frame
+
+    return grids_frame(engine, SYSTEM)["code"].tolist()
 
 
 @pytest.fixture
 def app(demo_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", demo_url)
-    monkeypatch.setenv("JIZHEN_DEV_NO_LOGIN", "1")
     monkeypatch.setenv("JIZHEN_TODAY", DEMO_TODAY.isoformat())
     return AppTest.from_file(str(APP), default_timeout=120)
+
+
+def as_user(app: AppTest, demo_url: str, username: str) -> AppTest:
+    """The AppTest with the real session of the existing user `username`."""
+    from grid.users import get_user
+
+    engine = make_engine(demo_url)
+    with session_scope(engine) as s:
+        user = get_user(s, username)
+        s.expunge(user)
+    engine.dispose()
+    return log_in(app, user)
 
 
 def _ok(at: AppTest) -> None:
@@ -35,19 +60,20 @@ def _ok(at: AppTest) -> None:
 
 
 @pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("who", ["wanggezhang", "zhenmingzheng", "shenji"])
-def test_every_page_renders_for_each_role(app, page, who):
-    app.session_state["jizhen_dev_actor_name"] = who
-    app.run()
-    assert app.session_state["jizhen_dev_actor"].username == who
+@pytest.mark.parametrize("who", list(ROLES))
+def test_every_page_renders_for_each_role(app, demo_url, page, who):
+    from dashboard.auth import SESSION_KEY
+
+    as_user(app, demo_url, who).run()
+    assert app.session_state[SESSION_KEY]["username"] == who
     if page != "pages/map.py":
         app.switch_page(page).run()
     _ok(app)
     assert app.title, "page has a title"
 
 
-def test_english_switch(app):
-    app.run()
+def test_english_switch(app, demo_url):
+    as_user(app, demo_url, "t_sup").run()
     assert app.title[0].value == "网格地图"
     app.session_state["jizhen_lang"] = "en"
     app.run()
@@ -56,7 +82,7 @@ def test_english_switch(app):
 
 
 def test_map_panel_shows_grid_counts(app, demo_url):
-    app.run()
+    as_user(app, demo_url, "t_sup").run()
     code = app.selectbox(key="map_panel_grid").options[0]
     app.selectbox(key="map_panel_grid").select_index(0).run()
     _ok(app)
@@ -66,9 +92,8 @@ def test_map_panel_shows_grid_counts(app, demo_url):
     assert len(app.selectbox(key="map_panel_grid").options) == 1
 
 
-def test_leader_sees_all_grids_and_can_export(app):
-    app.session_state["jizhen_dev_actor_name"] = "zhenmingzheng"
-    app.run()
+def test_leader_sees_all_grids_and_can_export(app, demo_url):
+    as_user(app, demo_url, "t_leader").run()
     app.switch_page("pages/leaders.py").run()
     _ok(app)
     table = app.dataframe[0].value
@@ -78,7 +103,7 @@ def test_leader_sees_all_grids_and_can_export(app):
 
 def test_assign_then_record_visit_updates_coverage_and_score(app, demo_url):
     engine = make_engine(demo_url)
-    app.run()
+    as_user(app, demo_url, "t_sup").run()
     app.switch_page("pages/assign.py").run()
     _ok(app)
     target = app.multiselect(key="assign_households").options[0]
@@ -112,16 +137,42 @@ def test_assign_then_record_visit_updates_coverage_and_score(app, demo_url):
     app.switch_page("pages/map.py").run()
     _ok(app)
     from dashboard import state
-    summary = state.grid_summary(demo_url, state.dev_actors(state.all_grid_codes(demo_url))["wanggezhang"],
-                                 DEMO_TODAY)
+    from grid.access import Actor, Role
+
+    sup = Actor("t_sup", Role.GRID_SUPERVISOR, frozenset(sorted(all_codes(engine))[:1]))
+    summary = state.grid_summary(demo_url, sup, DEMO_TODAY)
     assert summary["coverage_30d"].notna().all()
     engine.dispose()
 
 
-def test_login_required_without_dev_mode(demo_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    monkeypatch.delenv("JIZHEN_DEV_NO_LOGIN", raising=False)
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
-    assert not at.exception
-    assert [t.label for t in at.text_input] == ["用户名", "密码"]
-    assert not at.dataframe and not at.metric
+def test_login_is_always_required(app, monkeypatch):
+    # the old development bypass is gone: setting its variables changes nothing
+    monkeypatch.setenv("JIZHEN_DEV_NO_LOGIN", "1")
+    monkeypatch.setenv("JIZHEN_DEV_ACTOR", "zhenmingzheng")
+    app.run()
+    assert not app.exception
+    assert [t.label for t in app.text_input] == ["用户名", "密码"]
+    assert not app.dataframe and not app.metric
+    assert "网格地图" not in [t.value for t in app.title]
+
+
+def test_login_form_lets_a_user_in(app):
+    from dashboard.auth import SESSION_KEY
+
+    app.run()
+    fill_login_form(app, "t_leader", PASSWORD)
+    _ok(app)
+    assert app.session_state[SESSION_KEY]["username"] == "t_leader"
+    assert app.title[0].value == "网格地图"
+    assert not [t for t in app.text_input if t.label == "密码"]
+
+
+def test_login_form_refuses_a_wrong_password(app):
+    from dashboard.auth import SESSION_KEY
+
+    app.run()
+    fill_login_form(app, "t_leader", "Wrong" + PASSWORD)
+    assert any("用户名或密码错误" in e.value for e in app.error)
+    assert SESSION_KEY not in app.session_state
+    assert not app.dataframe and not app.metric
+    assert [t.label for t in app.text_input] == ["用户名", "密码"]

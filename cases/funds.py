@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from cases import rules
@@ -14,7 +14,7 @@ from cases.common import fen, require_write, yuan
 from cases.models import FundMovement
 from cases.rules import DomainError
 from grid import audit
-from grid.access import Actor
+from grid.access import AccessDenied, Actor
 from grid.models import CommunityGrid
 
 
@@ -49,7 +49,30 @@ def record_donation(*, session: Session, actor: Actor, on_day: date, amount_yuan
     return m
 
 
+SETTLE_ROLES = frozenset({"county_staff", "system"})
+
+
+def _settlement_rows(session: Session, year: int) -> list[FundMovement]:
+    return list(session.exec(select(FundMovement).where(
+        FundMovement.year == year,
+        FundMovement.kind.in_(["settlement_county", "settlement_town"]))
+        .order_by(FundMovement.id)).all())
+
+
+def _spent_fen(session: Session, year: int, before_id: int | None = None) -> int:
+    stmt = select(func.sum(FundMovement.amount_fen)).where(FundMovement.year == year,
+                                                           FundMovement.kind == "town_spend")
+    if before_id is not None:
+        stmt = stmt.where(FundMovement.id < before_id)
+    return -int(session.exec(stmt).one() or 0)
+
+
 def fund_summary(*, session: Session, actor: Actor, year: int) -> dict:
+    """Reserves, donations and town spending of ``year`` and its 50/50 settlement.
+
+    Before settlement the split is computed from the spending so far; once settled it is the
+    recorded split, and spending booked afterwards shows as ``spent_after_settlement_yuan``.
+    """
     rows = session.exec(select(FundMovement.kind, FundMovement.account, func.sum(FundMovement.amount_fen))
                         .where(FundMovement.year == year)
                         .group_by(FundMovement.kind, FundMovement.account)).all()
@@ -60,7 +83,12 @@ def fund_summary(*, session: Session, actor: Actor, year: int) -> dict:
         if account.startswith("village:"):
             village += int(total or 0)
     spent = -by_kind.get("town_spend", 0)
-    county_share, town_share = rules.settlement(Decimal(spent) / 100)
+    settled = _settlement_rows(session, year)
+    settled_spent = _spent_fen(session, year, before_id=settled[0].id) if settled else spent
+    county_share, town_share = rules.settlement(Decimal(settled_spent) / 100)
+    if settled:  # the recorded county share wins over a recomputation
+        county_share = Decimal(-by_kind.get("settlement_county", 0)) / 100
+        town_share = Decimal(settled_spent) / 100 - county_share
     return {
         "year": year,
         "county_reserve_yuan": yuan(by_kind.get("county_allocation", 0)),
@@ -71,22 +99,53 @@ def fund_summary(*, session: Session, actor: Actor, year: int) -> dict:
                                       + by_kind.get("settlement_county", 0)),
         "settlement_county_yuan": float(county_share),
         "settlement_town_yuan": float(town_share),
-        "settled": "settlement_county" in by_kind,
+        "settled": bool(settled),
+        "settled_on": settled[0].on_day.isoformat() if settled else None,
+        "spent_after_settlement_yuan": yuan(spent - settled_spent),
     }
 
 
+def _lock_settlement(session: Session, year: int) -> None:
+    """Serialise settlements of one year (PostgreSQL advisory lock; SQLite has one writer)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, :y)"), {"k": _SETTLE_LOCK_KEY, "y": year})
+
+
+_SETTLE_LOCK_KEY = 0x4A5A_5345  # "JZSE"
+
+
 def settle_year(*, session: Session, actor: Actor, year: int, on_day: date) -> dict:
-    """Year-end settlement: county and town each bear 50% of the town's spending."""
+    """Year-end settlement, once per year: county and town each bear 50% of the town's spending.
+
+    County staff (or the system) only; records two fund movements and an audit entry.
+    """
     require_write(actor)
+    if rules.role_name(actor) not in SETTLE_ROLES:
+        raise AccessDenied(f"只有县民政局可以办理年终结算（{actor.username}无权）"
+                           " / only county staff may settle the year")
+    if on_day.year < year:
+        raise DomainError(f"{year}年度尚未开始，不能结算（结算日期{on_day.isoformat()}）",
+                          f"cannot settle {year} on {on_day.isoformat()}", code="bad_year")
+    _lock_settlement(session, year)
+    done = _settlement_rows(session, year)
+    if done:
+        raise DomainError(
+            f"{year}年度已于{done[0].on_day.isoformat()}结算，不能重复结算",
+            f"year {year} was already settled on {done[0].on_day.isoformat()}",
+            code="already_settled")
+    has_movements = session.exec(select(FundMovement.id).where(FundMovement.year == year)).first()
+    if has_movements is None:
+        raise DomainError(f"{year}年度没有任何资金记录，无需结算", f"no fund movements in {year}",
+                          code="nothing_to_settle")
     summary = fund_summary(session=session, actor=actor, year=year)
-    if summary["settled"]:
-        raise DomainError(f"{year}年度已结算", f"year {year} already settled", code="already_settled")
     share = fen(summary["settlement_county_yuan"])
+    town_own = fen(summary["settlement_town_yuan"])
     session.add(FundMovement(year=year, on_day=on_day, kind="settlement_county", account="county_reserve",
                              amount_fen=-share, note="年终结算：县级承担50%，拨付镇街"))
     session.add(FundMovement(year=year, on_day=on_day, kind="settlement_town", account="town",
-                             amount_fen=share, note="年终结算：收到县级承担的50%，其余50%由镇街承担"))
+                             amount_fen=share,
+                             note=f"年终结算：收到县级承担的50%，其余{town_own / 100:.2f}元由镇街承担"))
     session.flush()
     audit.record(session, actor=actor, action="funds.settle", entity="aid_fund_movement",
-                 entity_id=str(year), after=summary)
+                 entity_id=str(year), after={**summary, "settled_on": on_day.isoformat()})
     return fund_summary(session=session, actor=actor, year=year)

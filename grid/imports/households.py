@@ -22,8 +22,7 @@ from grid.frames import grids_frame
 from grid.geometry import grid_codes_for
 from grid.geotypes import utcnow
 from grid.imports.report import ImportReport, InvalidImport, Progress
-from grid.imports.tables import UnreadableFile, parse_rows, read_table
-from grid.imports.templates import example_row
+from grid.imports.rows import read_rows
 from grid.models import Household
 
 CHUNK = 1000
@@ -44,18 +43,8 @@ def validate_households(path: Path, *, session: Session, actor: Actor = SYSTEM,
                         ) -> tuple[ImportReport, list[dict]]:
     path = Path(path)
     report = ImportReport(kind="households", source=path.name)
-    try:
-        table = read_table(path)
-    except UnreadableFile as exc:
-        report.add(None, "", str(exc))
-        return report, []
-    rows = parse_rows(table, "households", report, today=today, progress=progress,
-                      example=example_row("households"))
-    if report.problems and not rows:
-        return report, []
+    rows = read_rows(path, "households", report, today=today, progress=progress)
     if not rows:
-        report.add(None, "", "文件中除模板示例行外没有数据行" if report.skipped_example_rows
-                   else "文件中没有数据行")
         return report, []
     labels = report.details["labels"]
 

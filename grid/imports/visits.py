@@ -22,8 +22,7 @@ from grid import audit
 from grid.access import AccessDenied, Actor, SYSTEM
 from grid.geotypes import utcnow
 from grid.imports.report import ImportReport, InvalidImport, Progress
-from grid.imports.tables import UnreadableFile, parse_rows, read_table
-from grid.imports.templates import example_row
+from grid.imports.rows import read_rows
 from grid.models import CommunityGrid, GridWorker, Household, Visit
 
 CHUNK = 1000
@@ -60,18 +59,8 @@ def validate_visits(path: Path, *, session: Session, actor: Actor = SYSTEM, toda
                     progress: Progress | None = None) -> tuple[ImportReport, list[dict]]:
     path = Path(path)
     report = ImportReport(kind="visits", source=path.name)
-    try:
-        table = read_table(path)
-    except UnreadableFile as exc:
-        report.add(None, "", str(exc))
-        return report, []
-    rows = parse_rows(table, "visits", report, today=today, progress=progress,
-                      example=example_row("visits"))
-    if report.problems and not rows:
-        return report, []
+    rows = read_rows(path, "visits", report, today=today, progress=progress)
     if not rows:
-        report.add(None, "", "文件中除模板示例行外没有数据行" if report.skipped_example_rows
-                   else "文件中没有数据行")
         return report, []
     labels = report.details["labels"]
 

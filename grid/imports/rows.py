@@ -1,0 +1,27 @@
+"""Read a roster file into parsed rows, reporting every problem (shared by the roster importers)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from grid.imports.report import ImportReport, Progress
+from grid.imports.tables import UnreadableFile, parse_rows, read_table
+from grid.imports.templates import example_row
+
+
+def read_rows(path: Path, kind: str, report: ImportReport, *, today: date | None,
+              progress: Progress | None = None) -> list[dict]:
+    """Parsed rows of `path`, or [] when the file cannot be read or holds no usable row."""
+    try:
+        table = read_table(path)
+    except UnreadableFile as exc:
+        report.add(None, "", str(exc))
+        return []
+    rows = parse_rows(table, kind, report, today=today, progress=progress,
+                      example=example_row(kind))
+    if report.problems and not rows:
+        return []
+    if not rows:
+        report.add(None, "", "文件中除模板示例行外没有数据行" if report.skipped_example_rows
+                   else "文件中没有数据行")
+    return rows

@@ -63,13 +63,33 @@ def register(group: click.Group) -> None:
                   type=click.Choice(["grid_worker", "grid_supervisor", "township_leader", "county_staff", "auditor"]))
     @click.option("--grid", "grids", multiple=True, help="所属网格代码（网格员、网格长必填，可重复或用逗号分隔）")
     @click.option("--name", "display_name", default="", help="显示名")
-    def user_add(username, password, password_stdin, role, grids, display_name):
-        from grid.users import add_user
+    @click.option("--worker-id", type=int, default=None, help="网格员账号关联的网格员编号（走访登记只显示其本人的派单）")
+    @click.option("--worker-phone", default=None, help="按电话关联网格员（代替 --worker-id）")
+    def user_add(username, password, password_stdin, role, grids, display_name, worker_id, worker_phone):
+        from grid.users import add_user, find_worker_id
 
         pw = _read_password(password, password_stdin)
         u = _run_db(lambda s: add_user(s, username=username, password=pw, role=role,
-                                       grid_codes=list(grids), display_name=display_name))
-        click.echo(f"已新增用户 {u.username}（{u.role}{'，网格 ' + u.grid_codes if u.grid_codes else '，全部网格'}）")
+                                       grid_codes=list(grids), display_name=display_name,
+                                       worker_id=find_worker_id(s, worker_id=worker_id,
+                                                                worker_phone=worker_phone)))
+        linked = f"，关联网格员 {u.worker_id}" if u.worker_id else ""
+        click.echo(f"已新增用户 {u.username}（{u.role}{'，网格 ' + u.grid_codes if u.grid_codes else '，全部网格'}"
+                   f"{linked}）")
+
+    @user.command("worker", help="关联（或 --unlink 解除）网格员账号与网格员")
+    @click.option("--username", required=True)
+    @click.option("--worker-id", type=int, default=None)
+    @click.option("--worker-phone", default=None)
+    @click.option("--unlink", is_flag=True)
+    def user_worker(username, worker_id, worker_phone, unlink):
+        from grid.users import find_worker_id, set_worker
+
+        if unlink == (worker_id is not None or bool(worker_phone)):
+            raise click.UsageError("请给 --worker-id / --worker-phone 之一，或 --unlink")
+        u = _run_db(lambda s: set_worker(s, username, None if unlink else find_worker_id(
+            s, worker_id=worker_id, worker_phone=worker_phone)))
+        click.echo(f"用户 {u.username}" + (f" 已关联网格员 {u.worker_id}" if u.worker_id else " 已解除关联"))
 
     @user.command("passwd", help="修改密码（同时解除锁定）")
     @click.option("--username", required=True)

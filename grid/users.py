@@ -1,7 +1,8 @@
 """Users of the product, their roles and grids, password login with lockout.
 
 Passwords are hashed with bcrypt (cost from JIZHEN_BCRYPT_ROUNDS, default 12); the clear password
-is never stored, logged or put into an audit row. Table `app_user` (migration 0004_access).
+is never stored, logged or put into an audit row. Table `app_user` (migrations 0004_access, and
+0005_user_worker for the grid worker an account records visits as).
 """
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=100)
     role: str = Field(max_length=32)
     grid_codes: str = Field(default="", max_length=1000)  # comma-separated community grid codes
+    # A grid worker's account is linked to the worker it records visits for (migration 0005).
+    worker_id: Optional[int] = Field(default=None, foreign_key="grid_worker.id")
     disabled: bool = False
     failed_attempts: int = 0
     locked_until: Optional[datetime] = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
@@ -145,7 +148,53 @@ def _normalise_grids(session: Session, role: Role, grid_codes: Iterable[str] | s
 def _public(user: User) -> dict:
     """What goes into the audit log about a user (never the password or its hash)."""
     return {"username": user.username, "role": user.role, "grid_codes": user.grid_codes,
-            "disabled": user.disabled, "display_name": user.display_name}
+            "disabled": user.disabled, "display_name": user.display_name,
+            "worker_id": user.worker_id}
+
+
+def find_worker_id(session: Session, *, worker_id: int | None = None,
+                   worker_phone: str | None = None) -> int | None:
+    """The grid_worker id given by id or by phone (None when neither is given)."""
+    from grid.models import GridWorker
+
+    if worker_id is None and not worker_phone:
+        return None
+    if worker_id is not None and worker_phone:
+        raise UserError("--worker-id 与 --worker-phone 只能给一个")
+    if worker_id is not None:
+        if session.get(GridWorker, int(worker_id)) is None:
+            raise UserError(f"网格员 {worker_id} 不存在")
+        return int(worker_id)
+    found = session.exec(select(GridWorker.id).where(GridWorker.phone == worker_phone.strip())).all()
+    if not found:
+        raise UserError(f"没有电话为 {worker_phone} 的网格员")
+    if len(found) > 1:
+        raise UserError(f"电话 {worker_phone} 对应多名网格员，请用 --worker-id")
+    return int(found[0])
+
+
+def _check_worker(session: Session, role: Role, grid_codes: str, worker_id: int | None,
+                  username: str) -> int | None:
+    """A worker link is for grid workers only, to an active worker of one of the user's grids,
+    and to no other account."""
+    from grid.models import CommunityGrid, GridWorker
+
+    if worker_id is None:
+        return None
+    if role != Role.GRID_WORKER:
+        raise UserError(f"只有网格员账号可以关联网格员（当前角色：{ROLE_LABELS[role]}）")
+    row = session.exec(select(GridWorker, CommunityGrid.code)
+                       .join(CommunityGrid, GridWorker.grid_id == CommunityGrid.id)
+                       .where(GridWorker.id == worker_id)).first()
+    if row is None or not row[0].active:
+        raise UserError(f"网格员 {worker_id} 不存在或已停用")
+    if row[1] not in grid_codes.split(","):
+        raise UserError(f"网格员 {worker_id} 属于网格 {row[1]}，不在该账号的网格 {grid_codes} 内")
+    other = session.exec(select(User.username).where(User.worker_id == worker_id,
+                                                     User.username != username)).first()
+    if other is not None:
+        raise UserError(f"网格员 {worker_id} 已关联账号 {other}")
+    return int(worker_id)
 
 
 def get_user(session: Session, username: str) -> User | None:
@@ -158,8 +207,9 @@ def list_users(session: Session) -> list[User]:
 
 def add_user(session: Session, *, username: str, password: str, role: str | Role,
              grid_codes: Iterable[str] | str | None = None, display_name: str = "",
-             actor: Actor | None = None) -> User:
-    """Create a user; raises UserError (Chinese message) on bad input or a duplicate username."""
+             worker_id: int | None = None, actor: Actor | None = None) -> User:
+    """Create a user; raises UserError (Chinese message) on bad input or a duplicate username.
+    `worker_id` links a grid worker's account to its grid_worker row (see find_worker_id)."""
     from grid.access import SYSTEM
 
     actor = actor or SYSTEM
@@ -171,8 +221,10 @@ def add_user(session: Session, *, username: str, password: str, role: str | Role
     if get_user(session, username) is not None:
         raise UserError(f"用户 {username} 已存在")
     now = utcnow()
+    grids = _normalise_grids(session, r, grid_codes)
+    worker_id = _check_worker(session, r, grids, worker_id, username)
     user = User(username=username, display_name=display_name or "", password_hash=hash_password(password),
-                role=r.value, grid_codes=_normalise_grids(session, r, grid_codes),
+                role=r.value, grid_codes=grids, worker_id=worker_id,
                 password_changed_at=now, created_at=now)
     session.add(user)
     session.flush()
@@ -237,6 +289,31 @@ def set_role(session: Session, username: str, role: str | Role,
     record(session, actor=actor or SYSTEM, action="user.role", entity="user", entity_id=user.id,
            before=before, after=_public(user), reason="变更角色或网格")
     return user
+
+
+def set_worker(session: Session, username: str, worker_id: int | None, *,
+               actor: Actor | None = None) -> User:
+    """Link (or with None unlink) a grid worker's account to its grid_worker row."""
+    from grid.access import SYSTEM
+
+    user = _require_user(session, username)
+    before = _public(user)
+    user.worker_id = _check_worker(session, Role(user.role), user.grid_codes, worker_id, username)
+    user.version += 1
+    session.add(user)
+    session.flush()
+    record(session, actor=actor or SYSTEM, action="user.worker", entity="user", entity_id=user.id,
+           before=before, after=_public(user), reason="关联网格员")
+    return user
+
+
+def linked_worker_id(engine, username: str) -> int | None:
+    """The grid_worker id an enabled account records visits as (None: not linked)."""
+    from grid.db import session_scope
+
+    with session_scope(engine) as session:
+        user = get_user(session, username)
+        return None if user is None or user.disabled else user.worker_id
 
 
 def actor_for(user: User) -> Actor:
@@ -349,13 +426,18 @@ def demo_password(username: str, seed: int) -> str:
 
 
 def demo_credentials(session: Session, *, seed: int) -> list[dict]:
-    from grid.models import CommunityGrid
+    """One login per role; the grid worker's is linked to the first active worker of the first grid."""
+    from grid.models import CommunityGrid, GridWorker
 
     first = session.exec(select(CommunityGrid.code).order_by(CommunityGrid.code)).first()
+    worker = session.exec(select(GridWorker.id).join(CommunityGrid, GridWorker.grid_id == CommunityGrid.id)
+                          .where(CommunityGrid.code == first, GridWorker.active)
+                          .order_by(GridWorker.id)).first() if first else None
     rows = []
     for username, role in DEMO_USERS:
         rows.append({"username": username, "password": demo_password(username, seed), "role": role.value,
-                     "label": ROLE_LABELS[role], "grids": first if role in GRID_ROLES and first else ""})
+                     "label": ROLE_LABELS[role], "grids": first if role in GRID_ROLES and first else "",
+                     "worker_id": worker if role == Role.GRID_WORKER else None})
     return rows
 
 
@@ -369,7 +451,8 @@ def demo_step(session: Session, *, today: date, seed: int, echo=None) -> list[di
         if row["role"] in (r.value for r in GRID_ROLES) and not row["grids"]:
             continue  # no grids in this database
         add_user(session, username=row["username"], password=row["password"], role=row["role"],
-                 grid_codes=row["grids"] or None, display_name=f"演示{row['label']}")
+                 grid_codes=row["grids"] or None, display_name=f"演示{row['label']}",
+                 worker_id=row["worker_id"])
         created.append(row)
     if echo is None:
         import click

@@ -106,9 +106,17 @@ def fund_summary(*, session: Session, actor: Actor, year: int) -> dict:
 
 
 def _lock_settlement(session: Session, year: int) -> None:
-    """Serialise settlements of one year (PostgreSQL advisory lock; SQLite has one writer)."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Serialise settlements of one year before checking whether it is already settled.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: take the database write lock now (a
+    no-op UPDATE starts the write transaction; the other writer waits on busy_timeout and then
+    sees the first settlement).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k, :y)"), {"k": _SETTLE_LOCK_KEY, "y": year})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE aid_fund_movement SET id = id WHERE 0"))
 
 
 _SETTLE_LOCK_KEY = 0x4A5A_5345  # "JZSE"

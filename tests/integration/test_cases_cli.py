@@ -200,3 +200,32 @@ def test_disclosure_unwritable_path_and_spotcheck_reseed_are_messages(world, tmp
     assert _cli("spotcheck", "--month", "2025-10", "--seed", "1").exit_code == 0
     res = _cli("spotcheck", "--month", "2025-10", "--seed", "2")
     assert res.exit_code == 1 and "已按种子1抽取" in res.output
+
+
+def test_two_simultaneous_settlements_settle_once(world):
+    import threading
+
+    engine, hh = world
+    _spend_2025(engine, hh)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def settle():
+        try:
+            with session_scope(engine) as s:
+                barrier.wait(timeout=30)
+                svc.settle_year(session=s, actor=COUNTY, year=2025, on_day=date(2025, 12, 31))
+            outcomes.append("ok")
+        except DomainError as exc:
+            outcomes.append(exc.code)
+        except Exception as exc:  # noqa: BLE001 - a lost race must not double-settle; shown below
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=settle) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["already_settled", "ok"], outcomes
+    assert _count(engine, FundMovement, FundMovement.kind.like("settlement_%")) == 2
+    assert _count(engine, AuditEntry, AuditEntry.action == "funds.settle") == 1

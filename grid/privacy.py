@@ -83,6 +83,33 @@ def may_reveal(actor) -> bool:
     return actor is not None and actor.sees_personal_data
 
 
+def _household_in_scope(session, actor, household_id: int):
+    """The Household row, or LookupError / AccessDenied when missing or outside the actor's grids."""
+    from sqlmodel import select
+
+    from grid.access import AccessDenied
+    from grid.models import CommunityGrid, Household
+
+    row = session.exec(
+        select(Household, CommunityGrid.code)
+        .join(CommunityGrid, Household.grid_id == CommunityGrid.id, isouter=True)
+        .where(Household.id == int(household_id))
+    ).first()
+    if row is None:
+        raise LookupError(f"住户 {household_id} 不存在")
+    household, grid_code = row
+    if not actor.sees_grid(grid_code):
+        raise AccessDenied(f"住户 {household_id} 不在您负责的网格内")
+    return household
+
+
+def masked_household(session, actor, household_id: int) -> dict[str, str]:
+    """The personal fields of one household in the actor's scope, masked for every role: what a
+    screen shows until the user asks for 查看完整信息 (reveal). Keys: REVEALABLE's fields."""
+    household = _household_in_scope(session, actor, household_id)
+    return {field: mask(getattr(household, field) or "") for field, mask in REVEALABLE.items()}
+
+
 def reveal(session, actor, household_id: int, field: str, reason: str) -> str:
     """The clear value of one personal field of one household, for an allowed role, logged.
 
@@ -91,11 +118,8 @@ def reveal(session, actor, household_id: int, field: str, reason: str) -> str:
     household does not exist. Every successful reveal appends an audit row (action
     "privacy.reveal", the field and the reason; never the clear value itself).
     """
-    from sqlmodel import select
-
     from grid.access import AccessDenied
     from grid.audit import record
-    from grid.models import CommunityGrid, Household
 
     if field not in REVEALABLE:
         raise ValueError(f"不可查看的字段：{field}")
@@ -104,16 +128,12 @@ def reveal(session, actor, household_id: int, field: str, reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise AccessDenied("查看完整个人信息须填写理由")
-    row = session.exec(
-        select(Household, CommunityGrid.code)
-        .join(CommunityGrid, Household.grid_id == CommunityGrid.id, isouter=True)
-        .where(Household.id == household_id)
-    ).first()
-    if row is None:
-        raise LookupError(f"住户 {household_id} 不存在")
-    household, grid_code = row
-    if not actor.sees_grid(grid_code):
-        raise AccessDenied(f"住户 {household_id} 不在您负责的网格内")
+    household = _household_in_scope(session, actor, household_id)
     record(session, actor=actor, action="privacy.reveal", entity="household",
            entity_id=household_id, before=None, after={"field": field}, reason=reason[:500])
     return getattr(household, field) or ""
+
+
+def reveal_fields(session, actor, household_id: int, fields, reason: str) -> dict[str, str]:
+    """reveal() for several fields of one household (one audit row per field), all or nothing."""
+    return {field: reveal(session, actor, household_id, field, reason) for field in fields}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.household_card import household_card
 from dashboard.texts import t
-from grid.access import AccessDenied
+from grid.access import AccessDenied, Role
 from grid.assignments import AssignmentError
 from grid.db import StaleEdit, session_scope
 from grid.visits import VisitObservations, record_visit
@@ -27,17 +28,28 @@ if saved:
     st.success(t("visit.saved", lang, **saved))
 
 open_a = state.open_assignments(url, actor)
+if actor.role == Role.GRID_WORKER:
+    # a grid worker records only their own visits: no choice of worker
+    own = state.own_worker_id(actor)
+    if own is None:
+        st.info(t("visit.not_linked", lang))
+        st.stop()
+    open_a = open_a[open_a["worker_id"] == own]
 if open_a.empty:
     st.info(t("visit.none", lang))
     st.stop()
-workers = dict(zip(open_a["worker_id"], open_a["worker_name"]))
-worker = st.selectbox(t("visit.worker", lang), list(workers), format_func=lambda w: workers[w],
-                      key="visit_worker")
+if actor.role == Role.GRID_WORKER:
+    worker = own
+else:
+    workers = dict(zip(open_a["worker_id"], open_a["worker_name"]))
+    worker = st.selectbox(t("visit.worker", lang), list(workers), format_func=lambda w: workers[w],
+                          key="visit_worker")
 mine = open_a[open_a["worker_id"] == worker]
 rows = {int(r.id): r for r in mine.itertuples()}
 aid = st.selectbox(t("visit.pick", lang), list(rows), key="visit_assignment",
                    format_func=lambda i: f"{rows[i].household_id} · {t('col.due_on', lang)} {rows[i].due_on}")
 a = rows[aid]
+household_card(actor, int(a.household_id), lang, key="visit_household")
 
 with st.form("visit_form", clear_on_submit=False):
     visited_on = st.date_input(t("visit.date", lang), day, max_value=day, key="visit_date")

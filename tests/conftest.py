@@ -78,6 +78,17 @@ class _PgTemplates:
         self.admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """AppTest leaves a page registered as __main__; spawned processes would re-run it."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
+
+
 @pytest.fixture(scope="session")
 def _pg_templates():
     templates = _PgTemplates()

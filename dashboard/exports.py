@@ -1,20 +1,44 @@
-"""Files the pages offer for download: Excel through grid.export (formula cells neutralised) and a
-printable HTML page (every value escaped). Pure: frames in, bytes/str out."""
+"""Every file a page offers for download is made here, and only here: masked for the acting user
+(grid.privacy.mask_frame; public=True for anything that leaves the office) and written through
+grid.export (formula cells neutralised) or as an escaped printable page. Pure: frames in, bytes out.
+
+Columns are masked under their data names (head_name, phone, ...) and only then renamed to the
+user's language with `headers`, so masking never depends on a translated column title.
+"""
 from __future__ import annotations
 
 import html
+from typing import Mapping
 
 import pandas as pd
 
-from grid.export import to_xlsx_bytes
+from grid.access import Actor
+from grid.export import to_csv_bytes, to_xlsx_bytes
+from grid.privacy import mask_frame
 
 
-def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    return to_xlsx_bytes(sheets)
+def _masked(frame: pd.DataFrame, actor: Actor, public: bool,
+            headers: Mapping[str, str] | None) -> pd.DataFrame:
+    out = mask_frame(frame, actor, public=public)
+    return out.rename(columns=dict(headers)) if headers else out
 
 
-def printable_html(title: str, frame: pd.DataFrame) -> str:
-    """A self-contained A4 page (no external CSS or fonts) with one table."""
+def excel_bytes(sheets: Mapping[str, pd.DataFrame], actor: Actor, *, public: bool,
+                headers: Mapping[str, str] | None = None) -> bytes:
+    """One workbook, a sheet per frame, masked for `actor` (always fully masked when public)."""
+    return to_xlsx_bytes({name: _masked(df, actor, public, headers) for name, df in sheets.items()})
+
+
+def csv_bytes(frame: pd.DataFrame, actor: Actor, *, public: bool,
+              headers: Mapping[str, str] | None = None) -> bytes:
+    return to_csv_bytes(_masked(frame, actor, public, headers))
+
+
+def printable_html(title: str, frame: pd.DataFrame, actor: Actor,
+                   headers: Mapping[str, str] | None = None) -> str:
+    """A self-contained A4 page (no external CSS or fonts) with one table. A printed page leaves
+    the office: it is always masked as public (names, IDs, phones, addresses)."""
+    frame = _masked(frame, actor, True, headers)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>"
                                     for v in row) + "<td class=sign></td></tr>"

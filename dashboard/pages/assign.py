@@ -131,11 +131,13 @@ if worker_names:
     listing = worker_visit_list(state.engine(), actor, ew)
     headers = {c: t(f"col.{c}", lang) for c in ["assignment_id", "household_id", "due_on",
                                                  "grid_code", "address", "head_name", "phone"]}
-    listing = listing.rename(columns=headers)
     title = t("assign.print_title", lang, name=worker_names[ew], today=day.isoformat())
+    # The list goes out with the worker: masked as public (the app unmasks on request, audited).
     c1, c2 = st.columns(2)
-    c1.download_button(t("assign.export_xlsx", lang), exports.excel_bytes({"走访清单": listing}),
+    c1.download_button(t("assign.export_xlsx", lang),
+                       exports.excel_bytes({"走访清单": listing}, actor, public=True, headers=headers),
                        file_name=f"visits_{ew}_{day}.xlsx", key="assign_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c2.download_button(t("assign.export_html", lang), exports.printable_html(title, listing),
+    c2.download_button(t("assign.export_html", lang),
+                       exports.printable_html(title, listing, actor, headers=headers),
                        file_name=f"visits_{ew}_{day}.html", mime="text/html", key="assign_html")

@@ -65,6 +65,6 @@ st.dataframe(labelled(trend[["month", *LM]]), hide_index=True, width="stretch")
 st.download_button(
     t("leaders.export", lang),
     exports.excel_bytes({"分网格": labelled(shown), "按月趋势": labelled(trend),
-                         "网格按月": labelled(result["trend_by_grid"])}),
+                         "网格按月": labelled(result["trend_by_grid"])}, actor, public=True),
     file_name=f"leaders_{day}.xlsx", key="leaders_xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

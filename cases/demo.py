@@ -100,7 +100,9 @@ class _Demo:
             "aid_first" if roll < 0.10 else "overdue_open" if roll < 0.13 else
             "rejected" if roll < 0.21 else "referral" if roll < 0.29 else
             "escalate" if amount > 500 else "town")
-        if kind == "overdue_open" and self.wd(r, 4) > self.today:
+        # A backlog is weeks old, not months: older cases were dealt with, late or not.
+        recent = (self.today - r).days <= 30
+        if kind == "overdue_open" and (self.wd(r, 4) > self.today or not recent) and "kind" not in plan:
             kind = "escalate" if amount > 500 else "town"
 
         def flag(name: str, p: float) -> bool:
@@ -111,7 +113,7 @@ class _Demo:
             if not self.step(case, "pay_first", actor, r, reason="情况紧急，先行发放，后补手续"):
                 return
             self.count("aid_first")
-            if flag("open", 0.15):
+            if flag("open", 0.15 if (self.today - r).days <= 40 else 0.0):
                 self.count("aid_first_open")
                 return
             late = flag("late", 0.4)

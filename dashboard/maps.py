@@ -369,6 +369,33 @@ def filter_cases(cases: pd.DataFrame, *, grid_codes=None, deadline_statuses=None
     return cases.loc[keep]
 
 
+def grid_code_from_click(returned: dict | None, grids) -> str | None:
+    """The grid a click on the map points at, from st_folium's returned dict, or None.
+
+    The clicked position (`last_object_clicked`, else `last_clicked`: {"lat", "lng"}) decides when
+    it falls inside one of `grids` (GeoDataFrame code, geometry, EPSG:4326): it is always the
+    newest click, whatever layer (hotspot, case marker) lay on top of the grid. A click outside
+    every grid falls back to the properties of the clicked grid feature (`last_active_drawing`).
+    Codes not in `grids` (another user's scope, a stale map) are never returned.
+    """
+    from shapely.geometry import Point
+
+    if not returned or grids is None or not len(grids):
+        return None
+    codes = set(grids["code"])
+    for key in ("last_object_clicked", "last_clicked"):
+        where = returned.get(key) or {}
+        lat, lng = where.get("lat"), where.get("lng")
+        if isinstance(lat, (int, float)) and isinstance(lng, (int, float)):
+            hit = grids.loc[grids.geometry.covers(Point(float(lng), float(lat))), "code"]
+            if len(hit):
+                return str(hit.iloc[0])
+            break
+    props = (returned.get("last_active_drawing") or {}).get("properties") or {}
+    code = props.get("code")
+    return code if code in codes else None
+
+
 def map_html(m: folium.Map) -> str:
     """The standalone HTML (what the unit tests and the benchmark weigh)."""
     return m.get_root().render()

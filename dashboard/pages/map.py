@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import state
+from dashboard import maps, state
+from dashboard.household_card import household_card
 from dashboard.texts import t
 
 lang = state.lang()
@@ -46,16 +47,15 @@ options = (("metric", metric), ("layers", tuple(sorted(layers))),
            ("levels", tuple(levels)), ("deadlines", tuple(deadlines)), ("lang", lang))
 fmap = state.cached_map(url, actor, day, options)
 clicked = st_folium(fmap, height=600, use_container_width=True, key="grid_map",
-                    returned_objects=["last_active_drawing"])
+                    returned_objects=["last_object_clicked", "last_active_drawing"])
 
-code_from_click = None
-drawing = (clicked or {}).get("last_active_drawing") or {}
-props = drawing.get("properties") or {}
-if props.get("code") in names:
-    code_from_click = props["code"]
+# A new click on the map opens that grid's panel; the selectbox stays free to choose otherwise.
+code_from_click = maps.grid_code_from_click(clicked, grids)
+if code_from_click and code_from_click != st.session_state.get("map_clicked_grid"):
+    st.session_state["map_panel_grid"] = code_from_click
+st.session_state["map_clicked_grid"] = code_from_click
 codes = list(names)
-index = codes.index(code_from_click) if code_from_click else None
-code = st.selectbox(t("map.select_grid", lang), codes, index=index,
+code = st.selectbox(t("map.select_grid", lang), codes, index=None,
                     format_func=lambda c: f"{names[c]}（{c}）", key="map_panel_grid")
 
 if code:
@@ -72,3 +72,13 @@ if code:
     cols[1].metric(t("panel.pending_cases", lang), int(row["pending_cases"]))
     ms = row["mean_score"]
     cols[2].metric(t("panel.mean_score", lang), "—" if ms != ms else f"{ms:.1f}")
+
+    # one household of the grid: masked card, 查看完整信息 for roles that may unmask
+    hs = state.household_state(url, actor, day)
+    top = hs[hs["grid_code"] == code].sort_values("score", ascending=False).head(200)
+    label = {int(r.id): f"{int(r.id)} · {t(f'level.{r.level}', lang)} · {r.score:.0f}"
+             for r in top.itertuples() if isinstance(r.level, str)}
+    household = st.selectbox(t("map.household_pick", lang), list(label), index=None,
+                             format_func=lambda i: label[i], key="map_household")
+    if household is not None:
+        household_card(actor, household, lang, key="map_household")

@@ -121,3 +121,24 @@ def test_supervisor_reveals_with_a_reason_and_it_is_audited(world, visit_page):
     assert any("审计日志" in w.value for w in at.warning)
     at.run()  # the clear values are not kept: the next rerun shows the masked card again
     assert full_id not in _shown(at)
+
+
+def test_map_panel_household_card_reveal(world, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", world["url"])
+    monkeypatch.setenv("JIZHEN_TODAY", DEMO_TODAY.isoformat())
+    for username, may in (("v_auditor", False), ("v_sup", True)):
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        log_in(at, world["users"][username]).run()
+        at.selectbox(key="map_panel_grid").select_index(0).run()
+        picker = at.selectbox(key="map_household")
+        picker.select_index(0).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert MASKED_ID.search(_shown(at)) and not FULL_ID.search(_shown(at))
+        labels = [b.label for b in at.button]
+        assert ("查看完整信息" in labels) is may, username
+        if may:
+            at.text_input(key="map_household_reveal_reason").input("核实困难情况")
+            next(b for b in at.button if b.label == "查看完整信息").click().run()
+            assert FULL_ID.search(_shown(at))
+            with session_scope(world["engine"]) as s:
+                assert s.exec(select(AuditEntry).where(AuditEntry.reason == "核实困难情况")).all()

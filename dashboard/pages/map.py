@@ -2,6 +2,8 @@
 clicking a grid (or choosing it) opens its panel."""
 from __future__ import annotations
 
+import copy
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -45,7 +47,10 @@ with st.sidebar:
 options = (("metric", metric), ("layers", tuple(sorted(layers))),
            ("grid_codes", tuple(grid_pick) if grid_pick else None), ("worker_id", worker),
            ("levels", tuple(levels)), ("deadlines", tuple(deadlines)), ("lang", lang))
-fmap = state.cached_map(url, actor, day, options)
+# st_folium renders (and so mutates) the map it is given, and keys its widget on the rendered
+# script: a fresh copy of the cached map each run keeps that key stable, so a click survives
+# the rerun it causes instead of remounting the component with its value lost.
+fmap = copy.deepcopy(state.cached_map(url, actor, day, options))
 clicked = st_folium(fmap, height=600, use_container_width=True, key="grid_map",
                     returned_objects=["last_object_clicked", "last_active_drawing"])
 

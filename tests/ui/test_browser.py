@@ -140,3 +140,58 @@ def test_offline_map_in_chromium(server, tmp_path):
     assert any("/app/static/vendor/leaflet/leaflet.js" in u for u in requests)
     assert shot.stat().st_size > 10_000
     os.environ.get("JIZHEN_KEEP_SCREENSHOT") and shot.replace(os.environ["JIZHEN_KEEP_SCREENSHOT"])
+
+
+# In the map's iframe: a point of the (only) grid polygon where the polygon itself is the top
+# element (no hotspot, marker or cluster over it), in the iframe's client coordinates.
+_FREE_POINT_IN_GRID = """
+() => {
+    const path = document.querySelector("path.jizhen-grid");
+    const box = path.getBoundingClientRect();
+    const ctm = path.getScreenCTM().inverse();
+    const svg = path.ownerSVGElement;
+    for (let i = 1; i < 40; i++) {
+        for (let j = 1; j < 40; j++) {
+            const x = box.left + box.width * i / 40, y = box.top + box.height * j / 40;
+            const p = svg.createSVGPoint();
+            p.x = x; p.y = y;
+            if (path.isPointInFill(p.matrixTransform(ctm)) && document.elementFromPoint(x, y) === path) {
+                return {x: x, y: y};
+            }
+        }
+    }
+    return null;
+}
+"""
+
+
+def test_supervisor_sees_only_own_grid_and_a_click_opens_its_panel(server, tmp_path):
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    first = server["first_grid"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+            page.route("**/*", lambda route: route.continue_()
+                       if urlparse(route.request.url).hostname == "127.0.0.1" else route.abort())
+            _log_in(page, server["port"], "b_sup")
+            page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', state="attached",
+                                   timeout=90_000)
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            frame.locator("path.jizhen-grid").first.wait_for(state="attached", timeout=90_000)
+            frame.locator(".jizhen-legend").first.wait_for(state="attached", timeout=30_000)
+            grids = frame.locator("path.jizhen-grid").count()
+            heading = page.get_by_role("heading", name=f"{first['name']}（{first['code']}）")
+            assert heading.count() == 0  # no panel before the click
+            inner = page.frame(url=lambda u: "streamlit_folium" in u)
+            # polls until the map has settled (fit to bounds, clusters drawn) and a point is free
+            point = inner.wait_for_function(_FREE_POINT_IN_GRID, timeout=30_000).json_value()
+            origin = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+            page.mouse.click(origin["x"] + point["x"], origin["y"] + point["y"])
+            heading.wait_for(timeout=60_000)
+            page.screenshot(path=str(tmp_path / "supervisor_panel.png"), full_page=False)
+        finally:
+            browser.close()
+    assert grids == 1

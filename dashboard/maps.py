@@ -142,6 +142,20 @@ class _Popup(MacroElement):
         self.max_width = int(max_width)
 
 
+class _MetricScale(MacroElement):
+    """A metric-only scale bar (folium's control_scale also draws feet and miles)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
 def _swatch(colour: str, label: str) -> str:
     return (f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};'
             f'margin-right:4px;border:1px solid #999"></span>{html.escape(label)}</div>')
@@ -328,8 +342,9 @@ def build_map(grids, *, grid_values: pd.Series, metric: str = "coverage_30d",
         center = CENTER
     # maxZoom on the map itself: with no tile layer (offline) Leaflet has none, and
     # markercluster refuses to start without it.
-    m = folium.Map(location=center, zoom_start=13, tiles=None, control_scale=True,
+    m = folium.Map(location=center, zoom_start=13, tiles=None, control_scale=False,
                    prefer_canvas=False, height=height, maxZoom=MAX_ZOOM, minZoom=MIN_ZOOM)
+    _MetricScale().add_to(m)
     add_basemap(m, tiles, tianditu_key=tianditu_key)
     grid_layer(m, grids, grid_values, metric, lang=lang)
     if hotspots is not None:

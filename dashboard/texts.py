@@ -74,6 +74,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map.popup_category": ("类别", "Category"),
     "map.popup_days_left": ("剩余工作日", "Working days left"),
     "map.popup_status": ("期限状态", "Deadline"),
+    "choose": ("请选择", "Choose an option"),
+    "choose_many": ("请选择（可多选）", "Choose one or more"),
     "map.select_grid": ("查看网格详情（也可点击地图上的网格）", "Grid details (or click a grid on the map)"),
     "panel.title": ("{name}（{code}）", "{name} ({code})"),
     "panel.households": ("住户", "Households"),

@@ -26,7 +26,7 @@ if not names:
     st.info(t("empty", lang))
     st.stop()
 code = st.selectbox(t("assign.grid", lang), list(names), format_func=lambda c: f"{names[c]}（{c}）",
-                    key="assign_grid")
+                    key="assign_grid", placeholder=t("choose", lang))
 hs = state.household_state(url, actor, day)
 open_a = state.open_assignments(url, actor)
 workers = state.workers(url, actor)
@@ -84,9 +84,9 @@ st.dataframe(lv.rename(columns={"name": t("col.worker", lang), "employment": t("
 worker_names = dict(zip(grid_workers["id"], grid_workers["name"]))
 with st.form("assign_form"):
     picked = st.multiselect(t("col.select", lang), suggested["household_id"].tolist(),
-                            key="assign_households")
+                            key="assign_households", placeholder=t("choose_many", lang))
     worker_id = st.selectbox(t("assign.worker", lang), list(worker_names), key="assign_worker",
-                             format_func=lambda w: worker_names[w])
+                             format_func=lambda w: worker_names[w], placeholder=t("choose", lang))
     due = st.date_input(t("assign.due", lang), day + timedelta(days=7), min_value=day,
                         key="assign_due")
     submitted = st.form_submit_button(t("assign.submit", lang))
@@ -107,11 +107,11 @@ st.dataframe(mine[["id", "household_id", "worker_name", "due_on"]].rename(column
 if len(mine):
     rows = {int(r.id): r for r in mine.itertuples()}
     aid = st.selectbox(t("assign.pick", lang), list(rows), key="assign_pick",
-                       format_func=lambda i: f"{i} · {rows[i].household_id} · {rows[i].worker_name}")
+                       format_func=lambda i: f"{i} · {rows[i].household_id} · {rows[i].worker_name}", placeholder=t("choose", lang))
     c1, c2 = st.columns(2)
     with c1:
         to = st.selectbox(t("assign.reassign_to", lang), list(worker_names), key="assign_to",
-                          format_func=lambda w: worker_names[w])
+                          format_func=lambda w: worker_names[w], placeholder=t("choose", lang))
         new_due = st.date_input(t("assign.due", lang), rows[aid].due_on, key="assign_new_due")
         if st.button(t("assign.reassign", lang), key="assign_reassign"):
             write(lambda s: reassign_visit(session=s, actor=actor, assignment_id=aid,
@@ -127,7 +127,7 @@ if len(mine):
 st.subheader(t("assign.export", lang))
 if worker_names:
     ew = st.selectbox(t("col.worker", lang), list(worker_names), key="assign_export_worker",
-                      format_func=lambda w: worker_names[w])
+                      format_func=lambda w: worker_names[w], placeholder=t("choose", lang))
     listing = worker_visit_list(state.engine(), actor, ew)
     headers = {c: t(f"col.{c}", lang) for c in ["assignment_id", "household_id", "due_on",
                                                  "grid_code", "address", "head_name", "phone"]}

@@ -48,7 +48,7 @@ shown = by_grid[["grid_code", "households", *LM]]
 st.dataframe(labelled(shown), hide_index=True, width="stretch")
 
 metric = st.selectbox(t("leaders.map_metric", lang), LM, format_func=lambda k: t(f"lm.{k}", lang),
-                      key="leaders_map_metric")
+                      key="leaders_map_metric", placeholder=t("choose", lang))
 values = by_grid.set_index("grid_code")[metric]
 fmap = maps.build_map(grids, grid_values=values, metric=metric,
                       lang=lang, height=420)

@@ -26,23 +26,23 @@ names = dict(zip(grids["code"], grids["name"]))
 
 with st.sidebar:
     metric = st.selectbox(t("map.metric", lang), ["coverage_30d", "mean_score", "pending_cases"],
-                          format_func=lambda k: t(f"metric.{k}", lang), key="map_metric")
+                          format_func=lambda k: t(f"metric.{k}", lang), key="map_metric", placeholder=t("choose", lang))
     layer_keys = ["hotspots", "heat", "cases", "households"]
     layers = st.multiselect(t("map.layers", lang), layer_keys,
                             default=["hotspots", "cases", "households"],
-                            format_func=lambda k: t(f"layer.{k}", lang), key="map_layers")
+                            format_func=lambda k: t(f"layer.{k}", lang), key="map_layers", placeholder=t("choose_many", lang))
     grid_pick = st.multiselect(t("map.filter_grid", lang), list(names),
-                               format_func=lambda c: names[c], key="map_grids")
+                               format_func=lambda c: names[c], key="map_grids", placeholder=t("choose_many", lang))
     worker_ids = [None, *workers["id"].tolist()]
     worker_names = dict(zip(workers["id"], workers["name"]))
     worker = st.selectbox(t("map.filter_worker", lang), worker_ids, key="map_worker",
-                          format_func=lambda w: t("map.all", lang) if w is None else worker_names[w])
+                          format_func=lambda w: t("map.all", lang) if w is None else worker_names[w], placeholder=t("choose", lang))
     levels = st.multiselect(t("map.filter_levels", lang), ["red", "orange", "yellow", "green"],
                             default=["red", "orange"], format_func=lambda k: t(f"level.{k}", lang),
-                            key="map_levels")
+                            key="map_levels", placeholder=t("choose_many", lang))
     deadlines = st.multiselect(t("map.filter_deadline", lang), ["overdue", "due_soon", "on_time"],
                                default=["overdue", "due_soon", "on_time"],
-                               format_func=lambda k: t(f"deadline.{k}", lang), key="map_deadlines")
+                               format_func=lambda k: t(f"deadline.{k}", lang), key="map_deadlines", placeholder=t("choose_many", lang))
 
 options = (("metric", metric), ("layers", tuple(sorted(layers))),
            ("grid_codes", tuple(grid_pick) if grid_pick else None), ("worker_id", worker),
@@ -61,7 +61,7 @@ if code_from_click and code_from_click != st.session_state.get("map_clicked_grid
 st.session_state["map_clicked_grid"] = code_from_click
 codes = list(names)
 code = st.selectbox(t("map.select_grid", lang), codes, index=None,
-                    format_func=lambda c: f"{names[c]}（{c}）", key="map_panel_grid")
+                    format_func=lambda c: f"{names[c]}（{c}）", key="map_panel_grid", placeholder=t("choose", lang))
 
 if code:
     row = summary.set_index("grid_code").loc[code]
@@ -84,6 +84,6 @@ if code:
     label = {int(r.id): f"{int(r.id)} · {t(f'level.{r.level}', lang)} · {r.score:.0f}"
              for r in top.itertuples() if isinstance(r.level, str)}
     household = st.selectbox(t("map.household_pick", lang), list(label), index=None,
-                             format_func=lambda i: label[i], key="map_household")
+                             format_func=lambda i: label[i], key="map_household", placeholder=t("choose", lang))
     if household is not None:
         household_card(actor, household, lang, key="map_household")

@@ -156,3 +156,13 @@ def test_no_jquery_dependent_code(grids):
     html = maps.map_html(m)
     assert "$(" not in html and "jQuery" not in html
     assert ".bindPopup(" in html
+
+
+def test_scale_bar_is_metric_only():
+    from dashboard.maps import _MetricScale
+    import folium
+
+    m = folium.Map(tiles=None, control_scale=False)
+    _MetricScale().add_to(m)
+    html = m.get_root().render()
+    assert "L.control.scale({imperial: false, metric: true})" in html

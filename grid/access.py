@@ -27,6 +27,7 @@ class Actor:
     username: str
     role: Role
     grid_codes: frozenset[str] | None = None  # None: every grid of the town
+    worker_id: int | None = None  # a grid worker's linked grid_worker row (None: not linked / other roles)
 
     def sees_grid(self, code: str | None) -> bool:
         return self.grid_codes is None or (code is not None and code in self.grid_codes)

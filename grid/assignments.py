@@ -9,6 +9,10 @@ Session edge (scope-checked, audited, optimistic locking):
     cancel_visit(session=, actor=, assignment_id=, expected_version=, reason=)
     open_assignments_frame(conn, actor) / worker_visit_list(conn, actor, worker_id)
 
+Scope: every read is limited to the actor's grids; a grid worker (role grid_worker) further sees
+only the assignments of the worker their account is linked to (Actor.worker_id), none if unlinked
+(worker_filter). The page shows what these queries return, nothing more.
+
 Rules: a household is only ever assigned to a worker of its own grid (suggestions never cross
 grid boundaries); a household has at most one open assignment; the due date is not before today.
 """
@@ -36,7 +40,8 @@ DEFAULT_CAPACITY = {"full_time": 120, "part_time": 30}
 ASSIGNERS = (Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER)
 
 __all__ = ["AssignmentError", "StaleEdit", "suggest_visits", "worker_loads", "assign_visits",
-           "reassign_visit", "cancel_visit", "open_assignments_frame", "worker_visit_list"]
+           "reassign_visit", "cancel_visit", "open_assignments_frame", "worker_visit_list",
+           "worker_filter"]
 
 
 class AssignmentError(ValueError):
@@ -106,15 +111,29 @@ def worker_loads(workers: pd.DataFrame, open_assignments: pd.DataFrame,
 
 
 # --------------------------------------------------------------------------- reads
+def worker_filter(actor: Actor, worker_column):
+    """A SQL condition on an assignment's/visit's worker column: a grid worker sees only their
+    linked worker's rows (nothing when the account is not linked); other roles are not limited
+    here (grid_filter still applies)."""
+    from sqlalchemy import false, true
+
+    if Role(actor.role) != Role.GRID_WORKER:
+        return true()
+    if actor.worker_id is None:
+        return false()
+    return worker_column == int(actor.worker_id)
+
+
 def open_assignments_frame(conn, actor: Actor) -> pd.DataFrame:
     """Open assignments in scope: id, household_id, worker_id, worker_name, grid_code, due_on,
-    version, assigned_by, created_at."""
+    version, assigned_by, created_at. A grid worker gets only their own (worker_filter)."""
     stmt = (select(A.c.id, A.c.household_id, A.c.worker_id, W.c.name.label("worker_name"),
                    G.c.code.label("grid_code"), A.c.due_on, A.c.version, A.c.assigned_by,
                    A.c.created_at)
             .join(H, A.c.household_id == H.c.id).join(G, H.c.grid_id == G.c.id)
             .join(W, A.c.worker_id == W.c.id)
-            .where(A.c.status == ASSIGNMENT_OPEN, grid_filter(actor, G.c.code))
+            .where(A.c.status == ASSIGNMENT_OPEN, grid_filter(actor, G.c.code),
+                   worker_filter(actor, A.c.worker_id))
             .order_by(A.c.due_on, A.c.id))
     df = _read(conn, stmt)
     if df.empty:
@@ -125,14 +144,15 @@ def open_assignments_frame(conn, actor: Actor) -> pd.DataFrame:
 
 def worker_visit_list(conn, actor: Actor, worker_id: int) -> pd.DataFrame:
     """A worker's open assignments with address and head of household, for the printed list.
-    Names and phones are masked unless the actor may see personal data."""
+    Names and phones are masked unless the actor may see personal data; a grid worker gets only
+    their own list (another worker's is empty)."""
     from grid.privacy import mask_name, mask_phone
 
     stmt = (select(A.c.id.label("assignment_id"), A.c.household_id, A.c.due_on,
                    G.c.code.label("grid_code"), H.c.address, H.c.head_name, H.c.phone)
             .join(H, A.c.household_id == H.c.id).join(G, H.c.grid_id == G.c.id)
             .where(A.c.status == ASSIGNMENT_OPEN, A.c.worker_id == worker_id,
-                   grid_filter(actor, G.c.code))
+                   grid_filter(actor, G.c.code), worker_filter(actor, A.c.worker_id))
             .order_by(A.c.due_on, A.c.id))
     df = _read(conn, stmt)
     if df.empty:

@@ -317,8 +317,12 @@ def linked_worker_id(engine, username: str) -> int | None:
 
 
 def actor_for(user: User) -> Actor:
-    """The Actor a logged-in user acts as: grid roles see their grid(s), the others every grid."""
+    """The Actor a logged-in user acts as: grid roles see their grid(s), the others every grid.
+    A grid worker also carries the grid_worker id the account is linked to (None: not linked)."""
     role = Role(user.role)
+    if role == Role.GRID_WORKER:
+        return Actor(username=user.username, role=role, grid_codes=user.grid_code_set,
+                     worker_id=None if user.worker_id is None else int(user.worker_id))
     if role in GRID_ROLES:
         return Actor(username=user.username, role=role, grid_codes=user.grid_code_set)
     return Actor(username=user.username, role=role, grid_codes=None)

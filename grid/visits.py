@@ -54,15 +54,26 @@ class VisitObservations:
 def record_visit(*, session: Session, actor: Actor, assignment_id: int, expected_version: int,
                  observations: VisitObservations, visited_on: date, today: date | None = None,
                  rescore: bool = True) -> int:
-    """Store the visit, close the assignment, re-score the household. Returns the visit id."""
+    """Store the visit, close the assignment, re-score the household. Returns the visit id.
+
+    Scope: the household must be in one of the actor's grids; a grid worker records only visits
+    of assignments given to the worker their account is linked to (AccessDenied otherwise)."""
     require(actor, *RECORDERS)
+    is_worker = Role(actor.role) == Role.GRID_WORKER
+    if is_worker and actor.worker_id is None:
+        raise AccessDenied("账号尚未关联网格员，不能登记走访，请联系管理员关联 "
+                           "(account not linked to a grid worker)")
     observations.validate()
     today = today or visited_on
     if visited_on > today:
         raise ValueError(f"走访日期 {visited_on} 晚于今天 {today} (visit date in the future)")
     a, grid_code = _load_assignment(session, assignment_id)
     if not actor.sees_grid(grid_code):
-        raise AccessDenied(f"无权登记网格 {grid_code} 的走访 (grid outside your scope)")
+        raise AccessDenied(f"住户所在网格 {grid_code} 不在您的网格范围内，无权登记走访 "
+                           "(household outside your grids)")
+    if is_worker and int(a.worker_id) != int(actor.worker_id):
+        raise AccessDenied(f"派单 {assignment_id} 派给了其他网格员，只能登记本人的走访 "
+                           "(assignment belongs to another worker)")
     if a.status != ASSIGNMENT_OPEN:
         raise AssignmentError(f"派单 {assignment_id} 已{a.status}，不能再登记 (assignment not open)")
     visit = Visit(household_id=a.household_id, worker_id=a.worker_id, visited_on=visited_on,
@@ -118,16 +129,18 @@ def _visits(conn, ids) -> pd.DataFrame:
 
 
 def my_open_assignments(conn, actor: Actor, *, worker_id: int | None = None) -> pd.DataFrame:
-    """Open assignments the actor may record (optionally one worker's), with the address."""
-    from grid.assignments import A
-    from grid.frames import W
+    """Open assignments the actor may record (optionally one worker's), with the address; a grid
+    worker gets only their own (none when the account is not linked)."""
     from grid.access import grid_filter
+    from grid.assignments import A, worker_filter
+    from grid.frames import W
 
     stmt = (select(A.c.id, A.c.household_id, A.c.worker_id, W.c.name.label("worker_name"),
                    A.c.due_on, A.c.version, G.c.code.label("grid_code"), H.c.address)
             .join(H, A.c.household_id == H.c.id).join(G, H.c.grid_id == G.c.id)
             .join(W, A.c.worker_id == W.c.id)
-            .where(A.c.status == ASSIGNMENT_OPEN, grid_filter(actor, G.c.code)))
+            .where(A.c.status == ASSIGNMENT_OPEN, grid_filter(actor, G.c.code),
+                   worker_filter(actor, A.c.worker_id)))
     if worker_id is not None:
         stmt = stmt.where(A.c.worker_id == worker_id)
     df = _read(conn, stmt.order_by(A.c.due_on, A.c.id))

@@ -27,24 +27,20 @@ saved = st.session_state.pop("visit_saved", None)
 if saved:
     st.success(t("visit.saved", lang, **saved))
 
+# The domain returns only what this actor may record: a grid worker gets their own assignments
+# (none when the account is not linked to a worker), a supervisor those of their grid(s).
 open_a = state.open_assignments(url, actor)
-if actor.role == Role.GRID_WORKER:
-    # a grid worker records only their own visits: no choice of worker
-    own = state.own_worker_id(actor)
-    if own is None:
-        st.info(t("visit.not_linked", lang))
-        st.stop()
-    open_a = open_a[open_a["worker_id"] == own]
+own_only = actor.role == Role.GRID_WORKER
 if open_a.empty:
-    st.info(t("visit.none", lang))
+    st.info(t("visit.not_linked" if own_only and actor.worker_id is None else "visit.none", lang))
     st.stop()
-if actor.role == Role.GRID_WORKER:
-    worker = own
+if own_only:
+    mine = open_a  # a grid worker records only their own visits: no choice of worker
 else:
     workers = dict(zip(open_a["worker_id"], open_a["worker_name"]))
     worker = st.selectbox(t("visit.worker", lang), list(workers), format_func=lambda w: workers[w],
                           key="visit_worker")
-mine = open_a[open_a["worker_id"] == worker]
+    mine = open_a[open_a["worker_id"] == worker]
 rows = {int(r.id): r for r in mine.itertuples()}
 aid = st.selectbox(t("visit.pick", lang), list(rows), key="visit_assignment",
                    format_func=lambda i: f"{rows[i].household_id} · {t('col.due_on', lang)} {rows[i].due_on}")
@@ -70,8 +66,8 @@ if submitted:
                          today=day)
     except StaleEdit:
         st.error(t("error.stale", lang))
-    except AccessDenied:
-        st.error(t("error.denied", lang))
+    except AccessDenied as exc:  # the domain says why (another worker's assignment, grid, ...)
+        st.error(f"{t('error.denied', lang)}{exc}")
     except (AssignmentError, ValueError) as exc:
         st.error(t("error.invalid", lang, msg=str(exc)))
     else:

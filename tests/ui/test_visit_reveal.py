@@ -14,7 +14,7 @@ from grid.access import SYSTEM
 from grid.assignments import assign_visits
 from grid.db import make_engine, session_scope
 from grid.frames import households_frame, workers_frame
-from grid.models import AuditEntry
+from grid.models import AuditEntry, VisitAssignment
 from tests.conftest import DEMO_TODAY
 from tests.ui.dashboard_fixtures import APP, make_demo_db
 from tests.ui.ui_fixtures import ensure_user, log_in
@@ -80,6 +80,52 @@ def test_grid_worker_sees_only_own_assignments(world, visit_page):
     assert options
     assert {int(o.split(" ")[0]) for o in options} == set(mine["household_id"])
     assert world["a"][0] in set(mine["id"]) and world["b"][0] not in set(mine["id"])
+
+
+def test_page_shows_what_the_domain_returns_for_the_worker(world, visit_page):
+    """The page does no filtering of its own: its options are the grid worker's domain query."""
+    from grid.assignments import open_assignments_frame
+    from grid.users import actor_for, get_user
+
+    with session_scope(world["engine"]) as s:
+        actor = actor_for(get_user(s, "v_worker"))
+    assert actor.worker_id == world["w_a"]
+    domain = open_assignments_frame(world["engine"], actor)
+    assert set(domain["worker_id"]) == {world["w_a"]}
+    at = visit_page("v_worker")
+    options = at.selectbox(key="visit_assignment").options
+    assert sorted(int(o.split(" ")[0]) for o in options) == sorted(domain["household_id"])
+
+
+def test_assignment_moved_to_another_worker_is_refused_on_save(world, visit_page):
+    """Reassigned while the form was open: the domain refuses the save and says why."""
+    from grid.assignments import reassign_visit
+
+    at = visit_page("v_worker")
+    at.selectbox(key="visit_assignment").set_value(world["a"][0]).run()
+    w_b = int(_open_all(world).set_index("id").loc[world["b"][0], "worker_id"])
+
+    def move(to):
+        with session_scope(world["engine"]) as s:
+            version = s.get(VisitAssignment, world["a"][0]).version
+            reassign_visit(session=s, actor=SYSTEM, assignment_id=world["a"][0],
+                           expected_version=version, worker_id=to)
+
+    move(w_b)
+    try:
+        next(b for b in at.button if b.label == "保存走访记录").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any("其他网格员" in e.value for e in at.error), [e.value for e in at.error]
+        with session_scope(world["engine"]) as s:
+            assert s.get(VisitAssignment, world["a"][0]).status == "open"
+    finally:
+        move(world["w_a"])
+
+
+def _open_all(world):
+    from grid.assignments import open_assignments_frame
+
+    return open_assignments_frame(world["engine"], SYSTEM)
 
 
 def test_unlinked_grid_worker_is_told_to_ask_for_a_link(visit_page):

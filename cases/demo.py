@@ -16,11 +16,11 @@ from sqlmodel import Session, select
 
 from cases import services as svc
 from cases.calendar import add_working_days
-from cases.models import Case, Payment
+from cases.models import Case
 from cases.rules import Blacklisted, DomainError, FollowUpLimitExceeded, ReferralScheme
 from grid import audit
 from grid.access import Actor, Role
-from grid.models import CommunityGrid, GridWorker, HardshipEvent, Household
+from grid.models import CommunityGrid, HardshipEvent, Household
 
 MAX_EVENT_CASES = 450
 LEADER = Actor("镇街民政-周演示", Role.TOWNSHIP_LEADER, None)

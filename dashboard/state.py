@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from datetime import date
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 

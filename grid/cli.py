@@ -72,7 +72,7 @@ def demo(households: int, seed: int, today_str: str | None, if_empty: bool) -> N
     try:
         today = date.fromisoformat(today_str) if today_str else today_local()
     except ValueError:
-        raise click.BadParameter("日期格式应为 YYYY-MM-DD", param_hint="--today")
+        raise click.BadParameter("日期格式应为 YYYY-MM-DD", param_hint="--today") from None
     started = time.perf_counter()
     result = load_demo(engine, households=households, seed=seed, today=today, steps=demo_steps())
     click.echo(f"演示数据已生成：{result.grids} 个网格，{result.workers} 名网格员，"

@@ -27,7 +27,7 @@ def _today(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("日期格式应为 YYYY-MM-DD", param_hint="--today")
+        raise click.BadParameter("日期格式应为 YYYY-MM-DD", param_hint="--today") from None
 
 
 WEIGHTS = click.option("--weights", type=click.Path(exists=True, dir_okay=False), default=None,

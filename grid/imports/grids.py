@@ -25,7 +25,7 @@ from grid.placement import regrid_households
 from grid.access import Actor, Role, SYSTEM, require
 from grid.frames import grids_frame
 from grid.imports.report import ImportReport, InvalidImport, Progress
-from grid.imports.values import as_text, is_blank
+from grid.imports.values import as_text
 from grid.models import CommunityGrid
 
 # Overlap tolerance: an intersection counts only if it is larger than OVERLAP_TOLERANCE_M2 and

@@ -10,7 +10,6 @@ grid.export.write_xlsx of what a page shows (masked by role with grid.privacy.ma
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pandas as pd
 import pytest

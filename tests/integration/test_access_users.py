@@ -14,8 +14,8 @@ from grid.cli import main
 from grid.db import session_scope
 from grid.models import AuditEntry, Household
 from grid.privacy import reveal
-from grid.users import (BAD_CREDENTIALS, MAX_FAILED_ATTEMPTS, User, UserError, add_user, authenticate,
-                        demo_step, disable_user, get_user, set_password)
+from grid.users import (BAD_CREDENTIALS, MAX_FAILED_ATTEMPTS, UserError, add_user, authenticate,
+                        demo_step, get_user, set_password)
 from tests.access_fixtures import small_world
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=timezone.utc)
@@ -117,7 +117,7 @@ def test_unknown_user_gets_the_same_message(engine, world):
 def test_passwd_unlocks(engine, world):
     with session_scope(engine) as s:
         add_user(s, username="qian", password=PW, role="auditor")
-    for i in range(MAX_FAILED_ATTEMPTS):
+    for _ in range(MAX_FAILED_ATTEMPTS):
         _auth(engine, "qian", "nope12345")
     assert not _auth(engine, "qian", PW).ok
     with session_scope(engine) as s:

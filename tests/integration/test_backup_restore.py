@@ -2,7 +2,6 @@
 database that was backed up (every table, row for row), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 from click.testing import CliRunner

@@ -14,7 +14,7 @@ from cases import services as svc
 from cases.calendar import add_working_days
 from cases.importer import import_work_orders
 from cases.models import Case, CaseEvent, SpotCheck
-from cases.rules import CATEGORY_LABELS, CHANNEL_LABELS, STATUS_LABELS
+from cases.rules import CATEGORY_LABELS, CHANNEL_LABELS, STATUS_LABELS, DomainError
 from grid.access import SYSTEM
 from grid.db import session_scope
 from grid.imports.report import InvalidImport
@@ -127,7 +127,7 @@ def test_spotcheck_stratified_reproducible(world, tmp_path):
         # inspectors never from the grid they inspect
         for d in draws:
             assert d.inspector.startswith("专职")
-        with pytest.raises(Exception):
+        with pytest.raises(DomainError, match="不能用另一个种子重抽"):
             svc.draw_spot_checks(session=s, actor=SYSTEM, month="2025-10", seed=43, drawn_on=date(2025, 11, 5))
         svc.record_spot_check(session=s, actor=COUNTY, spot_check_id=draws[0].id, result="ok",
                               note="入户核实无误", checked_on=date(2025, 11, 10))

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlmodel import Session
 
 from grid import audit

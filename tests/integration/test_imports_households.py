@@ -19,7 +19,6 @@ from grid.imports import InvalidImport
 from grid.imports.columns import HOUSEHOLD_COLUMNS
 from grid.imports.grids import import_grids
 from grid.imports.households import import_households
-from grid.imports.templates import write_template
 from grid.models import AuditEntry, CommunityGrid, Household
 
 TODAY = date(2026, 11, 29)

@@ -7,7 +7,6 @@ import multiprocessing as mp
 import threading
 from datetime import date
 
-import pytest
 from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel import Session

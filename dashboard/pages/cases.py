@@ -21,7 +21,8 @@ import streamlit as st  # noqa: E402
 from cases import services as svc  # noqa: E402
 from cases.rules import (CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS,
                          TRANSITIONS, DomainError)
-from dashboard import state  # noqa: E402
+from dashboard import exports, state  # noqa: E402
+from dashboard.household_card import household_card  # noqa: E402
 from dashboard.texts import t  # noqa: E402
 from dashboard.texts_cases import (category_label, channel_label, scheme_label, status_label, tc,
                                    transition_label)
@@ -54,6 +55,23 @@ def run_write(fn, **kw):
         return None
     state.clear_after_write()
     return out
+
+
+# The public list's personal columns under their data names, so dashboard.exports masks them
+# (public=True) before they are renamed back to the list's Chinese headers.
+DISCLOSURE_PERSONAL = {"person_name": "救助对象", "person_id_number": "身份证号"}
+
+
+def disclosure_listing(frame: pd.DataFrame, n_rows: int) -> pd.DataFrame:
+    """The disclosure table for the download: the first `n_rows` are people; the total and note
+    lines after them keep their text in 序号 (not in the name column, where masking would cut it)."""
+    body, tail = frame.iloc[:n_rows], frame.iloc[n_rows:].copy()
+    name = DISCLOSURE_PERSONAL["person_name"]
+    tail["序号"] = [f"{k}：{v}" if isinstance(v, str) and v else k
+                   for k, v in zip(tail["序号"], tail[name])]
+    tail[name] = None
+    listing = pd.concat([body, tail], ignore_index=True)
+    return listing.rename(columns={v: k for k, v in DISCLOSURE_PERSONAL.items()})
 
 
 def read(fn, **kw):
@@ -192,6 +210,8 @@ with tab_detail:
                         st.success(tc("act.done", lang, what=new))
         if d["household_id"]:
             with st.expander(tc("detail.household", lang)):
+                # masked card; 查看完整信息 (a reason, audited) only for roles that may unmask
+                household_card(actor, int(d["household_id"]), lang, key="cases_household")
                 try:
                     tl = read(svc.household_timeline, household_id=d["household_id"])
                     st.dataframe(pd.DataFrame(tl)[["on", "kind", "title", "detail"]], hide_index=True,
@@ -256,9 +276,9 @@ with tab_over:
     drows = read(svc.disclosure_rows, month=month)
     frame = svc.disclosure_frame(drows, month)
     st.dataframe(frame, hide_index=True, width="stretch")
-    from grid.export import to_xlsx_bytes
-
-    st.download_button(tc("ov.download", lang), to_xlsx_bytes({f"{month}公示": frame}),
+    st.download_button(tc("ov.download", lang),
+                       exports.excel_bytes({f"{month}公示": disclosure_listing(frame, len(drows))},
+                                           actor, public=True, headers=DISCLOSURE_PERSONAL),
                        file_name=f"disclosure-{month}.xlsx", key="cases_ov_dl")
     hist = read(svc.disclosure_history)
     if hist:

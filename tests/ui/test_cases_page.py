@@ -1,6 +1,7 @@
 """AppTest tests for the 案件 page (dashboard/pages/cases.py)."""
 from __future__ import annotations
 
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -120,3 +121,90 @@ def test_window_intake_form(db):
 def test_english(db):
     at = _run(LEADER, lang="en")
     assert at.title[0].value == "Assistance cases"
+
+
+def _cells(xlsx: bytes) -> list[list]:
+    import io
+
+    from openpyxl import load_workbook
+
+    return [list(r) for r in load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True)]
+
+
+def test_disclosure_download_goes_through_exports_masked_as_public(db, monkeypatch):
+    """Even for a role that sees personal data, and even if the rows came back unmasked, the
+    downloaded public list is masked by dashboard.exports; the total and note lines stay whole
+    and formula-shaped text is neutralised."""
+    from dashboard import exports
+    from grid.access import SYSTEM
+    from grid.models import Household
+    from tests.cases_fixtures import ident
+
+    engine = make_engine(db)
+    with session_scope(engine) as s:
+        hh = s.exec(select(Household).where(Household.head_name == "王甲一")).one()
+        c = svc.intake(session=s, actor=LEADER, channel="window", category="housing_loss",
+                       received_on=date(2025, 9, 15), amount_yuan=300, household_id=hh.id,
+                       cause='=HYPERLINK("http://evil","点击")')
+        svc.transition(session=s, actor=SYSTEM, case_id=c.id, name="pay_first",
+                       on_day=date(2025, 9, 15), reason="急")
+    engine.dispose()
+    real_rows = svc.disclosure_rows
+
+    def clear_rows(**kw):  # as if the query had forgotten to mask: the export must still mask
+        return [dict(r, 救助对象="王甲一", 身份证号=ident(1)) for r in real_rows(**kw)]
+
+    made: list[bytes] = []
+    real_excel = exports.excel_bytes
+
+    def spy(sheets, actor, **kw):
+        assert kw.get("public") is True
+        made.append(real_excel(sheets, actor, **kw))
+        return made[-1]
+
+    monkeypatch.setattr(svc, "disclosure_rows", clear_rows)
+    monkeypatch.setattr(exports, "excel_bytes", spy)
+    at = _run(SUP)
+    assert at.selectbox(key="cases_ov_month").value == "2025-09"
+    assert [b.label for b in at.get("download_button")] == ["下载公示表 XLSX"]
+    assert made, "the download bytes did not come from dashboard.exports.excel_bytes"
+    rows = _cells(made[-1])
+    header, body = rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+    assert "救助对象" in header and "身份证号" in header and "person_name" not in header
+    flat = "\n".join(str(v) for r in rows for v in r if v is not None)
+    assert "王甲一" not in flat and ident(1) not in flat
+    person = body[0]
+    assert person["救助对象"] == "王*一" and person["身份证号"] == ident(1)[:6] + "*" * 8 + ident(1)[-4:]
+    assert person["救助事由"].startswith("'=HYPERLINK")
+    assert body[1]["序号"] == "合计：1人次" and body[1]["救助标准/金额（元）"] == 300
+    assert body[2]["序号"].startswith("说明：2025-09临时救助（急难救助）公示") and "监督电话" in body[2]["序号"]
+
+
+def test_case_detail_household_card_masked_with_audited_reveal(db):
+    from grid.models import AuditEntry
+
+    engine = make_engine(db)
+    with session_scope(engine) as s:
+        cid, hid = s.exec(select(Case.id, Case.household_id).where(Case.status == "accepted")).one()
+    id_re = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
+
+    def shown(at):
+        return "\n".join(x.value for x in at.text)
+
+    at = _run(AUDITOR)
+    at.selectbox(key="cases_detail_id").set_value(cid).run()
+    assert f"住户 {hid} 的信息（已脱敏）" in "\n".join(m.value for m in at.markdown)
+    assert "王*一" in shown(at) and not id_re.search(shown(at))
+    assert "查看完整信息" not in [b.label for b in at.button]  # the auditor never unmasks
+
+    at = _run(SUP)
+    at.selectbox(key="cases_detail_id").set_value(cid).run()
+    assert "王*一" in shown(at) and not id_re.search(shown(at))
+    at.text_input(key="cases_household_reveal_reason").input("核实救助对象身份")
+    next(b for b in at.button if b.label == "查看完整信息").click().run()
+    assert not at.exception
+    assert "王甲一" in shown(at) and id_re.search(shown(at))
+    with session_scope(engine) as s:
+        rows = s.exec(select(AuditEntry).where(AuditEntry.action == "privacy.reveal")).all()
+        assert {r.reason for r in rows} == {"核实救助对象身份"} and {int(r.entity_id) for r in rows} == {hid}
+    engine.dispose()

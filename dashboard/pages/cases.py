@@ -19,13 +19,13 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from cases import services as svc  # noqa: E402
-from cases.rules import (CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS,
-                         TRANSITIONS, DomainError)
+from cases.rules import (  # noqa: E402
+    CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS, TRANSITIONS, DomainError)
 from dashboard import exports, state  # noqa: E402
 from dashboard.household_card import household_card  # noqa: E402
 from dashboard.texts import t  # noqa: E402
-from dashboard.texts_cases import (category_label, channel_label, scheme_label, status_label, tc,
-                                   transition_label)
+from dashboard.texts_cases import (  # noqa: E402
+    category_label, channel_label, scheme_label, status_label, tc, transition_label)
 from grid.access import AccessDenied  # noqa: E402
 from grid.db import StaleEdit, session_scope  # noqa: E402
 

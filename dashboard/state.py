@@ -56,17 +56,6 @@ def current_actor() -> Actor | None:
     return logged_in(engine())
 
 
-def own_worker_id(actor: Actor) -> int | None:
-    """The grid_worker a grid worker's account records visits as (None: other roles, or not linked).
-    Read on every run, like the account itself, so a changed link applies at once."""
-    from grid.access import Role
-    from grid.users import linked_worker_id
-
-    if actor.role != Role.GRID_WORKER:
-        return None
-    return linked_worker_id(engine(), actor.username)
-
-
 def clear_after_write() -> None:
     st.cache_data.clear()
     cached_map.clear()

@@ -44,7 +44,7 @@ def test_assign_record_updates_score_and_coverage(demo_engine):
     row = open_a.set_index("id").loc[aid]
     obs = VisitObservations(income_per_capita_yuan=200.0, housing_loss=True, care_gap=True)
     with session_scope(demo_engine) as s:
-        vid = record_visit(session=s, actor=Actor("w", Role.GRID_WORKER, frozenset({a})),
+        vid = record_visit(session=s, actor=Actor("w", Role.GRID_WORKER, frozenset({a}), worker_id=worker),
                            assignment_id=aid, expected_version=int(row.version), observations=obs,
                            visited_on=DEMO_TODAY, today=DEMO_TODAY)
     assert vid > 0

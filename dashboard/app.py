@@ -32,6 +32,5 @@ pages = [
     st.Page(str(PAGES / "visit.py"), title=t("nav.visit", lang), url_path="visit"),
     st.Page(str(PAGES / "leaders.py"), title=t("nav.leaders", lang), url_path="leaders"),
 ]
-if (PAGES / "cases.py").exists():
-    pages.insert(1, st.Page(str(PAGES / "cases.py"), title=t("nav.cases", lang), url_path="cases"))
+pages.insert(1, st.Page(str(PAGES / "case_desk.py"), title=t("nav.cases", lang), url_path="cases"))
 st.navigation(pages).run()

@@ -3,31 +3,19 @@ transitions the user may take; intake form for the one-stop window; to-match que
 Thin: widgets -> one cases.services call -> render."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pandas as pd
+import streamlit as st
 
-# This file is itself named cases.py: make sure `import cases` finds the package, not this page,
-# when Streamlit puts dashboard/pages on sys.path.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if not sys.path or sys.path[0] != _ROOT:
-    sys.path.insert(0, _ROOT)
-_mod = sys.modules.get("cases")
-if _mod is not None and not hasattr(_mod, "__path__"):
-    del sys.modules["cases"]
-
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from cases import services as svc  # noqa: E402
-from cases.rules import (  # noqa: E402
+from cases import services as svc
+from cases.rules import (
     CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS, TRANSITIONS, DomainError)
-from dashboard import exports, state  # noqa: E402
-from dashboard.household_card import household_card  # noqa: E402
-from dashboard.texts import t  # noqa: E402
-from dashboard.texts_cases import (  # noqa: E402
+from dashboard import exports, state
+from dashboard.household_card import household_card
+from dashboard.texts import t
+from dashboard.texts_cases import (
     category_label, channel_label, scheme_label, status_label, tc, transition_label)
-from grid.access import AccessDenied  # noqa: E402
-from grid.db import StaleEdit, session_scope  # noqa: E402
+from grid.access import AccessDenied
+from grid.db import StaleEdit, session_scope
 
 lang = state.lang()
 actor = state.current_actor()

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TODAY = date(2026, 11, 29)
-PAGES = ["pages/map.py", "pages/assign.py", "pages/visit.py", "pages/leaders.py"]
+PAGES = ["pages/map.py", "pages/case_desk.py", "pages/assign.py", "pages/visit.py", "pages/leaders.py"]
 
 
 def build(households: int, directory: Path) -> str:

@@ -57,7 +57,9 @@ def disclosure_frame(rows: list[dict], month: str, complaint_phone: str = COMPLA
         {"序号": "说明", "救助对象": f"{month}临时救助（急难救助）公示。临时救助500元以下（含）由镇街审批，"
                                  f"500元以上报县民政局审批。如有异议请拨打监督电话{complaint_phone}。"},
     ], columns=DISCLOSURE_HEADERS)
-    return pd.concat([df, tail], ignore_index=True)
+    out = pd.concat([df, tail], ignore_index=True)
+    out["序号"] = out["序号"].astype(str)  # numbers and the 合计/说明 labels share the column
+    return out
 
 
 def export_disclosure(*, session: Session, actor: Actor, month: str, out_path: str | Path,

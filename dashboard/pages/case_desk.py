@@ -75,15 +75,15 @@ tab_list, tab_detail, tab_intake, tab_match, tab_over = st.tabs(
 with tab_list:
     c1, c2, c3, c4 = st.columns(4)
     statuses = c1.multiselect(tc("filter.status", lang), [x.value for x in STATUS_LABELS],
-                              format_func=lambda s: status_label(s, lang), key="cases_f_status")
+                              format_func=lambda s: status_label(s, lang), key="cases_f_status", placeholder=t("choose_many", lang))
     category = c2.selectbox(tc("filter.category", lang), [None, *(x.value for x in CATEGORY_LABELS)],
                             format_func=lambda c: tc("filter.all", lang) if c is None else category_label(c, lang),
-                            key="cases_f_category")
+                            key="cases_f_category", placeholder=t("choose", lang))
     channel = c3.selectbox(tc("filter.channel", lang), [None, *(x.value for x in CHANNEL_LABELS)],
                            format_func=lambda c: tc("filter.all", lang) if c is None else channel_label(c, lang),
-                           key="cases_f_channel")
+                           key="cases_f_channel", placeholder=t("choose", lang))
     deadlines = c4.multiselect(tc("filter.deadline", lang), ["overdue", "due_soon", "on_time"],
-                               format_func=lambda k: tc(f"deadline.{k}", lang), key="cases_f_deadline")
+                               format_func=lambda k: tc(f"deadline.{k}", lang), key="cases_f_deadline", placeholder=t("choose_many", lang))
     rows = read(svc.list_cases, today=day, status=[str(s) for s in statuses] or None,
                 category=category and str(category), channel=channel and str(channel))
     if deadlines:
@@ -122,7 +122,7 @@ with tab_detail:
         labels = {r["id"]: f"{r['case_no']} {r['person_name']} {status_label(r['status'], lang)}"
                   for r in rows}
         case_id = st.selectbox(tc("detail.pick", lang), ids, format_func=lambda i: labels.get(i, str(i)),
-                               key="cases_detail_id")
+                               key="cases_detail_id", placeholder=t("choose", lang))
         d = read(svc.case_detail, case_id=case_id, today=day)
         st.subheader(tc("detail.summary", lang, case_no=d["case_no"],
                         category=category_label(d["category"], lang),
@@ -163,13 +163,13 @@ with tab_detail:
         else:
             with st.form("cases_act_form"):
                 name = st.selectbox(tc("act.choose", lang), avail,
-                                    format_func=lambda n: transition_label(n, lang), key="cases_act_name")
+                                    format_func=lambda n: transition_label(n, lang), key="cases_act_name", placeholder=t("choose", lang))
                 reason = st.text_input(tc("act.reason", lang), key="cases_act_reason")
                 amount = st.number_input(tc("act.amount", lang), min_value=0.0, value=float(d["amount_yuan"]),
                                          step=50.0, key="cases_act_amount")
                 on_day = st.date_input(tc("act.day", lang), value=day, max_value=day, key="cases_act_day")
                 scheme = st.selectbox(tc("act.scheme", lang), [x.value for x in REFERRAL_SCHEMES],
-                                      format_func=lambda s: scheme_label(s, lang), key="cases_act_scheme")
+                                      format_func=lambda s: scheme_label(s, lang), key="cases_act_scheme", placeholder=t("choose", lang))
                 if st.form_submit_button(tc("act.submit", lang)):
                     if name == "refer":
                         ok = run_write(svc.refer, case_id=case_id, scheme=str(scheme), on_day=on_day,
@@ -189,8 +189,8 @@ with tab_detail:
                 st.markdown(f"**{tc('ref.update', lang)}**")
                 ref_id = st.selectbox(tc("detail.referrals", lang), [r["id"] for r in open_refs],
                                       format_func=lambda i: next(f"{r['scheme_label']} {r['status_label']}"
-                                                                 for r in open_refs if r["id"] == i))
-                new = st.selectbox(tc("ref.status", lang), ["accepted", "rejected", "done"])
+                                                                 for r in open_refs if r["id"] == i), placeholder=t("choose", lang))
+                new = st.selectbox(tc("ref.status", lang), ["accepted", "rejected", "done"], placeholder=t("choose", lang))
                 why = st.text_input(tc("act.reason", lang), key="cases_ref_reason")
                 if st.form_submit_button(tc("act.submit", lang)):
                     if run_write(svc.update_referral, referral_id=ref_id, status=new, on_day=day,
@@ -215,9 +215,9 @@ with tab_intake:
         with st.form("cases_intake_form", clear_on_submit=False):
             a, b = st.columns(2)
             ch = a.selectbox(tc("intake.channel", lang), [x.value for x in CHANNEL_LABELS], index=[x.value for x in CHANNEL_LABELS].index("window"),
-                             format_func=lambda c: channel_label(c, lang), key="cases_in_channel")
+                             format_func=lambda c: channel_label(c, lang), key="cases_in_channel", placeholder=t("choose", lang))
             cat = b.selectbox(tc("intake.category", lang), [x.value for x in CATEGORY_LABELS],
-                              format_func=lambda c: category_label(c, lang), key="cases_in_category")
+                              format_func=lambda c: category_label(c, lang), key="cases_in_category", placeholder=t("choose", lang))
             id_number = a.text_input(tc("intake.id_number", lang), key="cases_in_id")
             name = b.text_input(tc("intake.name", lang), key="cases_in_name")
             phone = a.text_input(tc("intake.phone", lang), key="cases_in_phone")
@@ -249,7 +249,7 @@ with tab_match:
         if actor.may_write:
             with st.form("cases_match_form"):
                 qid = st.selectbox(tc("detail.pick", lang), [q["id"] for q in queue],
-                                   format_func=lambda i: next(q["case_no"] for q in queue if q["id"] == i))
+                                   format_func=lambda i: next(q["case_no"] for q in queue if q["id"] == i), placeholder=t("choose", lang))
                 hid = st.number_input(tc("match.household", lang), min_value=1, step=1, key="cases_match_hh")
                 why = st.text_input(tc("match.reason", lang), key="cases_match_reason")
                 if st.form_submit_button(tc("match.submit", lang)):
@@ -260,7 +260,7 @@ with tab_match:
 with tab_over:
     st.markdown(f"**{tc('ov.disclosure', lang)}**")
     months = [f"{(pd.Timestamp(day) - pd.DateOffset(months=i)):%Y-%m}" for i in range(1, 13)]
-    month = st.selectbox(tc("ov.month", lang), months, key="cases_ov_month")
+    month = st.selectbox(tc("ov.month", lang), months, key="cases_ov_month", placeholder=t("choose", lang))
     drows = read(svc.disclosure_rows, month=month)
     frame = svc.disclosure_frame(drows, month)
     st.dataframe(frame, hide_index=True, width="stretch")
@@ -279,7 +279,7 @@ with tab_over:
     bl = read(svc.blacklist_rows)
     st.dataframe(pd.DataFrame(bl) if bl else pd.DataFrame(), hide_index=True, width="stretch")
     st.markdown(f"**{tc('ov.funds', lang)}**")
-    year = st.selectbox(tc("ov.year", lang), [day.year, day.year - 1], key="cases_ov_year")
+    year = st.selectbox(tc("ov.year", lang), [day.year, day.year - 1], key="cases_ov_year", placeholder=t("choose", lang))
     f = read(svc.fund_summary, year=int(year))
     st.markdown(tc("ov.funds_line", lang, county=f["county_reserve_yuan"], village=f["village_reserves_yuan"],
                    don=f["donations_yuan"], spent=f["town_spent_yuan"], sc=f["settlement_county_yuan"],

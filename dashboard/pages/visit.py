@@ -39,11 +39,11 @@ if own_only:
 else:
     workers = dict(zip(open_a["worker_id"], open_a["worker_name"]))
     worker = st.selectbox(t("visit.worker", lang), list(workers), format_func=lambda w: workers[w],
-                          key="visit_worker")
+                          key="visit_worker", placeholder=t("choose", lang))
     mine = open_a[open_a["worker_id"] == worker]
 rows = {int(r.id): r for r in mine.itertuples()}
 aid = st.selectbox(t("visit.pick", lang), list(rows), key="visit_assignment",
-                   format_func=lambda i: f"{rows[i].household_id} · {t('col.due_on', lang)} {rows[i].due_on}")
+                   format_func=lambda i: f"{rows[i].household_id} · {t('col.due_on', lang)} {rows[i].due_on}", placeholder=t("choose", lang))
 a = rows[aid]
 household_card(actor, int(a.household_id), lang, key="visit_household")
 

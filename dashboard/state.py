@@ -121,6 +121,17 @@ def household_state(url: str, actor: Actor, day: date) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
+def household_labels(url: str, actor: Actor, grid_code: str) -> pd.DataFrame:
+    """id, head_name, address of one grid's households, masked as the actor's role requires."""
+    from grid.frames import households_frame
+    from grid.privacy import mask_frame
+
+    hh = households_frame(_engine(url), actor, personal=True)
+    hh = hh.loc[hh["grid_code"] == grid_code, ["id", "head_name", "address"]]
+    return mask_frame(hh, actor).set_index("id")
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
 def visits_30d_by_worker(url: str, actor: Actor, day: date) -> pd.Series:
     from datetime import timedelta
 

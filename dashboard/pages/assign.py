@@ -60,12 +60,15 @@ limit = st.number_input(t("assign.limit", lang), 10, 500, 50, step=10, key="assi
 suggested = suggest_visits(hs, hs.rename(columns={"id": "household_id"}), open_a, grid_code=code,
                            today=day, limit=int(limit))
 st.subheader(t("assign.suggested", lang))
+labels = state.household_labels(url, actor, code)
 view = suggested.assign(
+    head_name=suggested["household_id"].map(labels["head_name"]),
+    address=suggested["household_id"].map(labels["address"]),
     level=suggested["level"].map(lambda v: t(f"level.{v}", lang)),
     reasons=suggested["reasons"].map(lambda r: "；".join(r[:2]) if isinstance(r, (list, tuple)) else ""),
     days_since_visit=suggested["days_since_visit"].astype("object").where(
         suggested["days_since_visit"].notna(), t("col.never_visited", lang)).astype(str),
-)[["household_id", "level", "score", "days_since_visit", "reasons"]]
+)[["household_id", "head_name", "address", "level", "score", "days_since_visit", "reasons"]]
 st.dataframe(view.rename(columns={c: t(f"col.{c}", lang) for c in view.columns}),
              hide_index=True, width="stretch")
 
@@ -84,6 +87,7 @@ st.dataframe(lv.rename(columns={"name": t("col.worker", lang), "employment": t("
 worker_names = dict(zip(grid_workers["id"], grid_workers["name"]))
 with st.form("assign_form"):
     picked = st.multiselect(t("col.select", lang), suggested["household_id"].tolist(),
+                            format_func=lambda h: f"{h} · {labels['address'].get(h, '')}",
                             key="assign_households", placeholder=t("choose_many", lang))
     worker_id = st.selectbox(t("assign.worker", lang), list(worker_names), key="assign_worker",
                              format_func=lambda w: worker_names[w], placeholder=t("choose", lang))

@@ -107,7 +107,8 @@ def test_assign_then_record_visit_updates_coverage_and_score(app, demo_url):
     app.switch_page("pages/assign.py").run()
     _ok(app)
     target = app.multiselect(key="assign_households").options[0]
-    target_id = int(target)
+    target_id = int(target.split(" · ")[0])
+    assert " · 众兴镇" in target  # the supervisor sees where to go
     before_score = float(latest_scores(engine, SYSTEM).set_index("household_id").loc[target_id, "score"])
     app.multiselect(key="assign_households").set_value([target_id])
     app.date_input(key="assign_due").set_value(DEMO_TODAY + timedelta(days=3))

@@ -13,6 +13,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from anywhere
 from dashboard import state  # noqa: E402
 from dashboard.auth import login_gate  # noqa: E402
 from dashboard.texts import t  # noqa: E402
+from grid.access import Role  # noqa: E402
 
 st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide")
 
@@ -22,14 +23,19 @@ with st.sidebar:
 lang = state.lang()
 
 # Every page sits behind the login: there is no switch that skips it.
-if login_gate(state.engine()) is None:
+actor = login_gate(state.engine())
+if actor is None:
     st.stop()
 
+# A grid worker on a phone lands on the visit form; everyone else on the map.
+worker_first = actor.role == Role.GRID_WORKER
 PAGES = ROOT / "dashboard" / "pages"
 pages = [
-    st.Page(str(PAGES / "map.py"), title=t("nav.map", lang), url_path="map", default=True),
+    st.Page(str(PAGES / "map.py"), title=t("nav.map", lang), url_path="map",
+            default=not worker_first),
     st.Page(str(PAGES / "assign.py"), title=t("nav.assign", lang), url_path="assign"),
-    st.Page(str(PAGES / "visit.py"), title=t("nav.visit", lang), url_path="visit"),
+    st.Page(str(PAGES / "visit.py"), title=t("nav.visit", lang), url_path="visit",
+            default=worker_first),
     st.Page(str(PAGES / "leaders.py"), title=t("nav.leaders", lang), url_path="leaders"),
 ]
 pages.insert(1, st.Page(str(PAGES / "case_desk.py"), title=t("nav.cases", lang), url_path="cases"))

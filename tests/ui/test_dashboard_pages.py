@@ -177,3 +177,15 @@ def test_login_form_refuses_a_wrong_password(app):
     assert SESSION_KEY not in app.session_state
     assert not app.dataframe and not app.metric
     assert [t.label for t in app.text_input] == ["用户名", "密码"]
+
+
+def test_grid_workers_land_on_the_visit_form(app, demo_url):
+    as_user(app, demo_url, "wangge").run()  # the demo's grid worker
+    _ok(app)
+    assert app.title[0].value == "走访登记"
+
+
+def test_supervisors_land_on_the_map(app, demo_url):
+    as_user(app, demo_url, "wanggezhang").run()  # the demo's grid supervisor
+    _ok(app)
+    assert app.title[0].value == "网格地图"

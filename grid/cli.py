@@ -44,7 +44,8 @@ def init() -> None:
 def demo_steps() -> list:
     """Later stages of the demo, in order; each is (session, *, today, seed) -> None."""
     steps = []
-    for target in ("grid.risk_service:demo_step", "cases.demo:demo_step", "grid.users:demo_step"):
+    for target in ("grid.risk_service:demo_step", "cases.demo:demo_step", "grid.users:demo_step",
+                   "grid.demo_assignments:demo_step"):
         module, name = target.split(":")
         try:
             steps.append(getattr(importlib.import_module(module), name))

@@ -103,11 +103,21 @@ def _household_in_scope(session, actor, household_id: int):
     return household
 
 
+# What field work needs to find the family: shown in clear to roles that see personal data.
+FIELD_WORK = ("head_name", "address")
+
+
 def masked_household(session, actor, household_id: int) -> dict[str, str]:
-    """The personal fields of one household in the actor's scope, masked for every role: what a
-    screen shows until the user asks for 查看完整信息 (reveal). Keys: REVEALABLE's fields."""
+    """The personal fields of one household in the actor's scope, as a screen shows them until
+    the user asks for 查看完整信息 (reveal). ID and phone numbers are masked for every role; the
+    head's name and the address are clear for roles that visit (they need them to find the
+    family) and masked for the rest. Keys: REVEALABLE's fields."""
     household = _household_in_scope(session, actor, household_id)
-    return {field: mask(getattr(household, field) or "") for field, mask in REVEALABLE.items()}
+    out = {}
+    for field, mask in REVEALABLE.items():
+        value = getattr(household, field) or ""
+        out[field] = value if field in FIELD_WORK and may_reveal(actor) else mask(value)
+    return out
 
 
 def reveal(session, actor, household_id: int, field: str, reason: str) -> str:

@@ -56,3 +56,28 @@ def test_public_lists_are_always_masked(role):
 
 def test_no_actor_means_masked():
     assert mask_frame(frame(), None).loc[0, "head_id_number"] != ID
+
+
+def test_screen_card_shows_field_work_details_only_to_visiting_roles(tmp_path):
+    """Supervisors and workers see whom and where to visit; IDs and phones stay masked for all."""
+    from datetime import date
+
+    from grid.access import Actor, Role
+    from grid.db import init_db, make_engine, session_scope
+    from grid.demo import load_demo
+    from grid.privacy import masked_household
+    from grid.models import Household, CommunityGrid
+    from sqlmodel import select
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    init_db(engine)
+    load_demo(engine, households=30, seed=1, today=date(2026, 11, 29))
+    with session_scope(engine) as s:
+        h, code = s.exec(select(Household, CommunityGrid.code)
+                         .join(CommunityGrid, Household.grid_id == CommunityGrid.id)).first()
+        sup = masked_household(s, Actor("s", Role.GRID_SUPERVISOR, frozenset({code})), h.id)
+        aud = masked_household(s, Actor("a", Role.AUDITOR, None), h.id)
+    assert sup["head_name"] == h.head_name and sup["address"] == h.address
+    assert sup["head_id_number"] != h.head_id_number and sup["phone"] != h.phone
+    assert aud["head_name"] != h.head_name and aud["address"] != h.address
+    assert aud["head_id_number"] != h.head_id_number

@@ -56,6 +56,19 @@ def current_actor() -> Actor | None:
     return logged_in(engine())
 
 
+def page_start() -> tuple[str, Actor, str, date]:
+    """Every page's first line: language, the logged-in actor (or a warning and stop),
+    database URL and business date."""
+    from dashboard.texts import t
+
+    lang_ = lang()
+    actor = current_actor()
+    if actor is None:
+        st.warning(t("no_actor", lang_))
+        st.stop()
+    return lang_, actor, db_url(), today()
+
+
 def clear_after_write() -> None:
     st.cache_data.clear()
     cached_map.clear()

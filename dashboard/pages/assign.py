@@ -12,12 +12,7 @@ from grid.assignments import (AssignmentError, assign_visits, cancel_visit, reas
                               suggest_visits, worker_loads, worker_visit_list)
 from grid.db import StaleEdit, session_scope
 
-lang = state.lang()
-actor = state.current_actor()
-if actor is None:
-    st.warning(t("no_actor", lang))
-    st.stop()
-url, day = state.db_url(), state.today()
+lang, actor, url, day = state.page_start()
 st.title(t("assign.title", lang))
 
 grids = state.grids(url, actor)

@@ -17,12 +17,7 @@ from dashboard.texts_cases import (
 from grid.access import AccessDenied
 from grid.db import StaleEdit, session_scope
 
-lang = state.lang()
-actor = state.current_actor()
-if actor is None:
-    st.warning(t("no_actor", lang))
-    st.stop()
-day = state.today()
+lang, actor, _, day = state.page_start()
 engine = state.engine()
 st.title(tc("title", lang))
 

@@ -11,12 +11,7 @@ LM = ["flagged", "median_days_flag_to_visit", "median_days_intake_to_aid", "smal
       "paperwork_15wd_share", "coverage_30d", "overdue_visits"]
 SHARES = {"small_aid_3wd_share", "paperwork_15wd_share", "coverage_30d"}
 
-lang = state.lang()
-actor = state.current_actor()
-if actor is None:
-    st.warning(t("no_actor", lang))
-    st.stop()
-url, day = state.db_url(), state.today()
+lang, actor, url, day = state.page_start()
 st.title(t("leaders.title", lang))
 
 months = st.slider(t("leaders.months", lang), 1, 24, 6, key="leaders_months")

@@ -11,12 +11,7 @@ from dashboard import maps, state
 from dashboard.household_card import household_card
 from dashboard.texts import t
 
-lang = state.lang()
-actor = state.current_actor()
-if actor is None:
-    st.warning(t("no_actor", lang))
-    st.stop()
-url, day = state.db_url(), state.today()
+lang, actor, url, day = state.page_start()
 st.title(t("map.title", lang))
 
 grids = state.grids(url, actor)

@@ -15,12 +15,7 @@ from grid.visits import VisitObservations, record_visit
 OBSERVATIONS = ["housing_loss", "accidental_injury", "sudden_illness_or_disaster", "care_gap",
                 "lost_job", "new_illness"]
 
-lang = state.lang()
-actor = state.current_actor()
-if actor is None:
-    st.warning(t("no_actor", lang))
-    st.stop()
-url, day = state.db_url(), state.today()
+lang, actor, url, day = state.page_start()
 st.title(t("visit.title", lang))
 
 saved = st.session_state.pop("visit_saved", None)

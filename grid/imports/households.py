@@ -13,19 +13,17 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session
 
-from grid import audit
 from grid.access import AccessDenied, Actor, SYSTEM
 from grid.frames import grids_frame
 from grid.geometry import grid_codes_for
 from grid.geotypes import utcnow
 from grid.imports.report import ImportReport, InvalidImport, Progress
-from grid.imports.rows import read_rows
+from grid.imports.rows import insert_rows, read_rows
 from grid.models import Household
 
-CHUNK = 1000
 BOOL_FIELDS = ("elderly_alone", "severe_disability", "serious_illness", "dibao", "tekun")
 
 
@@ -124,12 +122,5 @@ def import_households(path: Path, *, session: Session, actor: Actor = SYSTEM,
         **{f: bool(r.get(f)) for f in BOOL_FIELDS},
         "version": 1, "created_at": now,
     } for r in rows]
-    for i in range(0, len(records), CHUNK):
-        session.execute(insert(Household), records[i:i + CHUNK])
-        if progress:
-            progress("写入", min(i + CHUNK, len(records)), len(records))
-    report.created = len(records)
-    audit.record(session, actor=actor, action="import.households", entity="household",
-                 after={"file": report.source, "created": report.created, "by_grid": report.by_grid},
-                 reason=f"导入住户名册 {report.source}")
-    return report
+    return insert_rows(session, Household, records, report, actor=actor, action="import.households",
+                       reason=f"导入住户名册 {report.source}", progress=progress)

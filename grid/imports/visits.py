@@ -15,17 +15,15 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session
 
-from grid import audit
 from grid.access import AccessDenied, Actor, SYSTEM
 from grid.geotypes import utcnow
 from grid.imports.report import ImportReport, InvalidImport, Progress
-from grid.imports.rows import read_rows
+from grid.imports.rows import insert_rows, read_rows
 from grid.models import CommunityGrid, GridWorker, Household, Visit
 
-CHUNK = 1000
 FLAGS = ("housing_loss", "accidental_injury", "sudden_illness_or_disaster", "care_gap", "lost_job",
          "new_illness")
 H = Household.__table__
@@ -163,12 +161,5 @@ def import_visits(path: Path, *, session: Session, actor: Actor = SYSTEM, today:
         **{f: bool(r.get(f)) for f in FLAGS},
         "notes": (r.get("notes") or "")[:1000], "created_at": now,
     } for r in rows]
-    for i in range(0, len(records), CHUNK):
-        session.execute(insert(Visit), records[i:i + CHUNK])
-        if progress:
-            progress("写入", min(i + CHUNK, len(records)), len(records))
-    report.created = len(records)
-    audit.record(session, actor=actor, action="import.visits", entity="visit",
-                 after={"file": report.source, "created": report.created, "by_grid": report.by_grid},
-                 reason=f"导入走访记录 {report.source}")
-    return report
+    return insert_rows(session, Visit, records, report, actor=actor, action="import.visits",
+                       reason=f"导入走访记录 {report.source}", progress=progress)

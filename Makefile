@@ -16,15 +16,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-var/.demo-ready: $(STAMP)
-	mkdir -p var
+# Idempotent: creates or upgrades the schema and fills an empty database (SQLite by default, or
+# whatever DATABASE_URL names) with the Zhongxing demo; a database with data is left alone.
+demo: $(STAMP)
 	$(BIN)/jizhen init
 	$(BIN)/jizhen demo --households $(HOUSEHOLDS) --seed 1 --if-empty
-	touch var/.demo-ready
 
-demo: var/.demo-ready
-
-run: var/.demo-ready
+run: demo
 	$(BIN)/jizhen dashboard --port $(PORT)
 
 test: $(STAMP)
@@ -34,4 +32,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/risk_bench.py --households 100000
 
 clean:
-	rm -rf $(VENV) var/*.db var/.demo-ready
+	rm -rf $(VENV) var/*.db var/*.db-wal var/*.db-shm

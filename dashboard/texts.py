@@ -178,6 +178,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "lm.overdue_visits": ("超期未完成走访", "overdue visits"),
     "lm.month": ("月份", "month"),
     "lm.grid": ("网格", "grid"),
+    "lm.grid_code": ("网格编码", "grid code"),
 }
 
 

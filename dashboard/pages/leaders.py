@@ -1,6 +1,7 @@
 """领导看板: early-intervention metrics per grid and per month, a per-grid map, Excel export."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -22,12 +23,23 @@ names = dict(zip(grids["code"], grids["name"]))
 
 
 def labelled(df):
+    """Chinese headers; numbers as numbers (NaN shows as empty, not "None")."""
     out = df.copy()
+    for c in ["households", *LM]:
+        if c in out:
+            out[c] = pd.to_numeric(out[c], errors="coerce")
     if "grid_code" in out:
         out.insert(1, "name", out["grid_code"].map(names))
-    return out.rename(columns={"grid_code": t("lm.grid", lang), "month": t("lm.month", lang),
-                               "name": t("lm.grid", lang) + " ",
+    return out.rename(columns={"grid_code": t("lm.grid_code", lang), "month": t("lm.month", lang),
+                               "name": t("lm.grid", lang),
                                **{c: t(f"lm.{c}", lang) for c in ["households", *LM]}})
+
+
+def formats() -> dict:
+    """Shares as percentages, medians with one decimal."""
+    return {t(f"lm.{c}", lang): st.column_config.NumberColumn(
+        format="percent" if c in SHARES else ("%.1f" if c.startswith("median") else "%d"))
+        for c in LM}
 
 
 if len(trend):
@@ -40,7 +52,7 @@ if len(trend):
 
 st.subheader(t("leaders.by_grid", lang))
 shown = by_grid[["grid_code", "households", *LM]]
-st.dataframe(labelled(shown), hide_index=True, width="stretch")
+st.dataframe(labelled(shown), hide_index=True, width="stretch", column_config=formats())
 
 metric = st.selectbox(t("leaders.map_metric", lang), LM, format_func=lambda k: t(f"lm.{k}", lang),
                       key="leaders_map_metric", placeholder=t("choose", lang))
@@ -55,7 +67,8 @@ c1, c2 = st.columns(2)
 c1.line_chart(chart[["coverage_30d", "small_aid_3wd_share", "paperwork_15wd_share"]]
               .rename(columns=lambda c: t(f"lm.{c}", lang)))
 c2.bar_chart(chart[["flagged", "overdue_visits"]].rename(columns=lambda c: t(f"lm.{c}", lang)))
-st.dataframe(labelled(trend[["month", *LM]]), hide_index=True, width="stretch")
+st.dataframe(labelled(trend[["month", *LM]]), hide_index=True, width="stretch",
+             column_config=formats())
 
 st.download_button(
     t("leaders.export", lang),

@@ -248,6 +248,9 @@ def hotspot_layer(m: folium.Map, hexes: pd.DataFrame, *, lang: str = "zh") -> in
                        tooltip=folium.GeoJsonTooltip(["households", "z"],
                                                      aliases=[t("panel.households", lang), "Gi* z"]),
                        ).add_to(m)
+        rows = "".join(_swatch(HOTSPOT_COLOURS[k], t(f"hotspot.{k}", lang))
+                       for k in HOTSPOT_COLOURS if k in set(shown["label"]))
+        _Legend(f"<b>{html.escape(t('layer.hotspots', lang))}</b>{rows}").add_to(m)
     return len(features)
 
 

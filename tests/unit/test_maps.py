@@ -166,3 +166,19 @@ def test_scale_bar_is_metric_only():
     _MetricScale().add_to(m)
     html = m.get_root().render()
     assert "L.control.scale({imperial: false, metric: true})" in html
+
+
+def test_hotspot_layer_has_a_legend_for_the_classes_it_draws():
+    import folium
+    import h3.api.basic_int as h3i
+    import pandas as pd
+
+    from dashboard.maps import hotspot_layer
+
+    cell = h3i.latlng_to_cell(33.72, 118.69, 9)
+    hexes = pd.DataFrame({"cell": [cell, h3i.grid_disk(cell, 1)[1]], "label": ["hot_99", "not_significant"],
+                          "households": [40, 20], "gi_z": [3.1, 0.2]})
+    m = folium.Map(tiles=None)
+    assert hotspot_layer(m, hexes) == 1
+    html = m.get_root().render()
+    assert "热点（99%置信）" in html and "冷点" not in html

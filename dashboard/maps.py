@@ -40,6 +40,10 @@ TIANDITU = "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&
            "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}" \
            "&TILECOL={x}&tk=%s"
 DEADLINE_COLOURS = {"on_time": "#2e7d32", "due_soon": "#f9a825", "overdue": "#c62828"}
+# Tile hosts whose maps are in China's shifted GCJ-02 (Amap/Gaode, Tencent) or BD-09 (Baidu)
+# coordinates: our CGCS2000 polygons would sit hundreds of metres off. Refused, not converted.
+SHIFTED_TILE_HOSTS = ("autonavi.com", "amap.com", "gaode.com", "map.qq.com", "gtimg.com",
+                      "map.baidu.com", "bdimg.com")
 HOTSPOT_COLOURS = {"hot_99": "#b71c1c", "hot_95": "#ef5350", "cold_95": "#64b5f6",
                    "cold_99": "#1565c0"}
 # Sequential palette (light -> dark) for the grid choropleth; five classes.
@@ -93,10 +97,21 @@ def add_basemap(m: folium.Map, tiles: str = "none", *, tianditu_key: str = "") -
                              subdomains="01234567", overlay=overlay, max_zoom=18).add_to(m)
         return
     if tiles.startswith(("http://", "https://")) and "{z}" in tiles:
+        shifted = next((host for host in SHIFTED_TILE_HOSTS if host in tiles.lower()), None)
+        if shifted:
+            raise UnknownTiles(
+                f"{shifted} 的瓦片使用 GCJ-02/BD-09 加密坐标，与本系统的 CGCS2000/WGS 84 网格叠加会偏移"
+                "数百米；请改用天地图、OpenStreetMap 或本地瓦片服务 (GCJ-02/BD-09 tiles would be "
+                "offset by hundreds of metres from CGCS2000 data)")
         folium.TileLayer(tiles, attr="tiles", name="basemap").add_to(m)
         return
     raise UnknownTiles(f"JIZHEN_TILES={tiles!r}: use one of {TILE_SETTINGS} or an XYZ URL "
                        "template with {z}/{x}/{y}")
+
+
+def check_tiles(tiles: str, *, tianditu_key: str = "") -> None:
+    """Raise UnknownTiles (in Chinese) if the basemap setting cannot be used."""
+    add_basemap(folium.Map(tiles=None), tiles, tianditu_key=tianditu_key)
 
 
 # --------------------------------------------------------------------------- legend

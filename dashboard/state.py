@@ -69,6 +69,18 @@ def page_start() -> tuple[str, Actor, str, date]:
     return lang_, actor, db_url(), today()
 
 
+def basemap_problem() -> str | None:
+    """Why the configured basemap (JIZHEN_TILES) cannot be used, or None."""
+    from dashboard.maps import UnknownTiles, check_tiles
+
+    settings = get_settings()
+    try:
+        check_tiles(settings.tiles, tianditu_key=settings.tianditu_key)
+    except UnknownTiles as exc:
+        return str(exc)
+    return None
+
+
 def clear_after_write() -> None:
     st.cache_data.clear()
     cached_map.clear()

@@ -102,6 +102,13 @@ def stats(as_json: bool) -> None:
 @click.option("--port", default=8501, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 def dashboard(port: int, host: str) -> None:
+    from dashboard.maps import UnknownTiles, check_tiles
+
+    settings = get_settings()
+    try:
+        check_tiles(settings.tiles, tianditu_key=settings.tianditu_key)
+    except UnknownTiles as exc:
+        raise click.ClickException(f"底图设置 JIZHEN_TILES 有误：{exc}") from None
     app = PROJECT_DIR / "dashboard" / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
            "--server.address", host, "--server.headless", "true",

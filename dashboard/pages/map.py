@@ -45,6 +45,10 @@ options = (("metric", metric), ("layers", tuple(sorted(layers))),
 # st_folium renders (and so mutates) the map it is given, and keys its widget on the rendered
 # script: a fresh copy of the cached map each run keeps that key stable, so a click survives
 # the rerun it causes instead of remounting the component with its value lost.
+problem = state.basemap_problem()  # a basemap setting we refuse (no key, a GCJ-02 source, ...)
+if problem:
+    st.error(problem)
+    st.stop()
 fmap = copy.deepcopy(state.cached_map(url, actor, day, options))
 clicked = st_folium(fmap, height=600, use_container_width=True, key="grid_map",
                     returned_objects=["last_object_clicked", "last_active_drawing"])

@@ -189,3 +189,21 @@ def test_supervisors_land_on_the_map(app, demo_url):
     as_user(app, demo_url, "wanggezhang").run()  # the demo's grid supervisor
     _ok(app)
     assert app.title[0].value == "网格地图"
+
+
+def test_a_refused_basemap_is_an_error_not_a_crash(app, demo_url, monkeypatch):
+    monkeypatch.setenv("JIZHEN_TILES", "https://webrd01.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}")
+    as_user(app, demo_url, "wanggezhang").run()
+    assert not app.exception
+    assert any("GCJ-02" in e.value for e in app.error)
+
+
+def test_dashboard_command_refuses_a_bad_basemap(monkeypatch):
+    from click.testing import CliRunner
+
+    from grid.cli import main
+
+    monkeypatch.setenv("JIZHEN_TILES", "tianditu_img")
+    monkeypatch.delenv("JIZHEN_TIANDITU_KEY", raising=False)
+    result = CliRunner().invoke(main, ["dashboard", "--port", "1"])
+    assert result.exit_code != 0 and "JIZHEN_TIANDITU_KEY" in result.output

@@ -182,3 +182,18 @@ def test_hotspot_layer_has_a_legend_for_the_classes_it_draws():
     assert hotspot_layer(m, hexes) == 1
     html = m.get_root().render()
     assert "热点（99%置信）" in html and "冷点" not in html
+
+
+def test_gcj02_tile_sources_are_refused_not_mixed_in():
+    import folium
+    import pytest
+
+    from dashboard.maps import UnknownTiles, add_basemap
+
+    amap = "https://webrd01.is.autonavi.com/appmaptile?lang=zh_cn&style=8&x={x}&y={y}&z={z}"
+    with pytest.raises(UnknownTiles, match="GCJ-02"):
+        add_basemap(folium.Map(tiles=None), amap)
+    local = "http://127.0.0.1:8080/{z}/{x}/{y}.png"
+    m = folium.Map(tiles=None)
+    add_basemap(m, local)
+    assert local in m.get_root().render()

@@ -39,4 +39,6 @@ pages = [
     st.Page(str(PAGES / "leaders.py"), title=t("nav.leaders", lang), url_path="leaders"),
 ]
 pages.insert(1, st.Page(str(PAGES / "case_desk.py"), title=t("nav.cases", lang), url_path="cases"))
+if actor.role in (Role.AUDITOR, Role.COUNTY_STAFF):
+    pages.append(st.Page(str(PAGES / "audit.py"), title=t("nav.audit", lang), url_path="audit"))
 st.navigation(pages).run()

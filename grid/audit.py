@@ -87,3 +87,36 @@ def verify(session: Session) -> VerifyResult:
             return VerifyResult(False, count, entry.id, "内容与哈希不符：该记录被篡改")
         prev = entry.hash
     return VerifyResult(True, count)
+
+
+AUDIT_READERS = ("auditor", "county_staff", "system")
+
+
+def entries_frame(conn, actor: Actor, *, limit: int = 200, actor_name: str = "",
+                  action: str = "", entity: str = ""):
+    """The newest audit rows (optionally filtered) for roles that oversee: auditors and county
+    staff. ID and phone numbers inside before/after/reason are masked for every reader."""
+    import pandas as pd
+    from sqlalchemy import select as sa_select
+
+    from grid.access import AccessDenied
+    from grid.privacy import mask_text
+
+    if str(actor.role) not in AUDIT_READERS:
+        raise AccessDenied(f"角色 {actor.role} 无权查看审计日志")
+    table = AuditEntry.__table__
+    stmt = sa_select(table.c.id, table.c.at, table.c.actor, table.c.role, table.c.action,
+                     table.c.entity, table.c.entity_id, table.c.before_json, table.c.after_json,
+                     table.c.reason)
+    if actor_name:
+        stmt = stmt.where(table.c.actor == actor_name)
+    if action:
+        stmt = stmt.where(table.c.action.like(f"%{action}%"))
+    if entity:
+        stmt = stmt.where(table.c.entity == entity)
+    rows = conn.execute(stmt.order_by(table.c.id.desc()).limit(int(limit))).mappings().all()
+    df = pd.DataFrame(rows, columns=["id", "at", "actor", "role", "action", "entity", "entity_id",
+                                     "before_json", "after_json", "reason"])
+    for col in ("before_json", "after_json", "reason", "entity_id"):
+        df[col] = df[col].map(lambda v: mask_text(str(v)) if v is not None else "")
+    return df

@@ -1,6 +1,8 @@
 """Masking of personal data for screens, exports and public lists."""
 from __future__ import annotations
 
+import re
+
 
 def mask_id_number(value: str | None) -> str:
     """First 6 and last 4 characters only: 321323********123X."""
@@ -147,3 +149,15 @@ def reveal(session, actor, household_id: int, field: str, reason: str) -> str:
 def reveal_fields(session, actor, household_id: int, fields, reason: str) -> dict[str, str]:
     """reveal() for several fields of one household (one audit row per field), all or nothing."""
     return {field: reveal(session, actor, household_id, field, reason) for field in fields}
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9])")
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1\d{2})\d{4}(\d{4})(?![0-9])")
+
+
+def mask_text(text: str) -> str:
+    """Mask every ID number and mobile number inside free text (e.g. an audit row's JSON)."""
+    if not text:
+        return text or ""
+    text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
+    return _PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text)

@@ -1,6 +1,7 @@
 """The real dashboard in headless Chromium, offline, after logging in through the login form:
 Leaflet from /app/static, 12 grid polygons for a township leader (one for a grid supervisor),
-case markers, cluster totals that add up, and no request leaving 127.0.0.1."""
+case markers, cluster totals that add up, and no request leaving 127.0.0.1; a reload of the tab
+keeps the login (the jizhen_session cookie) until 退出登录."""
 from __future__ import annotations
 
 import os
@@ -56,6 +57,7 @@ def server(tmp_path_factory):
     first = grids.iloc[0]
     ensure_user(engine, "b_leader", "township_leader")
     ensure_user(engine, "b_sup", "grid_supervisor", grids=first["code"])
+    ensure_user(engine, "b_reload", "county_staff")
     engine.dispose()
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=url, JIZHEN_TODAY=DEMO_TODAY.isoformat(),
@@ -69,7 +71,7 @@ def server(tmp_path_factory):
                             cwd=APP.parents[1], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(port, proc)
-        yield {"port": port, "first_grid": first}
+        yield {"port": port, "first_grid": first, "url": url}
     finally:
         proc.terminate()
         try:
@@ -195,3 +197,74 @@ def test_supervisor_sees_only_own_grid_and_a_click_opens_its_panel(server, tmp_p
         finally:
             browser.close()
     assert grids == 1
+
+
+def _map_title(page):
+    return page.get_by_role("heading", name="网格地图")
+
+
+def test_reload_keeps_the_login_until_logout(server):
+    """F5 (or a phone reloading a backgrounded tab) starts a new Streamlit session: the login comes
+    back from the jizhen_session cookie; after 退出登录 a reload shows the login form again."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import text
+
+    from grid.db import make_engine
+
+    port = server["port"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+            page = context.new_page()
+            page.route("**/*", lambda route: route.continue_()
+                       if urlparse(route.request.url).hostname == "127.0.0.1" else route.abort())
+            _log_in(page, port, "b_reload")
+            _map_title(page).wait_for(timeout=90_000)
+            # the cookie is written by the app right after the login
+            deadline = time.monotonic() + 30
+            cookie = None
+            while cookie is None and time.monotonic() < deadline:
+                cookie = next((c for c in context.cookies() if c["name"] == "jizhen_session"), None)
+                if cookie is None:
+                    page.wait_for_timeout(200)
+            assert cookie is not None, "no jizhen_session cookie after login"
+            assert cookie["path"] == "/" and cookie["sameSite"] == "Strict"
+            assert 0 < cookie["expires"] - time.time() <= 30 * 60 + 5
+            token = cookie["value"]
+            assert len(token) >= 40 and token not in page.url
+
+            page.reload(wait_until="domcontentloaded")
+            _map_title(page).wait_for(timeout=90_000)
+            assert page.get_by_label("密码").count() == 0
+            assert page.get_by_label("用户名").count() == 0
+            assert page.get_by_text("当前用户：b_reload").count() == 1
+
+            page.get_by_role("button", name="退出登录").click()
+            page.get_by_label("用户名").wait_for(timeout=60_000)
+            deadline = time.monotonic() + 30  # the app expires the cookie on the next run
+            while time.monotonic() < deadline and any(
+                    c["name"] == "jizhen_session" for c in context.cookies()):
+                page.wait_for_timeout(200)
+            assert not any(c["name"] == "jizhen_session" for c in context.cookies())
+
+            page.reload(wait_until="domcontentloaded")
+            page.get_by_label("用户名").wait_for(timeout=90_000)
+            page.get_by_label("密码").wait_for(timeout=30_000)
+            assert _map_title(page).count() == 0
+        finally:
+            browser.close()
+
+    # the revoked session stays revoked even if the old cookie value were replayed
+    engine = make_engine(server["url"])
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT token_hash, revoked FROM user_session "
+                                     "WHERE username = 'b_reload'")).all()
+    finally:
+        engine.dispose()
+    import hashlib
+
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    assert [(h, bool(r)) for h, r in rows] == [(digest, True)]

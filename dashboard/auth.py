@@ -96,7 +96,7 @@ def logout(message: str = "", engine=None) -> None:
     if token:
         st.session_state[DEAD_COOKIE_KEY] = token_hash_of(token)
         from grid.db import session_scope
-        from grid.users import revoke_session
+        from grid.user_sessions import revoke_session
 
         with session_scope(engine or _default_engine()) as session:
             revoke_session(session, token, reason=message or "退出登录")
@@ -150,14 +150,15 @@ def _cookie_token() -> str | None:
 
 
 def token_hash_of(token: str) -> str:
-    from grid.users import token_hash
+    from grid.user_sessions import token_hash
 
     return token_hash(token)
 
 
 def _resume(engine, token: str, now: datetime) -> Actor | None:
     from grid.db import session_scope
-    from grid.users import actor_for, resume_session
+    from grid.user_sessions import resume_session
+    from grid.users import actor_for
 
     with session_scope(engine) as session:
         user = resume_session(session, token, now, _session_minutes())
@@ -220,7 +221,7 @@ def _form(engine) -> None:
         return
     now = _now()
     from grid.db import session_scope
-    from grid.users import open_session
+    from grid.user_sessions import open_session
 
     with session_scope(engine) as session:
         token = open_session(session, result.actor, now, _session_minutes())

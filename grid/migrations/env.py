@@ -3,6 +3,7 @@ from sqlmodel import SQLModel
 
 import grid.models  # noqa: F401  (registers tables)
 import grid.risk_models  # noqa: F401
+import grid.user_sessions  # noqa: F401
 import grid.users  # noqa: F401
 import cases.models  # noqa: F401
 

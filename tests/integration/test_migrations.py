@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 import cases.models  # noqa: F401
 import grid.models  # noqa: F401
 import grid.risk_models  # noqa: F401
+import grid.user_sessions  # noqa: F401
 import grid.users  # noqa: F401
 
 

@@ -11,8 +11,9 @@ from sqlmodel import select
 
 from grid.audit import AuditEntry
 from grid.db import session_scope
-from grid.users import (UserSession, add_user, disable_user, open_session, resume_session,
-                        revoke_session, revoke_user_sessions)
+from grid.user_sessions import (UserSession, open_session, resume_session, revoke_session,
+                                revoke_user_sessions)
+from grid.users import add_user, disable_user
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 PASSWORD = "Sessiontest1"
@@ -91,10 +92,13 @@ def test_disabled_or_locked_or_deleted_user_is_refused(engine):
     assert _resume(engine, locked, NOW + timedelta(minutes=16)) == "s_locked"  # lock over
     with session_scope(engine) as s:
         disable_user(s, "s_staff", disabled=False)
-    assert _resume(engine, token, NOW + timedelta(minutes=2)) == "s_staff"
+    # Disabling ended the session for good: re-enabling the account does not bring it back.
+    assert _resume(engine, token, NOW + timedelta(minutes=2)) is None
+    fresh = _open(engine)
+    assert _resume(engine, fresh, NOW + timedelta(minutes=2)) == "s_staff"
     with session_scope(engine) as s:
         assert revoke_user_sessions(s, "s_staff") == 1
-    assert _resume(engine, token, NOW + timedelta(minutes=3)) is None
+    assert _resume(engine, fresh, NOW + timedelta(minutes=3)) is None
     # a session of a username that does not exist
     with session_scope(engine) as s:
         ghost = open_session(s, "s_ghost_never_created", NOW, 30)
@@ -121,3 +125,25 @@ def test_token_is_stored_only_as_its_sha256(engine):
     assert rows[0]._mapping["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
     # tokens differ per login
     assert _open(engine) != token
+
+
+def test_disabling_or_a_new_password_ends_open_sessions(engine):
+    from datetime import datetime, timezone
+
+    from grid.db import session_scope
+    from grid.users import get_user, set_password
+
+    now = datetime(2026, 11, 29, 8, tzinfo=timezone.utc)
+    with session_scope(engine) as s:
+        add_user(s, username="sun", password="Sunpass2026", role="auditor")
+        add_user(s, username="zhou", password="Zhoupass2026", role="auditor")
+        t_sun = open_session(s, get_user(s, "sun"), now, 30)
+        t_zhou = open_session(s, get_user(s, "zhou"), now, 30)
+    with session_scope(engine) as s:
+        disable_user(s, "sun")
+        set_password(s, "zhou", "Zhounew20261")
+    with session_scope(engine) as s:
+        rows = {r.username: r.revoked for r in s.exec(select(UserSession)).all()}
+        assert rows == {"sun": True, "zhou": True}
+        assert resume_session(s, t_sun, now, 30) is None
+        assert resume_session(s, t_zhou, now, 30) is None

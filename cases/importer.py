@@ -15,9 +15,9 @@ from cases import services as svc
 from cases.models import TO_MATCH, Case
 from cases.rules import CATEGORY_LABELS, CHANNEL_LABELS, Category, Channel, DomainError
 from grid.access import AccessDenied, Actor
-from grid.imports.columns import Col, column_letter, match_headers
+from grid.imports.columns import Col, column_letter
 from grid.imports.report import ImportReport, InvalidImport
-from grid.imports.tables import read_table
+from grid.imports.tables import UnreadableFile, check_headers, read_table
 from grid.imports.values import as_text, is_blank, parse_cell
 
 WORK_ORDER_COLUMNS: tuple[Col, ...] = (
@@ -70,14 +70,12 @@ class WorkOrderResult:
 def validate_work_orders(path: Path, *, session: Session, today: date) -> tuple[ImportReport, list[dict]]:
     path = Path(path)
     report = ImportReport(kind="work_orders", source=path.name)
-    table = read_table(path)
-    found, ignored, clashes = match_headers(table.headers, WORK_ORDER_COLUMNS)
-    report.ignored_columns = ignored
-    for first, second in clashes:
-        report.add(1, second, f"与“{first}”是同一列，请只保留一列")
-    for col in WORK_ORDER_COLUMNS:
-        if col.required and col.field not in found:
-            report.add(1, col.header, f"缺少必填列“{col.header}”")
+    try:
+        table = read_table(path)
+    except UnreadableFile as exc:  # reported like every other problem, not raised
+        report.add(None, "", str(exc))
+        return report, []
+    found = check_headers(table.headers, WORK_ORDER_COLUMNS, report)
     if report.problems:
         return report, []
 

@@ -113,18 +113,25 @@ def column_label(col: Col, pos: int | None, headers: list[object]) -> str:
     return f"{column_letter(pos)}（{shown}）"
 
 
-def parse_rows(table: Table, kind: str, report: ImportReport, *, today: date | None,
-               progress: Progress | None = None, example: dict | None = None) -> list[dict]:
-    """Parse and check every cell. Returns one dict per non-blank row: field -> value, plus
-    `_row` (row number) and `_ok` (no problem in this row). Problems go into `report`."""
-    columns = COLUMNS[kind]
-    found, ignored, clashes = match_headers(table.headers, columns)
+def check_headers(headers: list[object], columns, report: ImportReport, *, hint: str = "") -> dict:
+    """Match the header row to `columns`; duplicate and missing required columns go into
+    `report` as row-1 problems. Returns field -> column position."""
+    found, ignored, clashes = match_headers(headers, columns)
     report.ignored_columns = ignored
     for first, second in clashes:
         report.add(1, second, f"与“{first}”是同一列，请只保留一列")
     for col in columns:
         if col.required and col.field not in found:
-            report.add(1, col.header, f"缺少必填列“{col.header}”（可下载模板查看列名）")
+            report.add(1, col.header, f"缺少必填列“{col.header}”{hint}")
+    return found
+
+
+def parse_rows(table: Table, kind: str, report: ImportReport, *, today: date | None,
+               progress: Progress | None = None, example: dict | None = None) -> list[dict]:
+    """Parse and check every cell. Returns one dict per non-blank row: field -> value, plus
+    `_row` (row number) and `_ok` (no problem in this row). Problems go into `report`."""
+    columns = COLUMNS[kind]
+    found = check_headers(table.headers, columns, report, hint="（可下载模板查看列名）")
     if report.problems:
         return []
     labels = {col.field: column_label(col, found.get(col.field), table.headers) for col in columns}

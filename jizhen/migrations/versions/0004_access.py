@@ -6,7 +6,7 @@ Revises: 0003_cases
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import grid.geotypes
+import jizhen.geotypes
 
 
 revision = "0004_access"
@@ -34,11 +34,11 @@ def upgrade() -> None:
         sa.Column("grid_codes", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         sa.Column("failed_attempts", sa.Integer(), nullable=False),
-        sa.Column("locked_until", grid.geotypes.UTCDateTime(), nullable=True),
-        sa.Column("last_login_at", grid.geotypes.UTCDateTime(), nullable=True),
-        sa.Column("password_changed_at", grid.geotypes.UTCDateTime(), nullable=True),
+        sa.Column("locked_until", jizhen.geotypes.UTCDateTime(), nullable=True),
+        sa.Column("last_login_at", jizhen.geotypes.UTCDateTime(), nullable=True),
+        sa.Column("password_changed_at", jizhen.geotypes.UTCDateTime(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", grid.geotypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", jizhen.geotypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("app_user", schema=None) as batch_op:

@@ -6,7 +6,7 @@ Revises: 0001_foundation
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import grid.geotypes
+import jizhen.geotypes
 
 
 revision = "0002_risk"
@@ -20,7 +20,7 @@ def upgrade() -> None:
         "risk_score",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("household_id", sa.Integer(), nullable=False),
-        sa.Column("scored_at", grid.geotypes.UTCDateTime(), nullable=False),
+        sa.Column("scored_at", jizhen.geotypes.UTCDateTime(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("level", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("reasons_json", sa.Text(), nullable=False),

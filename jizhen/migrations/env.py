@@ -14,7 +14,7 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from grid.db import make_engine
+        from jizhen.db import make_engine
 
         engine = make_engine()
     with engine.begin() as connection:

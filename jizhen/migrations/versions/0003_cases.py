@@ -7,7 +7,7 @@ Revises: 0002_risk
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import grid.geotypes
+import jizhen.geotypes
 
 
 revision = "0003_cases"
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('listed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('lifted_on', sa.Date(), nullable=True),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('aid_blacklist', schema=None) as batch_op:
@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('rows', sa.Integer(), nullable=False),
     sa.Column('total_fen', sa.Integer(), nullable=False),
     sa.Column('published_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('month')
     )
@@ -65,7 +65,7 @@ def upgrade() -> None:
     sa.Column('hardship_event_id', sa.Integer(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('received_on', sa.Date(), nullable=False),
-    sa.Column('received_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('received_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.Column('approval_due_on', sa.Date(), nullable=False),
     sa.Column('approval_provisional', sa.Boolean(), nullable=False),
     sa.Column('decided_on', sa.Date(), nullable=True),
@@ -81,7 +81,7 @@ def upgrade() -> None:
     sa.Column('blacklist_override_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('reported_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['hardship_event_id'], ['hardship_event.id'], ),
     sa.ForeignKeyConstraint(['household_id'], ['household.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -106,7 +106,7 @@ def upgrade() -> None:
     sa.Column('from_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('to_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('on_day', sa.Date(), nullable=False),
-    sa.Column('at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
@@ -125,7 +125,7 @@ def upgrade() -> None:
     sa.Column('amount_fen', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['aid_case.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -142,7 +142,7 @@ def upgrade() -> None:
     sa.Column('aid_first', sa.Boolean(), nullable=False),
     sa.Column('fund_account', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
     sa.Column('paid_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['aid_case.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -165,7 +165,7 @@ def upgrade() -> None:
     sa.Column('insurance_paid_fen', sa.Integer(), nullable=True),
     sa.Column('reimbursed_fen', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['aid_case.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -186,7 +186,7 @@ def upgrade() -> None:
     sa.Column('result_note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('checked_on', sa.Date(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['aid_case.id'], ),
     sa.ForeignKeyConstraint(['household_id'], ['household.id'], ),
     sa.PrimaryKeyConstraint('id'),

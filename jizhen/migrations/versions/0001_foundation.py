@@ -7,7 +7,7 @@ Create Date: 2026-11-29 11:41:33.423617
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import grid.geotypes
+import jizhen.geotypes
 
 
 revision = '0001_foundation'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -39,8 +39,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('geometry', grid.geotypes.Geometry(), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('geometry', jizhen.geotypes.Geometry(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('community_grid', schema=None) as batch_op:
@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.Column('employment', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('grid_id', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['grid_id'], ['community_grid.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -80,7 +80,7 @@ def upgrade() -> None:
     sa.Column('tekun', sa.Boolean(), nullable=False),
     sa.Column('income_per_capita_yuan', sa.Float(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['grid_id'], ['community_grid.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('head_id_number', name='uq_household_head_id')
@@ -94,7 +94,7 @@ def upgrade() -> None:
     sa.Column('occurred_on', sa.Date(), nullable=False),
     sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('cause', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['household_id'], ['household.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -114,7 +114,7 @@ def upgrade() -> None:
     sa.Column('lost_job', sa.Boolean(), nullable=False),
     sa.Column('new_illness', sa.Boolean(), nullable=False),
     sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['household_id'], ['household.id'], ),
     sa.ForeignKeyConstraint(['worker_id'], ['grid_worker.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -133,7 +133,7 @@ def upgrade() -> None:
     sa.Column('assigned_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('visit_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', grid.geotypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', jizhen.geotypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['household_id'], ['household.id'], ),
     sa.ForeignKeyConstraint(['visit_id'], ['visit.id'], ),
     sa.ForeignKeyConstraint(['worker_id'], ['grid_worker.id'], ),

@@ -89,7 +89,7 @@ def _household_in_scope(session, actor, household_id: int):
     """The Household row, or LookupError / AccessDenied when missing or outside the actor's grids."""
     from sqlmodel import select
 
-    from grid.access import AccessDenied
+    from jizhen.access import AccessDenied
     from grid.models import CommunityGrid, Household
 
     row = session.exec(
@@ -130,7 +130,7 @@ def reveal(session, actor, household_id: int, field: str, reason: str) -> str:
     household does not exist. Every successful reveal appends an audit row (action
     "privacy.reveal", the field and the reason; never the clear value itself).
     """
-    from grid.access import AccessDenied
+    from jizhen.access import AccessDenied
     from grid.audit import record
 
     if field not in REVEALABLE:

@@ -1,6 +1,10 @@
-"""The database: one function builds the engine from DATABASE_URL; Alembic owns the schema."""
+"""The database: one function builds the engine from DATABASE_URL; Alembic owns the schema.
+
+Public API (also importable as grid.db): make_engine, session_scope, init_db, StaleEdit,
+update_versioned."""
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -9,9 +13,14 @@ from sqlalchemy import event, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from grid.config import get_settings
+from jizhen.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Revision files: the platform's folder, plus grid/migrations/versions while the migrations written
+# in parallel (0007, 0009-0011) still live there (both are read; a revision id is unique across them).
+VERSION_DIRS = tuple(d for d in (MIGRATIONS_DIR / "versions",
+                                 Path(__file__).resolve().parent.parent / "grid" / "migrations" / "versions")
+                     if d.is_dir())
 
 
 class StaleEdit(Exception):
@@ -45,6 +54,8 @@ def alembic_config(engine: Engine):
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(str(d) for d in VERSION_DIRS))
     cfg.attributes["engine"] = engine
     return cfg
 

@@ -6,7 +6,7 @@ Revises: 0005_user_worker
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import grid.geotypes
+import jizhen.geotypes
 
 
 revision = "0006_user_session"
@@ -21,8 +21,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", grid.geotypes.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", grid.geotypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", jizhen.geotypes.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", jizhen.geotypes.UTCDateTime(), nullable=False),
         sa.Column("revoked", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )

@@ -1,0 +1,20 @@
+"""Moved to jizhen.privacy (the platform: one masking module); this name keeps old imports working."""
+from jizhen.privacy import (  # noqa: F401
+    ADDRESS_COLUMNS,
+    FIELD_LABELS,
+    FIELD_WORK,
+    ID_COLUMNS,
+    NAME_COLUMNS,
+    PHONE_COLUMNS,
+    REVEALABLE,
+    mask_address,
+    mask_frame,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    mask_text,
+    masked_household,
+    may_reveal,
+    reveal,
+    reveal_fields,
+)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import Enum
 
+from jizhen.access import Role  # the one role enum: Role.grid_worker is Role.GRID_WORKER
+from jizhen.vocabulary import ROLE_LABELS  # noqa: F401  (the one role-label table)
+
 
 class Channel(str, Enum):
     grid_visit = "grid_visit"
@@ -75,23 +78,7 @@ OPEN_STATUSES = frozenset(
 )
 
 
-class Role(str, Enum):
-    grid_worker = "grid_worker"
-    grid_supervisor = "grid_supervisor"
-    township_leader = "township_leader"
-    county_staff = "county_staff"
-    auditor = "auditor"
-    system = "system"  # grid.access.SYSTEM: CLI and nightly jobs, may do every transition
-
-
-ROLE_LABELS = {
-    Role.grid_worker: "网格员",
-    Role.grid_supervisor: "网格长",
-    Role.township_leader: "镇街领导",
-    Role.county_staff: "县民政局",
-    Role.auditor: "审计",
-    Role.system: "系统",
-}
+# Roles: the one enum and label table are the platform's (re-exported here).
 OFFICERS = frozenset({Role.township_leader, Role.county_staff, Role.system})
 INTAKE_ROLES = frozenset(
     {Role.grid_worker, Role.grid_supervisor, Role.township_leader, Role.county_staff, Role.system}

@@ -39,17 +39,11 @@ DEAD_COOKIE_KEY = "jizhen_auth_dead_cookie"  # sha256 of a cookie token found in
 COOKIE_REFRESH = timedelta(seconds=60)
 
 
-@st.cache_resource(show_spinner=False)
-def _engine_for(url: str):
-    from grid.db import make_engine
-
-    return make_engine(url)
-
-
 def _default_engine():
-    from grid.config import get_settings
+    """The dashboard's one cached engine (dashboard.state.engine)."""
+    from dashboard.state import engine
 
-    return _engine_for(get_settings().database_url)
+    return engine()
 
 
 def _now() -> datetime:
@@ -59,7 +53,7 @@ def _now() -> datetime:
 
 
 def _session_minutes() -> int:
-    from grid.config import get_settings
+    from jizhen.settings import get_settings
 
     return max(1, get_settings().session_minutes)
 
@@ -186,11 +180,11 @@ def _store(actor: Actor, now: datetime) -> None:
 
 
 def _sidebar(actor: Actor, engine=None) -> None:
-    from grid.users import ROLE_LABELS
+    from jizhen.vocabulary import role_label
 
     with st.sidebar:
         grids = "全部网格" if actor.grid_codes is None else "、".join(sorted(actor.grid_codes)) or "无"
-        st.caption(f"当前用户：{actor.username}（{ROLE_LABELS.get(Role(actor.role), actor.role)}，{grids}）")
+        st.caption(f"当前用户：{actor.username}（{role_label(actor.role)}，{grids}）")
         if st.button("退出登录", key="jizhen_logout"):
             logout("已退出登录", engine)
             st.rerun()

@@ -8,6 +8,8 @@ dashboard/texts_cases.py (owned by the cases page).
 """
 from __future__ import annotations
 
+from jizhen.vocabulary import ROLE_NAMES
+
 LANGS = ("zh", "en")
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -23,12 +25,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sidebar.refresh": ("刷新数据", "Reload data"),
     "sidebar.actor": ("当前用户：{user}（{role}）", "Signed in: {user} ({role})"),
     "no_actor": ("请先登录。", "Please sign in first."),
-    "role.grid_worker": ("网格员", "grid worker"),
-    "role.grid_supervisor": ("网格长", "grid supervisor"),
-    "role.township_leader": ("镇街领导", "township leader"),
-    "role.county_staff": ("县民政局", "county staff"),
-    "role.auditor": ("审计员", "auditor"),
-    "role.system": ("系统", "system"),
+    # role names: the one table in jizhen.vocabulary ("role.grid_worker", ...)
+    **{f"role.{role.value}": pair for role, pair in ROLE_NAMES.items()},
     "error.stale": ("该记录刚被他人修改，请刷新后重试；您的输入未丢失。",
                     "Someone else just changed this record; reload and try again. Your input is kept."),
     "error.denied": ("无权执行此操作。", "You may not do this."),

@@ -6,12 +6,25 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
+    """The one role enum (grid.access.Role and cases.vocabulary.Role are this class).
+
+    Both spellings name the same member: Role.GRID_WORKER is Role.grid_worker, and
+    Role("grid_worker") is that member. Iterating gives each role once. Labels: jizhen.vocabulary.
+    """
+
     GRID_WORKER = "grid_worker"
     GRID_SUPERVISOR = "grid_supervisor"
     TOWNSHIP_LEADER = "township_leader"
     COUNTY_STAFF = "county_staff"
     AUDITOR = "auditor"
-    SYSTEM = "system"
+    SYSTEM = "system"  # the CLI and nightly jobs (SYSTEM below): may do everything
+    # Aliases (same value = same member): the spelling the cases workflow has always used.
+    grid_worker = "grid_worker"
+    grid_supervisor = "grid_supervisor"
+    township_leader = "township_leader"
+    county_staff = "county_staff"
+    auditor = "auditor"
+    system = "system"
 
 
 class AccessDenied(Exception):

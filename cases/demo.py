@@ -61,6 +61,12 @@ class _Demo:
         self.rng = random.Random(f"jizhen-cases-demo:{seed}")
         self.sups = _supervisors(session)
         self.counts: dict[str, int] = {}
+        # Households a scenario has already used (their history is written) and households put on
+        # the credit blacklist: later scenarios never pick them, so no story runs into a listing it
+        # did not plan for (the cause of `jizhen demo --households 500 --seed 5` crashing).
+        self.used: set[int] = set()
+        self.blacklisted: set[int] = set()
+        self.with_cases: set[int] = set()  # households that got a case from a hardship event
         self._stop_after: str | None = None
         self._stopped = False
 
@@ -259,6 +265,7 @@ def populate_cases(session: Session, *, today: date, seed: int) -> dict:
         except DomainError:
             continue
         demo.count(f"channel:{channel}")
+        demo.with_cases.add(hh.id)
         demo.story(case)
 
     all_hh = session.exec(select(Household).order_by(Household.id)).all()
@@ -301,7 +308,7 @@ SCENARIOS = [
 
 
 def _guaranteed(demo: _Demo, households) -> None:
-    used: set[int] = set()
+    used = demo.used
     chans = [c for c, _ in CHANNEL_WEIGHTS]
     std = svc.dibao_standard(demo.today)
     severe = [h for h in households if not (h.dibao or h.tekun) and (
@@ -313,7 +320,10 @@ def _guaranteed(demo: _Demo, households) -> None:
             hh = demo.rng.choice([h for h in severe if h.id not in used] or severe)
             used.add(hh.id)
         else:
-            hh = _pick(demo, households, 1, used)[0]
+            picked = _pick(demo, households, 1, used, avoid=demo.with_cases)
+            if not picked:
+                continue
+            hh = picked[0]
         day = add_working_days(demo.today, -back)
         ch = chans[i % len(chans)]
         case = svc.intake(session=demo.s, actor=LEADER, channel=ch, category=category,
@@ -324,9 +334,17 @@ def _guaranteed(demo: _Demo, households) -> None:
         demo.story(case, plan)
 
 
-def _pick(demo: _Demo, households, n: int, used: set[int]):
-    pool = [h for h in households if h.id not in used]
-    out = demo.rng.sample(pool, min(n, len(pool)))
+def _pick(demo: _Demo, households, n: int, used: set[int] | None = None, *,
+          avoid: set[int] | frozenset = frozenset()):
+    """``n`` random households not used yet (``demo.used`` unless ``used`` is given), never a
+    blacklisted one; households in ``avoid`` only when nothing else is left."""
+    used = demo.used if used is None else used
+    pool = [h for h in households if h.id not in used and h.id not in demo.blacklisted]
+    fresh = [h for h in pool if h.id not in avoid]
+    out = demo.rng.sample(fresh, min(n, len(fresh)))
+    if len(out) < n:
+        rest = [h for h in pool if h.id in avoid]
+        out += demo.rng.sample(rest, min(n - len(out), len(rest)))
     used.update(h.id for h in out)
     return out
 
@@ -334,8 +352,7 @@ def _pick(demo: _Demo, households, n: int, used: set[int]):
 def _follow_ups(demo: _Demo, households) -> None:
     """Two follow-up aids within a year, then a refused third (dates shown)."""
     s, today = demo.s, demo.today
-    used: set[int] = set()
-    for hh in _pick(demo, households, 3, used):
+    for hh in _pick(demo, households, 3, avoid=demo.with_cases):
         for back in (300, 150):
             day = today - timedelta(days=back)
             case = svc.intake(session=s, actor=LEADER, channel="grid_visit", category="expenditure",
@@ -363,9 +380,10 @@ def _follow_ups(demo: _Demo, households) -> None:
 
 def _blacklist(demo: _Demo, households) -> None:
     s, today = demo.s, demo.today
-    used: set[int] = set()
-    listed = _pick(demo, households, 4, used)
+    # Listed 400 days ago: pick households without any case of their own in the demo year.
+    listed = _pick(demo, households, 4, avoid=demo.with_cases)
     for hh in listed:
+        demo.blacklisted.add(hh.id)
         svc.add_to_blacklist(session=s, actor=COUNTY, person_id_number=hh.head_id_number,
                              person_name=hh.head_name, listed_on=today - timedelta(days=400),
                              reason="隐瞒家庭收入骗取临时救助",
@@ -407,7 +425,7 @@ def _extra_categories(demo: _Demo, households) -> None:
     s, today = demo.s, demo.today
     cats = ["housing_loss", "accidental_injury", "illness_or_disaster", "care_gap", "expenditure"]
     chans = [c for c, _ in CHANNEL_WEIGHTS]
-    for i, hh in enumerate(_pick(demo, households, 10, set())):
+    for i, hh in enumerate(_pick(demo, households, 10, avoid=demo.with_cases)):
         day = today - timedelta(days=i % 4)
         case = svc.intake(session=s, actor=LEADER, channel=chans[i % len(chans)],
                           category=cats[i % len(cats)], received_on=day,

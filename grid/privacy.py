@@ -1,9 +1,11 @@
 """Moved to jizhen.privacy (the platform: one masking module); this name keeps old imports working."""
 from jizhen.privacy import (  # noqa: F401
     ADDRESS_COLUMNS,
+    COLUMN_KINDS,
     FIELD_LABELS,
     FIELD_WORK,
     ID_COLUMNS,
+    MASKS,
     NAME_COLUMNS,
     PHONE_COLUMNS,
     REVEALABLE,
@@ -13,8 +15,10 @@ from jizhen.privacy import (  # noqa: F401
     mask_name,
     mask_phone,
     mask_text,
+    mask_value,
     masked_household,
     may_reveal,
     reveal,
     reveal_fields,
+    shows_clear,
 )

@@ -1,84 +1,107 @@
-"""Masking of personal data for screens, exports and public lists."""
+"""Masking of personal data for screens, exports and public lists: the one masking module.
+
+The masks (mask_name, mask_id_number, mask_phone, mask_address) and the rule of who sees what
+(shows_clear, mask_frame) are pure; grid.privacy and cases.masking re-export them."""
 from __future__ import annotations
 
 import re
 
 
-def mask_id_number(value: str | None) -> str:
-    """First 6 and last 4 characters only: 321323********123X."""
-    if not value:
+# --- the one set of masks (pure; None and blanks give "") --------------------------------------
+def _clean(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
         return ""
-    v = str(value)
+    return str(value).strip()
+
+
+def mask_id_number(value: str | None) -> str:
+    """First 6 and last 4 characters only: 321323********123X (10 or fewer: all hidden)."""
+    v = _clean(value)
     if len(v) <= 10:
         return "*" * len(v)
     return v[:6] + "*" * (len(v) - 10) + v[-4:]
 
 
 def mask_phone(value: str | None) -> str:
-    if not value:
-        return ""
-    v = str(value)
-    return v[:3] + "****" + v[-4:] if len(v) >= 11 else "*" * len(v)
+    """First 3 and last 4 digits of a number of 11 or more characters (13912345678 → 139****5678,
+    length kept); anything shorter (a local number) is hidden entirely."""
+    v = _clean(value)
+    if len(v) < 11:
+        return "*" * len(v)
+    return v[:3] + "*" * (len(v) - 7) + v[-4:]
 
 
 def mask_name(value: str | None) -> str:
     """张三 -> 张*, 张小三 -> 张*三, 欧阳小明 -> 欧**明."""
-    if not value:
-        return ""
-    v = str(value)
-    if len(v) == 1:
-        return "*"
+    v = _clean(value)
+    if len(v) <= 1:
+        return "*" if v else ""
     if len(v) == 2:
         return v[0] + "*"
     return v[0] + "*" * (len(v) - 2) + v[-1]
 
 
-# --- frames and explicit unmasking -------------------------------------------------------------
+def mask_address(value: str | None) -> str:
+    """Keep the first 6 characters (street/community), hide the rest (at most 8 stars)."""
+    v = _clean(value)
+    return v if len(v) <= 6 else v[:6] + "*" * min(len(v) - 6, 8)
 
-# Column names that carry personal data, by kind (households, cases, workers, payments).
+
+# --- who sees what: one rule for every page, card, list and export ------------------------------
+
+# Kinds of personal data, the mask of each, and the column names that carry them.
+MASKS = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name, "address": mask_address}
 ID_COLUMNS = ("head_id_number", "person_id_number", "id_number")
 PHONE_COLUMNS = ("phone", "worker_phone", "contact_phone")
 NAME_COLUMNS = ("head_name", "person_name", "payee_name", "name")
 ADDRESS_COLUMNS = ("address",)
+COLUMN_KINDS = {**{c: "id_number" for c in ID_COLUMNS}, **{c: "phone" for c in PHONE_COLUMNS},
+                **{c: "name" for c in NAME_COLUMNS}, **{c: "address" for c in ADDRESS_COLUMNS}}
+
+
+def shows_clear(actor, kind: str, *, public: bool = False) -> bool:
+    """The rule: may `actor` see personal data of `kind` in clear on a screen or an office export?
+
+    Public files (disclosures, printed lists, anything leaving the office): never. On screen: only
+    roles that visit and decide (grid worker, supervisor, county staff, system — Actor.sees_personal_data);
+    a township leader or an auditor sees every kind masked, on every page. (The household card is
+    stricter still: ID and phone start masked for everyone and open only through reveal(), audited.)
+    """
+    if kind not in MASKS:
+        raise ValueError(f"unknown kind of personal data: {kind!r}")
+    return not public and actor is not None and bool(actor.sees_personal_data)
+
+
+def mask_value(value, kind: str, actor=None, *, public: bool = False):
+    """`value` as `actor` may see it (non-strings such as NaN pass through unchanged)."""
+    if not isinstance(value, str) or shows_clear(actor, kind, public=public):
+        return value
+    return MASKS[kind](value)
+
+
+def mask_frame(frame, actor=None, *, public: bool = False):
+    """A copy of `frame` masked by the one rule (shows_clear) for `actor`; columns are recognised
+    by name (ID_COLUMNS, PHONE_COLUMNS, NAME_COLUMNS, ADDRESS_COLUMNS).
+
+    public=True (public lists, disclosures, any file leaving the office): IDs, phones, names and
+    addresses always masked, whatever the role. No actor: everything masked.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        kind = COLUMN_KINDS.get(col)
+        if kind is not None and not shows_clear(actor, kind, public=public):
+            out[col] = out[col].map(lambda v, k=kind: MASKS[k](v) if isinstance(v, str) else v)
+    return out
+
 
 # Fields of a household that reveal() may return, and how they are masked otherwise.
 REVEALABLE = {
     "head_id_number": mask_id_number,
     "phone": mask_phone,
     "head_name": mask_name,
-    "address": lambda v: (str(v)[:6] + "…") if v else "",
+    "address": mask_address,
 }
 FIELD_LABELS = {"head_id_number": "身份证号", "phone": "电话", "head_name": "户主姓名", "address": "地址"}
-
-
-def mask_address(value) -> str:
-    """Keep the first 6 characters (street/community), hide the rest."""
-    if not value:
-        return ""
-    v = str(value)
-    return v if len(v) <= 6 else v[:6] + "*" * min(len(v) - 6, 8)
-
-
-def mask_frame(frame, actor=None, *, public: bool = False):
-    """A copy of `frame` with ID numbers and phones masked unless `actor` may see personal data.
-
-    public=True (public lists, disclosures, any file leaving the office): always mask IDs, phones,
-    names and addresses, whatever the role. Columns are recognised by name (ID_COLUMNS etc.).
-    """
-    out = frame.copy()
-    clear = actor is not None and actor.sees_personal_data and not public
-    if clear:
-        return out
-    for col in out.columns:
-        if col in ID_COLUMNS:
-            out[col] = out[col].map(lambda v: mask_id_number(v) if isinstance(v, str) else v)
-        elif col in PHONE_COLUMNS:
-            out[col] = out[col].map(lambda v: mask_phone(v) if isinstance(v, str) else v)
-        elif public and col in NAME_COLUMNS:
-            out[col] = out[col].map(lambda v: mask_name(v) if isinstance(v, str) else v)
-        elif public and col in ADDRESS_COLUMNS:
-            out[col] = out[col].map(lambda v: mask_address(v) if isinstance(v, str) else v)
-    return out
 
 
 def may_reveal(actor) -> bool:
@@ -118,7 +141,8 @@ def masked_household(session, actor, household_id: int) -> dict[str, str]:
     out = {}
     for field, mask in REVEALABLE.items():
         value = getattr(household, field) or ""
-        out[field] = value if field in FIELD_WORK and may_reveal(actor) else mask(value)
+        clear = field in FIELD_WORK and shows_clear(actor, COLUMN_KINDS[field])
+        out[field] = value if clear else mask(value)
     return out
 
 

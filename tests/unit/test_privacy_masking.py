@@ -35,7 +35,7 @@ def test_roles_without_personal_data_get_masked_ids_and_phones(role):
     out = mask_frame(frame(), actor(role))
     assert not out["head_id_number"].dropna().str.contains(ID_RE).any()
     assert out.loc[0, "phone"] == "139****5678"
-    assert out.loc[0, "head_name"] == "欧阳小明"  # names on screen are not secret to staff
+    assert out.loc[0, "head_name"] == "欧**明"  # issue 9: the same rule as the household card
     assert list(out["members"]) == [3, 1]
 
 

@@ -1,14 +1,22 @@
-"""Settings read from the environment, in one place (never at import time)."""
+"""Settings read from the environment, in one place (never at import time): the one Settings.
+
+Every JIZHEN_* variable (and DATABASE_URL) is a field here; modules call get_settings() instead of
+reading os.environ. The README's configuration table lists the same variables.
+"""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
 GRIDS_GEOJSON = DATA_DIR / "geo" / "zhongxing_grids.geojson"
+CALENDAR_DIR = DATA_DIR / "calendar"
 TIMEZONE = "Asia/Shanghai"
+DEFAULT_BCRYPT_ROUNDS = 12
+BCRYPT_ROUNDS_RANGE = (4, 16)
 
 
 @dataclass(frozen=True)
@@ -18,10 +26,33 @@ class Settings:
     tiles: str  # none | osm | tianditu_vec | tianditu_img | an XYZ URL template
     tianditu_key: str
     session_minutes: int
+    calendar_dir: Path = CALENDAR_DIR  # JIZHEN_CALENDAR_DIR: holiday files beyond chinesecalendar
+    bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS  # JIZHEN_BCRYPT_ROUNDS, clamped to 4..16
+    today: date | None = None  # JIZHEN_TODAY: a fixed business date (demos, tests); None = real today
 
 
 def default_sqlite_url(var_dir: Path) -> str:
     return f"sqlite:///{var_dir / 'jizhen.db'}"
+
+
+def _bcrypt_rounds(raw: str | None) -> int:
+    """Invalid or missing: the default (12); otherwise clamped to the range bcrypt accepts here."""
+    try:
+        rounds = int(raw) if raw not in (None, "") else DEFAULT_BCRYPT_ROUNDS
+    except ValueError:
+        return DEFAULT_BCRYPT_ROUNDS
+    low, high = BCRYPT_ROUNDS_RANGE
+    return max(low, min(high, rounds))
+
+
+def _today(raw: str | None) -> date | None:
+    if not raw or not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError(f"环境变量 JIZHEN_TODAY 应为 YYYY-MM-DD 格式的日期，实际为“{raw}” "
+                         f"(JIZHEN_TODAY must be YYYY-MM-DD)") from None
 
 
 def get_settings(env: dict[str, str] | None = None) -> Settings:
@@ -37,4 +68,7 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         tiles=env.get("JIZHEN_TILES", "none"),
         tianditu_key=env.get("JIZHEN_TIANDITU_KEY", ""),
         session_minutes=int(env.get("JIZHEN_SESSION_MINUTES", "30")),
+        calendar_dir=Path(env["JIZHEN_CALENDAR_DIR"]) if env.get("JIZHEN_CALENDAR_DIR") else CALENDAR_DIR,
+        bcrypt_rounds=_bcrypt_rounds(env.get("JIZHEN_BCRYPT_ROUNDS")),
+        today=_today(env.get("JIZHEN_TODAY")),
     )

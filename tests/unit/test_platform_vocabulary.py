@@ -136,3 +136,31 @@ def test_the_rule_is_one_function_for_frames_and_values():
     assert jizhen.privacy.mask_value("张小三", "name", worker) == "张小三"
     with pytest.raises(ValueError):
         jizhen.privacy.shows_clear(worker, "income")
+
+
+# --- one settings object -----------------------------------------------------------------------
+def test_settings_hold_every_environment_variable():
+    from datetime import date
+    from pathlib import Path
+
+    from jizhen.settings import get_settings
+
+    s = get_settings({"DATABASE_URL": "postgresql://u:p@h/db", "JIZHEN_CALENDAR_DIR": "/srv/cal",
+                      "JIZHEN_BCRYPT_ROUNDS": "4", "JIZHEN_TODAY": "2026-11-29",
+                      "JIZHEN_SESSION_MINUTES": "45", "JIZHEN_TILES": "osm"})
+    assert s.database_url == "postgresql+psycopg://u:p@h/db"
+    assert s.calendar_dir == Path("/srv/cal") and s.bcrypt_rounds == 4 and s.today == date(2026, 11, 29)
+    assert s.session_minutes == 45 and s.tiles == "osm"
+
+
+def test_settings_defaults_and_bounds():
+    from jizhen.settings import CALENDAR_DIR, get_settings
+
+    s = get_settings({})
+    assert s.calendar_dir == CALENDAR_DIR and CALENDAR_DIR.name == "calendar"
+    assert s.bcrypt_rounds == 12 and s.today is None and s.database_url.startswith("sqlite:///")
+    assert get_settings({"JIZHEN_BCRYPT_ROUNDS": "99"}).bcrypt_rounds == 16
+    assert get_settings({"JIZHEN_BCRYPT_ROUNDS": "1"}).bcrypt_rounds == 4
+    assert get_settings({"JIZHEN_BCRYPT_ROUNDS": "many"}).bcrypt_rounds == 12
+    with pytest.raises(ValueError, match="JIZHEN_TODAY"):
+        get_settings({"JIZHEN_TODAY": "29.11.2026"})

@@ -1,8 +1,8 @@
 """UI strings of the 案件 (cases) page, zh-CN first, English second. Pure (no streamlit)."""
 from __future__ import annotations
 
-from cases.rules import (CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS,
-                         TRANSITIONS)
+from cases.rules import (CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES,
+                         REFERRAL_STATUS_LABELS, STATUS_LABELS, TRANSITIONS)
 
 LANGS = ("zh", "en")
 
@@ -138,6 +138,10 @@ def category_label(code: str, lang: str) -> str:
 
 def channel_label(code: str, lang: str) -> str:
     return CHANNEL_LABELS[code] if lang == "zh" else _EN_CHANNEL.get(code, code)  # type: ignore[index]
+
+
+def referral_status_label(code: str, lang: str) -> str:
+    return REFERRAL_STATUS_LABELS[code] if lang == "zh" else code  # type: ignore[index]
 
 
 def transition_label(name: str, lang: str) -> str:

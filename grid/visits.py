@@ -42,6 +42,18 @@ class VisitObservations:
     new_illness: bool = False
     notes: str = ""
 
+    @classmethod
+    def from_form(cls, *, income=None, notes: str | None = "", **flags) -> "VisitObservations":
+        """What a visit form holds, as observations. Income "unknown" is the EMPTY field (None or
+        blank text); anything typed is the income, stored and scored (0 is a real income)."""
+        if isinstance(income, str):
+            income = income.strip().replace(",", "") or None
+        unknown_flags = set(flags) - set(VISIT_FLAGS)
+        if unknown_flags:
+            raise ValueError(f"未知的走访观察项：{sorted(unknown_flags)} (unknown observations)")
+        return cls(income_per_capita_yuan=None if income is None else float(income),
+                   notes=(notes or "").strip(), **{k: bool(v) for k, v in flags.items()})
+
     def validate(self) -> None:
         inc = self.income_per_capita_yuan
         if inc is not None and (not math.isfinite(inc) or inc < 0 or inc > MAX_INCOME_YUAN):

@@ -1,21 +1,104 @@
 """救助案件: list with filters and working-day countdowns; detail with timeline and only the
 transitions the user may take; intake form for the one-stop window; to-match queue; oversight.
-Thin: widgets -> one cases.services call -> render."""
+
+Thin: widgets -> one cases.desk / cases.services call -> render. The decisions live in cases.desk:
+every form here is bound to the record and the version it was drawn with. The submit button's
+callback carries that binding (captured when the form was RENDERED, as callback arguments) and
+reads only the widgets of that record (their keys include its id), so a submit acts on what the
+person saw or writes nothing and says what changed. User text (names, reasons, opinions) is shown
+as text: in tables, or escaped by dashboard.plain_text.plain inside a message."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from cases import desk
 from cases import services as svc
 from cases.rules import (
     CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS, TRANSITIONS, DomainError)
 from dashboard import exports, state
 from dashboard.household_card import household_card
+from dashboard.plain_text import plain
 from dashboard.texts import t
 from dashboard.texts_cases import (
-    category_label, channel_label, scheme_label, status_label, tc, transition_label)
+    category_label, channel_label, referral_status_label, scheme_label, status_label, tc,
+    transition_label)
 from grid.access import AccessDenied
 from grid.db import StaleEdit, session_scope
+
+RESULTS_KEY = "cases_desk_results"  # where -> (kind, message): a submit's outcome, shown once
+
+
+def act_key(case_id: int, field: str) -> str:
+    """Widget key of one field of the action form of one case (a new case: fresh widgets)."""
+    return f"cases_act_{int(case_id)}_{field}"
+
+
+def _error_text(exc: Exception, lang: str) -> str:
+    if isinstance(exc, desk.FormOutdated):
+        return plain(exc.zh if lang == "zh" else exc.en)
+    if isinstance(exc, DomainError):
+        return tc("err.domain", lang, msg=plain(exc.zh if lang == "zh" else exc.en))
+    if isinstance(exc, AccessDenied):
+        return tc("err.denied", lang, msg=plain(str(exc)))
+    return tc("err.stale", lang)
+
+
+def _write(where: str, fn, done, **kw) -> None:
+    """One write in its own transaction, from a submit callback (it runs before the page, with
+    the arguments captured when the form was drawn). The outcome is kept for the next run to show
+    next to the form; errors are shown, never raised to the page."""
+    actor_now, lang_now = state.current_actor(), state.lang()
+    if actor_now is None:
+        return
+    results = st.session_state.setdefault(RESULTS_KEY, {})
+    try:
+        with session_scope(state.engine()) as s:
+            out = fn(session=s, actor=actor_now, **kw)
+    except (DomainError, AccessDenied, StaleEdit) as exc:  # FormOutdated is a DomainError
+        results[where] = ("warning" if isinstance(exc, desk.FormOutdated) else "error",
+                          _error_text(exc, lang_now))
+        return
+    state.clear_after_write()
+    results[where] = ("success", done(out, lang_now))
+
+
+def _show_result(where: str) -> None:
+    kind, text = st.session_state.get(RESULTS_KEY, {}).pop(where, (None, None))
+    if kind:
+        getattr(st, kind)(text)
+
+
+def _submit_action(shown: desk.ShownCase) -> None:
+    ss, cid = st.session_state, shown.case_id
+    action = desk.DeskAction(
+        name=ss.get(act_key(cid, "name")), on_day=ss.get(act_key(cid, "day")) or state.today(),
+        reason=ss.get(act_key(cid, "reason")) or "", amount_yuan=ss.get(act_key(cid, "amount")),
+        scheme=ss.get(act_key(cid, "scheme")))
+    _write(f"act_{cid}", desk.submit_action, shown=shown, action=action,
+           done=lambda _out, lang_: tc("act.done", lang_, what=transition_label(action.name, lang_)))
+
+
+def _submit_referral(case_id: int, shown: dict) -> None:
+    ss = st.session_state
+    ref_id = ss.get(f"cases_ref_{case_id}_id")
+    new = ss.get(f"cases_ref_{case_id}_status")
+    if ref_id not in shown or not new:
+        return
+    _write(f"ref_{case_id}", desk.update_referral_bound, shown=shown[ref_id], status=new,
+           on_day=state.today(), reason=ss.get(f"cases_ref_{case_id}_reason") or "",
+           done=lambda _out, lang_: tc("act.done", lang_, what=referral_status_label(new, lang_)))
+
+
+def _submit_match(shown: dict) -> None:
+    ss = st.session_state
+    qid = ss.get("cases_match_id")
+    if qid not in shown:
+        return
+    _write("match", desk.match_bound, shown=shown[qid], household_id=int(ss.get("cases_match_hh") or 0),
+           reason=ss.get("cases_match_reason") or "",
+           done=lambda _out, lang_: tc("act.done", lang_, what=tc("match.submit", lang_)))
+
 
 lang, actor, _, day = state.page_start()
 engine = state.engine()
@@ -23,38 +106,16 @@ st.title(tc("title", lang))
 
 
 def run_write(fn, **kw):
-    """One write in its own transaction; errors shown, never raised to the page."""
+    """One write in its own transaction, in this run (a form that creates a record: nothing to be
+    bound to); errors shown, never raised to the page."""
     try:
         with session_scope(engine) as s:
             out = fn(session=s, actor=actor, **kw)
-    except DomainError as exc:
-        st.error(tc("err.domain", lang, msg=exc.zh if lang == "zh" else exc.en))
-        return None
-    except AccessDenied as exc:
-        st.error(tc("err.denied", lang, msg=str(exc)))
-        return None
-    except StaleEdit:
-        st.error(tc("err.stale", lang))
+    except (DomainError, AccessDenied, StaleEdit) as exc:
+        st.error(_error_text(exc, lang))
         return None
     state.clear_after_write()
     return out
-
-
-# The public list's personal columns under their data names, so dashboard.exports masks them
-# (public=True) before they are renamed back to the list's Chinese headers.
-DISCLOSURE_PERSONAL = {"person_name": "救助对象", "person_id_number": "身份证号"}
-
-
-def disclosure_listing(frame: pd.DataFrame, n_rows: int) -> pd.DataFrame:
-    """The disclosure table for the download: the first `n_rows` are people; the total and note
-    lines after them keep their text in 序号 (not in the name column, where masking would cut it)."""
-    body, tail = frame.iloc[:n_rows], frame.iloc[n_rows:].copy()
-    name = DISCLOSURE_PERSONAL["person_name"]
-    tail["序号"] = [f"{k}：{v}" if isinstance(v, str) and v else k
-                   for k, v in zip(tail["序号"], tail[name])]
-    tail[name] = None
-    listing = pd.concat([body, tail], ignore_index=True)
-    return listing.rename(columns={v: k for k, v in DISCLOSURE_PERSONAL.items()})
 
 
 def read(fn, **kw):
@@ -77,15 +138,13 @@ with tab_list:
     channel = c3.selectbox(tc("filter.channel", lang), [None, *(x.value for x in CHANNEL_LABELS)],
                            format_func=lambda c: tc("filter.all", lang) if c is None else channel_label(c, lang),
                            key="cases_f_channel", placeholder=t("choose", lang))
-    deadlines = c4.multiselect(tc("filter.deadline", lang), ["overdue", "due_soon", "on_time"],
+    deadlines = c4.multiselect(tc("filter.deadline", lang), list(desk.DEADLINE_FILTERS),
                                format_func=lambda k: tc(f"deadline.{k}", lang), key="cases_f_deadline", placeholder=t("choose_many", lang))
     rows = read(svc.list_cases, today=day, status=[str(s) for s in statuses] or None,
                 category=category and str(category), channel=channel and str(channel))
-    if deadlines:
-        rows = [r for r in rows if r["deadline_status"] in deadlines and r["working_days_left"] is not None]
+    rows = desk.deadline_filter(rows, deadlines)
     st.session_state["cases_listed_ids"] = [r["id"] for r in rows]
-    n_over = sum(1 for r in rows if r["deadline_status"] == "overdue" and r["working_days_left"] is not None)
-    st.caption(tc("count", lang, n=len(rows), overdue=n_over))
+    st.caption(tc("count", lang, n=len(rows), overdue=desk.overdue_count(rows)))
     if rows:
         df = pd.DataFrame(rows)
         table = pd.DataFrame({
@@ -130,9 +189,10 @@ with tab_detail:
             st.markdown(tc("detail.deadline_done", lang, step=step, due=d["due_on"],
                            state=tc(f"deadline.{d['deadline_status']}", lang)))
         if d["review_opinion"] or d["decision"]:
-            st.caption(tc("detail.opinion", lang, op=d["review_opinion"] or "—", dec=d["decision"] or "—"))
+            st.caption(tc("detail.opinion", lang, op=plain(d["review_opinion"] or "—"),
+                          dec=plain(d["decision"] or "—")))
         if d["blacklist_override_reason"]:
-            st.warning(tc("detail.override", lang, r=d["blacklist_override_reason"]))
+            st.warning(tc("detail.override", lang, r=plain(d["blacklist_override_reason"])))
         st.markdown(f"**{tc('detail.timeline', lang)}**")
         st.dataframe(pd.DataFrame([{
             tc("act.day", lang): e["on_day"], tc("act.choose", lang): (
@@ -150,47 +210,42 @@ with tab_detail:
             st.dataframe(pd.DataFrame(d["payments"]), hide_index=True, width="stretch")
 
         st.markdown(f"**{tc('act.title', lang)}**")
+        _show_result(f"act_{case_id}")
         avail = d["available_transitions"]
         if not actor.may_write:
             st.info(tc("readonly", lang))
         elif not avail:
             st.info(tc("act.none", lang))
         else:
-            with st.form("cases_act_form"):
-                name = st.selectbox(tc("act.choose", lang), avail,
-                                    format_func=lambda n: transition_label(n, lang), key="cases_act_name", placeholder=t("choose", lang))
-                reason = st.text_input(tc("act.reason", lang), key="cases_act_reason")
-                amount = st.number_input(tc("act.amount", lang), min_value=0.0, value=float(d["amount_yuan"]),
-                                         step=50.0, key="cases_act_amount")
-                on_day = st.date_input(tc("act.day", lang), value=day, max_value=day, key="cases_act_day")
-                scheme = st.selectbox(tc("act.scheme", lang), [x.value for x in REFERRAL_SCHEMES],
-                                      format_func=lambda s: scheme_label(s, lang), key="cases_act_scheme", placeholder=t("choose", lang))
-                if st.form_submit_button(tc("act.submit", lang)):
-                    if name == "refer":
-                        ok = run_write(svc.refer, case_id=case_id, scheme=str(scheme), on_day=on_day,
-                                       reason=reason)
-                    elif name == "admit":
-                        ok = run_write(svc.admit, case_id=case_id, on_day=on_day, reason=reason)
-                    else:
-                        ok = run_write(svc.transition, case_id=case_id, name=name, on_day=on_day,
-                                       reason=reason, expected_version=d["version"],
-                                       amount_yuan=amount if name in ("approve_town", "approve_county",
-                                                                      "pay_first") else None)
-                    if ok is not None:
-                        st.success(tc("act.done", lang, what=transition_label(name, lang)))
-        open_refs = [r for r in d["referrals"] if r["status"] in ("sent", "accepted")]
+            with st.form(f"cases_act_form_{case_id}"):
+                st.selectbox(tc("act.choose", lang), avail, index=None, key=act_key(case_id, "name"),
+                             format_func=lambda n: transition_label(n, lang), placeholder=t("choose", lang))
+                st.text_input(tc("act.reason", lang), key=act_key(case_id, "reason"))
+                st.number_input(tc("act.amount", lang), min_value=0.0, value=desk.default_amount(d),
+                                step=50.0, key=act_key(case_id, "amount"))
+                st.date_input(tc("act.day", lang), value=day, max_value=day, key=act_key(case_id, "day"))
+                st.selectbox(tc("act.scheme", lang), [x.value for x in REFERRAL_SCHEMES], index=None,
+                             format_func=lambda s: scheme_label(s, lang), key=act_key(case_id, "scheme"),
+                             placeholder=t("choose", lang))
+                st.form_submit_button(tc("act.submit", lang), on_click=_submit_action,
+                                      args=(desk.shown_case(d),))
+        open_refs = desk.open_referrals(d["referrals"])
         if open_refs and actor.may_write:
-            with st.form("cases_ref_form"):
+            versions = read(desk.referral_versions, case_id=case_id)
+            shown_refs = {r["id"]: desk.shown_referral(r, versions[r["id"]]) for r in open_refs}
+            _show_result(f"ref_{case_id}")
+            with st.form(f"cases_ref_form_{case_id}"):
                 st.markdown(f"**{tc('ref.update', lang)}**")
-                ref_id = st.selectbox(tc("detail.referrals", lang), [r["id"] for r in open_refs],
-                                      format_func=lambda i: next(f"{r['scheme_label']} {r['status_label']}"
-                                                                 for r in open_refs if r["id"] == i), placeholder=t("choose", lang))
-                new = st.selectbox(tc("ref.status", lang), ["accepted", "rejected", "done"], placeholder=t("choose", lang))
-                why = st.text_input(tc("act.reason", lang), key="cases_ref_reason")
-                if st.form_submit_button(tc("act.submit", lang)):
-                    if run_write(svc.update_referral, referral_id=ref_id, status=new, on_day=day,
-                                 reason=why) is not None:
-                        st.success(tc("act.done", lang, what=new))
+                st.selectbox(tc("detail.referrals", lang), [r["id"] for r in open_refs],
+                             format_func=lambda i: next(f"{r['scheme_label']} {r['status_label']}"
+                                                        for r in open_refs if r["id"] == i),
+                             key=f"cases_ref_{case_id}_id", placeholder=t("choose", lang))
+                st.selectbox(tc("ref.status", lang), ["accepted", "rejected", "done"],
+                             format_func=lambda k: referral_status_label(k, lang), index=None,
+                             key=f"cases_ref_{case_id}_status", placeholder=t("choose", lang))
+                st.text_input(tc("act.reason", lang), key=f"cases_ref_{case_id}_reason")
+                st.form_submit_button(tc("act.submit", lang), on_click=_submit_referral,
+                                      args=(case_id, shown_refs))
         if d["household_id"]:
             with st.expander(tc("detail.household", lang)):
                 # masked card; 查看完整信息 (a reason, audited) only for roles that may unmask
@@ -200,7 +255,7 @@ with tab_detail:
                     st.dataframe(pd.DataFrame(tl)[["on", "kind", "title", "detail"]], hide_index=True,
                                  width="stretch")
                 except AccessDenied as exc:
-                    st.error(tc("err.denied", lang, msg=str(exc)))
+                    st.error(tc("err.denied", lang, msg=plain(str(exc))))
 
 # ------------------------------------------------------------------ intake (one-stop window)
 with tab_intake:
@@ -236,32 +291,34 @@ with tab_intake:
 # ------------------------------------------------------------------ to-match queue
 with tab_match:
     queue = read(svc.list_cases, today=day, match_status="to_match")
+    _show_result("match")
     if not queue:
         st.info(tc("match.none", lang))
     else:
         st.dataframe(pd.DataFrame(queue)[["case_no", "channel_label", "person_name", "cause", "received_on",
                                           "due_on"]], hide_index=True, width="stretch")
         if actor.may_write:
+            shown_queue = {q["id"]: desk.ShownCase(case_id=q["id"], case_no=q["case_no"], version=q["version"],
+                                                   status=q["status"], offered=())
+                           for q in queue}
             with st.form("cases_match_form"):
-                qid = st.selectbox(tc("detail.pick", lang), [q["id"] for q in queue],
-                                   format_func=lambda i: next(q["case_no"] for q in queue if q["id"] == i), placeholder=t("choose", lang))
-                hid = st.number_input(tc("match.household", lang), min_value=1, step=1, key="cases_match_hh")
-                why = st.text_input(tc("match.reason", lang), key="cases_match_reason")
-                if st.form_submit_button(tc("match.submit", lang)):
-                    if run_write(svc.match_case, case_id=qid, household_id=int(hid), reason=why) is not None:
-                        st.success(tc("act.done", lang, what=tc("match.submit", lang)))
+                st.selectbox(tc("detail.pick", lang), [q["id"] for q in queue], key="cases_match_id",
+                             format_func=lambda i: next(q["case_no"] for q in queue if q["id"] == i),
+                             placeholder=t("choose", lang))
+                st.number_input(tc("match.household", lang), min_value=1, step=1, key="cases_match_hh")
+                st.text_input(tc("match.reason", lang), key="cases_match_reason")
+                st.form_submit_button(tc("match.submit", lang), on_click=_submit_match, args=(shown_queue,))
 
 # ------------------------------------------------------------------ oversight
 with tab_over:
     st.markdown(f"**{tc('ov.disclosure', lang)}**")
-    months = [f"{(pd.Timestamp(day) - pd.DateOffset(months=i)):%Y-%m}" for i in range(1, 13)]
-    month = st.selectbox(tc("ov.month", lang), months, key="cases_ov_month", placeholder=t("choose", lang))
+    month = st.selectbox(tc("ov.month", lang), desk.disclosure_months(day), key="cases_ov_month", placeholder=t("choose", lang))
     drows = read(svc.disclosure_rows, month=month)
     frame = svc.disclosure_frame(drows, month)
     st.dataframe(frame, hide_index=True, width="stretch")
     st.download_button(tc("ov.download", lang),
-                       exports.excel_bytes({f"{month}公示": disclosure_listing(frame, len(drows))},
-                                           actor, public=True, headers=DISCLOSURE_PERSONAL),
+                       exports.excel_bytes({f"{month}公示": desk.disclosure_listing(frame, len(drows))},
+                                           actor, public=True, headers=desk.DISCLOSURE_PERSONAL),
                        file_name=f"disclosure-{month}.xlsx", key="cases_ov_dl")
     hist = read(svc.disclosure_history)
     if hist:

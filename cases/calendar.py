@@ -5,8 +5,10 @@ Sources, in order, per calendar year:
 2. a holiday file ``data/calendar/<year>.json`` an administrator adds when the State Council
    publishes a year (format in ``data/calendar/README.md``);
 3. otherwise the statutory holidays computed from the law (全国年节及纪念日放假办法, 2025 revision):
-   元旦 1 day, 春节 eve + days 1–3, 清明 1, 劳动节 2 (May 1–2), 端午 1, 中秋 1, 国庆 3 (Oct 1–3).
-   No make-up working days (调休) can be known in advance, so such results are *provisional*.
+   元旦 1 day, 春节 eve + days 1–3, 清明 1, 劳动节 2 (May 1–2), 端午 1, 中秋 1, 国庆 3 (Oct 1–3),
+   and the law's rule that a statutory holiday falling on a Saturday or Sunday is made up (补假) on
+   the next working day (``make_up_days``). The 调休 make-up *working* days cannot be known in
+   advance, so such results are *provisional*.
 
 ``is_working_day`` never raises for a valid ``date``.  ``add_working_days`` returns the n-th working
 day after ``start``; ``deadline`` also says whether the answer relied on computed holidays.
@@ -33,6 +35,8 @@ __all__ = [
     "holiday_name",
     "is_provisional",
     "is_working_day",
+    "computed_holidays",
+    "make_up_days",
     "statutory_holidays",
     "working_days_between",
     "year_source",
@@ -128,6 +132,43 @@ def statutory_holidays(year: int) -> dict[_dt.date, str]:
     return out
 
 
+MAKE_UP_SUFFIX = "（补假）"
+
+
+def make_up_days(holidays: dict[_dt.date, str], year: int | None = None) -> dict[_dt.date, str]:
+    """补假: each statutory holiday on a Saturday or Sunday gives one day off on the next working day.
+
+    Pure. Walks the holidays in date order; the make-up day is the first Monday–Friday after the
+    holiday that is neither a holiday nor already a make-up day (so Labour Day 2027, Sat 1 – Sun 2
+    May, is made up on Mon 3 and Tue 4 May). With ``year``, make-up days outside it are dropped.
+    Returns ``{day: "<holiday>（补假）"}``.
+    """
+    out: dict[_dt.date, str] = {}
+    for day in sorted(holidays):
+        if day.weekday() < 5:
+            continue
+        cand = day
+        while True:
+            try:
+                cand = cand + _dt.timedelta(days=1)
+            except OverflowError:
+                cand = None
+                break
+            if cand.weekday() < 5 and cand not in holidays and cand not in out:
+                break
+        if cand is not None and (year is None or cand.year == year):
+            out[cand] = holidays[day] + MAKE_UP_SUFFIX
+    return out
+
+
+def computed_holidays(year: int) -> dict[_dt.date, str]:
+    """Days off of ``year`` without an official arrangement: statutory holidays plus 补假 days."""
+    hol = statutory_holidays(year)
+    out = dict(hol)
+    out.update(make_up_days(hol, year))  # no statutory holiday lies late enough to spill into January
+    return out
+
+
 # --------------------------------------------------------------------------- year tables
 @dataclass(frozen=True)
 class _YearTable:
@@ -189,7 +230,7 @@ def _year_table(year: int) -> _YearTable:
     table = _load_file(year)
     if table is not None:
         return table
-    return _YearTable(SOURCE_COMPUTED, statutory_holidays(year), {})
+    return _YearTable(SOURCE_COMPUTED, computed_holidays(year), {})
 
 
 def year_source(year: int) -> str:

@@ -71,7 +71,12 @@ class Case(SQLModel, table=True):
     follow_up: bool = False  # 复诊: supplementary aid after 低保 or other aid
     review_opinion: str = Field(default="", max_length=500)
     decision: str = Field(default="", max_length=500)
+    # The reason as published (公示): an officer's optional public note, shown next to the category
+    # label. Never the intake text (``cause``), which may name people, phones and addresses.
+    public_note: str = Field(default="", max_length=200)
     blacklist_override_reason: str = Field(default="", max_length=500)
+    # a decision or payment of this case was entered late (补录, see cases.eligibility): migration 0010
+    backdated: bool = False
     reported_by: str = Field(default="", max_length=64)
     version: int = Field(default=1, sa_column=_case_version)
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
@@ -91,6 +96,9 @@ class CaseEvent(SQLModel, table=True):
     actor: str = Field(max_length=64)
     role: str = Field(max_length=32)
     reason: str = Field(default="", max_length=500)
+    # 补录: dated more than data/case_guards.toml late_entry_days before the day it was recorded
+    backdated: bool = False
+    backdate_reason: str = Field(default="", max_length=500)
 
 
 _referral_version = _version_col()
@@ -158,10 +166,14 @@ class SpotCheck(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
+_blacklist_version = _version_col()
+
+
 class BlacklistEntry(SQLModel, table=True):
     """失信惩戒: a person on the credit blacklist, with evidence."""
 
     __tablename__ = "aid_blacklist"
+    __mapper_args__ = {"version_id_col": _blacklist_version}  # column: migration 0008_platform
     id: Optional[int] = Field(default=None, primary_key=True)
     person_id_number: str = Field(max_length=18, index=True)
     person_name: str = Field(max_length=32)
@@ -171,6 +183,7 @@ class BlacklistEntry(SQLModel, table=True):
     listed_by: str = Field(max_length=64)
     active: bool = True
     lifted_on: Optional[date] = None
+    version: int = Field(default=1, sa_column=_blacklist_version)
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 

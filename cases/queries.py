@@ -3,13 +3,13 @@ detail, and the household file (一户一档)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Iterable
 
 import pandas as pd
 from sqlmodel import Session, select
 
 from cases import rules
-from cases.calendar import is_provisional, working_days_between
 from cases.common import case_facts, check_scope, get_case, household_grid, scope_filter, yuan
 from cases.models import Case, CaseEvent, Payment, Referral, SpotCheck
 from cases.rules import (CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS, Category,
@@ -27,21 +27,35 @@ VISIT_FLAG_LABELS = {
 }
 
 
+def deadline_facts(case: Case) -> rules.DeadlineFacts:
+    """The facts cases.rules.case_deadline needs, read from a stored case."""
+    return rules.DeadlineFacts(
+        status=case.status, received_on=case.received_on,
+        amount_requested_yuan=Decimal(case.amount_requested_fen or 0) / 100,
+        amount_approved_yuan=(None if case.amount_approved_fen is None
+                              else Decimal(case.amount_approved_fen) / 100),
+        approval_due_on=case.approval_due_on, approval_provisional=case.approval_provisional,
+        aid_first=case.aid_first, paid_on=case.aid_on, decided_on=case.decided_on,
+        paperwork_due_on=case.paperwork_due_on, paperwork_provisional=case.paperwork_provisional,
+        files_completed_on=case.files_completed_on,
+    )
+
+
+def case_deadline(case: Case, today: date) -> rules.CaseDeadline:
+    """The deadline status of a stored case on ``today`` (cases.rules.case_deadline)."""
+    return rules.case_deadline(deadline_facts(case), today)
+
+
 def case_row(case: Case, today: date, *, sees_personal: bool = True) -> dict:
-    """One case as a flat dict with its deadlines judged on ``today``."""
+    """One case as a flat dict with its deadline judged on ``today`` (finished cases on the day
+    their clock stopped: see cases.rules.case_deadline).
+
+    ``deadline_status`` is a cases.vocabulary.DeadlineStatus value and ``deadline_label`` its
+    Chinese label; only open cases past due are 'overdue'. ``overdue`` (kept for scripts) is True
+    when the case is overdue now or finished late.
+    """
     status = Status(case.status)
-    if case.aid_first and case.paperwork_due_on is not None:
-        due, done = case.paperwork_due_on, case.files_completed_on
-        provisional = case.paperwork_provisional
-        step = "paperwork"
-    else:
-        due, done = case.approval_due_on, case.decided_on
-        provisional = case.approval_provisional
-        step = "approval"
-    open_ = status in rules.OPEN_STATUSES and done is None
-    dstat = rules.deadline_status(due, today, done_on=None if open_ else done)
-    approval_overdue = (case.decided_on or today) > case.approval_due_on if not case.aid_first else False
-    paperwork_overdue = bool(case.paperwork_due_on and (case.files_completed_on or today) > case.paperwork_due_on)
+    dl = case_deadline(case, today)
     return {
         "id": case.id, "case_no": case.case_no, "channel": case.channel,
         "channel_label": CHANNEL_LABELS[Channel(case.channel)],
@@ -56,16 +70,19 @@ def case_row(case: Case, today: date, *, sees_personal: bool = True) -> dict:
         "aid_on": case.aid_on.isoformat() if case.aid_on else None,
         "paperwork_due_on": case.paperwork_due_on.isoformat() if case.paperwork_due_on else None,
         "files_completed_on": case.files_completed_on.isoformat() if case.files_completed_on else None,
-        "deadline_step": step,
-        "due_on": due.isoformat(),
-        "working_days_left": working_days_between(today, due) if open_ else None,
-        "deadline_status": dstat,
-        "overdue": approval_overdue or paperwork_overdue,
-        "provisional": bool(provisional or is_provisional(due)),
+        "deadline_step": dl.step,
+        "due_on": dl.due_on.isoformat(),
+        "working_days_left": dl.working_days_left,
+        "deadline_status": dl.status,
+        "deadline_label": dl.label,
+        "deadline_done_on": dl.done_on.isoformat() if dl.done_on else None,
+        "overdue": dl.late,
+        "provisional": dl.provisional,
         "household_id": case.household_id, "grid_code": case.grid_code,
         "match_status": case.match_status, "follow_up": case.follow_up,
         "person_name": case.person_name if sees_personal else rules.mask_name(case.person_name),
-        "cause": case.cause, "lon": case.lon, "lat": case.lat, "version": case.version,
+        "cause": case.cause, "public_note": getattr(case, "public_note", "") or "",
+        "lon": case.lon, "lat": case.lat, "version": case.version,
     }
 
 
@@ -97,9 +114,10 @@ def list_cases(*, session: Session, actor: Actor, today: date, status: Iterable[
 
 
 def pending_cases_frame(session: Session, actor: Actor, today: date) -> pd.DataFrame:
-    """Open cases for the map's case layer, with working-day countdowns."""
+    """Cases whose clock still runs, for the map's case layer, with working-day countdowns
+    (a paid, rejected, referred or closed case is never on it)."""
     cols = ["id", "case_no", "category", "lon", "lat", "grid_code", "status", "due_on",
-            "working_days_left", "deadline_status", "provisional"]
+            "working_days_left", "deadline_status", "deadline_label", "provisional"]
     rows = list_cases(session=session, actor=actor, today=today,
                       status=[s.value for s in rules.OPEN_STATUSES])
     rows = [r for r in rows if r["working_days_left"] is not None]

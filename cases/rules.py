@@ -13,14 +13,17 @@ so ``from cases.rules import ...`` keeps working for every name.
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
 
 from cases.admission import (SINGLE_PERSON_INCOME_MULTIPLE, AdmissionDecision,  # noqa: F401
                              AdmissionFacts, assess_admission)
-from cases.calendar import add_working_days, deadline, working_days_between
+from cases.calendar import add_working_days, deadline, is_provisional, working_days_between
 from cases.errors import (Blacklisted, DomainError, FollowUpLimitExceeded,  # noqa: F401
                           IllegalTransition, PermissionDenied)
 from cases.masking import mask_id, mask_name, mask_phone  # noqa: F401
@@ -31,16 +34,22 @@ from cases.money import (ASSISTANT_STIPEND_MONTHLY_YUAN, COUNTY_RESERVE_YUAN,  #
 from cases.money import to_decimal as _money
 from cases.sampling import (SPOT_CHECK_MIN_FRACTION, SpotDraw, draw_spot_checks,  # noqa: F401
                             spot_check_size)
-from cases.vocabulary import (CATEGORY_LABELS, CHANNEL_LABELS, HOTLINE_CHANNELS,  # noqa: F401
-                              INTAKE_ROLES, OFFICERS, OPEN_STATUSES, REFERRAL_SCHEMES,
+from cases.vocabulary import (CATEGORY_LABELS, CHANNEL_LABELS,  # noqa: F401
+                              DEADLINE_STATUS_LABELS, DEADLINE_STATUS_TEXTS, DEADLINE_STEP_TEXTS,
+                              HOTLINE_CHANNELS, OPEN_DEADLINE_STATUSES, DeadlineStatus,
+                              deadline_status_label, INTAKE_ROLES, OFFICERS, OPEN_STATUSES, REFERRAL_SCHEMES,
                               REFERRAL_STATUS_LABELS, REFERRAL_TRANSITIONS, ROLE_LABELS,
                               STATUS_LABELS, Category, Channel, ReferralScheme, ReferralStatus,
                               Role, Status)
 
 TOWN_APPROVAL_LIMIT_YUAN = Decimal("500")
-TOWN_APPROVAL_WORKING_DAYS = 3
+TOWN_APPROVAL_WORKING_DAYS = 3  # 审批发放: approved AND paid within 3 working days of receipt
+# County decisions (> 500 yuan): the county text gives no number; the value lives in
+# data/standards.toml [deadlines].county_working_days (see the comment there). Used only when the
+# file does not say.
+COUNTY_DECISION_WORKING_DAYS_DEFAULT = 10
+STANDARDS_TOML = Path(__file__).resolve().parents[1] / "data" / "standards.toml"
 AID_FIRST_PAPERWORK_WORKING_DAYS = 15
-FOLLOW_UP_MAX_PER_YEAR = 2
 DUE_SOON_WORKING_DAYS = 1  # countdown ≤ this many working days → 'due_soon'
 
 
@@ -220,7 +229,7 @@ def check_referral_transition(current: ReferralStatus | str, new: ReferralStatus
 
 # ----------------------------------------------------------------------------- deadlines
 def approval_due_on(received_on: date) -> date:
-    """Town approval is due 3 working days after intake."""
+    """Town approval AND payment (审批发放) are due 3 working days after intake."""
     return add_working_days(received_on, TOWN_APPROVAL_WORKING_DAYS)
 
 
@@ -237,6 +246,39 @@ def paperwork_deadline(aid_on: date):
     return deadline(aid_on, AID_FIRST_PAPERWORK_WORKING_DAYS)
 
 
+@lru_cache(maxsize=8)
+def _standards_deadlines(path: str) -> dict:
+    try:
+        return dict(tomllib.loads(Path(path).read_text(encoding="utf-8")).get("deadlines", {}))
+    except (OSError, ValueError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def county_decision_working_days(path: str | Path | None = None) -> int:
+    """Working days the county has, from receipt, to approve and pay a case above 500 yuan.
+
+    Read from data/standards.toml ``[deadlines].county_working_days`` (the county text gives no
+    number: the default is a documented product choice, COUNTY_DECISION_WORKING_DAYS_DEFAULT)."""
+    raw = _standards_deadlines(str(path or STANDARDS_TOML)).get("county_working_days")
+    try:
+        n = int(raw)
+    except (TypeError, ValueError):
+        return COUNTY_DECISION_WORKING_DAYS_DEFAULT
+    return n if n > 0 else COUNTY_DECISION_WORKING_DAYS_DEFAULT
+
+
+def county_due_on(received_on: date, working_days: int | None = None) -> date:
+    """County approval and payment are due ``working_days`` (default: the configured number)
+    working days after the case was received."""
+    n = county_decision_working_days() if working_days is None else int(working_days)
+    return add_working_days(received_on, n)
+
+
+def county_deadline(received_on: date, working_days: int | None = None):
+    n = county_decision_working_days() if working_days is None else int(working_days)
+    return deadline(received_on, n)
+
+
 def deadline_status(due_on: date, today: date, done_on: date | None = None) -> str:
     """'on_time', 'due_soon' or 'overdue'. A finished step is judged on the day it was done."""
     if done_on is not None:
@@ -248,46 +290,126 @@ def deadline_status(due_on: date, today: date, done_on: date | None = None) -> s
     return "on_time"
 
 
-# ----------------------------------------------------------------------------- follow-up (复诊)
-def one_year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # Feb 29
-        return day.replace(year=day.year - 1, day=28)
+# statuses in which a case has left the workflow (no clock can still be running)
+FINISHED_STATUSES = frozenset({Status.rejected, Status.files_complete, Status.referred,
+                               Status.admitted, Status.closed})
 
 
-def check_follow_up(earlier: Iterable[date], on: date) -> None:
-    """Refuse a third supplementary aid within 12 months for the same person and cause.
+@dataclass(frozen=True)
+class DeadlineFacts:
+    """What the deadline of a case depends on (columns of cases.models.Case, money in yuan)."""
 
-    ``earlier``: dates of earlier follow-up aid to this person for this cause (any order).
+    status: Status | str
+    received_on: date
+    amount_requested_yuan: Decimal | float | int | str = 0
+    amount_approved_yuan: Decimal | float | int | str | None = None
+    approval_due_on: date | None = None  # stored town due date (received + 3 working days)
+    approval_provisional: bool = False
+    aid_first: bool = False
+    paid_on: date | None = None  # Case.aid_on: the day of payment
+    decided_on: date | None = None  # approval or rejection
+    paperwork_due_on: date | None = None
+    paperwork_provisional: bool = False
+    files_completed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CaseDeadline:
+    """The one deadline that matters for a case, and where the case stands against it.
+
+    step: 'approval' (town: approve and pay, 3 working days), 'county' (county: approve and pay,
+    configurable) or 'paperwork' (aid-first files, 15 working days). ``done_on`` is the day the
+    clock stopped (payment, rejection, files complete), None while it runs or when not applicable.
+    ``working_days_left`` is set only while the clock runs (negative when overdue).
     """
-    since = one_year_before(on)
-    within = sorted(d for d in earlier if since < d <= on)
-    if len(within) >= FOLLOW_UP_MAX_PER_YEAR:
-        ds = "、".join(d.isoformat() for d in within)
-        raise FollowUpLimitExceeded(
-            f"同一人同一事由12个月内已获复诊救助{len(within)}次（{ds}），不得再次救助",
-            f"the same person received follow-up aid for the same cause {len(within)} times within "
-            f"12 months ({', '.join(d.isoformat() for d in within)}); a further one is refused",
-            earlier=[d.isoformat() for d in within],
-        )
+
+    step: str
+    due_on: date
+    status: str  # a DeadlineStatus value
+    done_on: date | None
+    working_days_left: int | None
+    provisional: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.working_days_left is not None
+
+    @property
+    def late(self) -> bool:
+        """Overdue now, or finished after its due date."""
+        return self.status in (DeadlineStatus.overdue.value, DeadlineStatus.done_late.value)
+
+    @property
+    def label(self) -> str:
+        return DEADLINE_STATUS_LABELS[DeadlineStatus(self.status)]
 
 
-# ----------------------------------------------------------------------------- blacklist
-def check_blacklist(entry_reason: str | None, *, role: Any, override_reason: str | None = None) -> bool:
-    """Raise Blacklisted unless an officer overrides with a reason. Returns True if overridden."""
-    if entry_reason is None:
-        return False
-    r = _role(role)
-    if override_reason and override_reason.strip():
-        if r not in OFFICERS:
-            raise PermissionDenied(
-                "只有镇街领导或县民政局可以解除失信名单拦截",
-                "only a township leader or county staff may override the blacklist",
-            )
-        return True
-    raise Blacklisted(
-        f"申请人在失信惩戒名单上：{entry_reason}。如确需受理，须由镇街或县级人员填写理由后放行",
-        f"applicant is on the credit blacklist: {entry_reason}; an officer must override with a reason",
-        reason=entry_reason,
-    )
+def is_county_decision(facts: DeadlineFacts) -> bool:
+    """A case decided by the county: the approved amount (or, before approval, the requested one)
+    is above the town's 500-yuan limit. Aid-first cases run on the paperwork clock instead."""
+    amount = facts.amount_approved_yuan
+    if amount is None or _money(amount) <= 0:
+        amount = facts.amount_requested_yuan
+    return Status(facts.status) in (Status.escalated, Status.county_approved) or (
+        _money(amount) > TOWN_APPROVAL_LIMIT_YUAN)
+
+
+def _clock_stop(facts: DeadlineFacts, status: Status) -> date | None:
+    """The day the town/county clock stopped: payment; or, for a case that left the workflow
+    unpaid, its decision (a rejection — approvals are always followed by payment or still open)."""
+    if facts.paid_on is not None:
+        return facts.paid_on
+    if status in FINISHED_STATUSES and facts.decided_on is not None:
+        return facts.decided_on
+    return None
+
+
+def case_deadline(facts: DeadlineFacts, today: date, *,
+                  county_working_days: int | None = None) -> CaseDeadline:
+    """The deadline status of a case on ``today`` — the single definition every page reads.
+
+    - Aid-first (先救助、后办理) cases: files due 15 working days after the day of aid; the clock
+      stops when the files are complete.
+    - Otherwise the clock runs from receipt and stops at PAYMENT (审批发放), or at a rejection:
+      3 working days for the town (≤ 500 yuan), ``county_working_days`` (configured) for the
+      county (> 500 yuan). Approval alone does not stop it.
+    - A finished case (rejected, paid and filed, referred, admitted, closed) is never judged
+      against today: it is judged on the day its clock stopped ('done_on_time' / 'done_late'),
+      or 'not_applicable' when it left the workflow without payment or decision (e.g. referred
+      or admitted straight from acceptance).
+    """
+    status = Status(facts.status)
+    if facts.aid_first and facts.paperwork_due_on is not None:
+        step, due, done = "paperwork", facts.paperwork_due_on, facts.files_completed_on
+        provisional = facts.paperwork_provisional
+    elif is_county_decision(facts):
+        dl = county_deadline(facts.received_on, county_working_days)
+        step, due, provisional = "county", dl.due_on, dl.provisional
+        done = _clock_stop(facts, status)
+    else:
+        if facts.approval_due_on is not None:
+            due, provisional = facts.approval_due_on, facts.approval_provisional
+        else:
+            dl = approval_deadline(facts.received_on)
+            due, provisional = dl.due_on, dl.provisional
+        step = "approval"
+        done = _clock_stop(facts, status)
+    provisional = bool(provisional or is_provisional(due))
+    if done is not None:
+        st = DeadlineStatus.done_late if done > due else DeadlineStatus.done_on_time
+        return CaseDeadline(step, due, st.value, done, None, provisional)
+    if status in FINISHED_STATUSES:
+        return CaseDeadline(step, due, DeadlineStatus.not_applicable.value, None, None, provisional)
+    left = working_days_between(today, due)
+    if today > due:
+        st = DeadlineStatus.overdue
+    elif left <= DUE_SOON_WORKING_DAYS:
+        st = DeadlineStatus.due_soon
+    else:
+        st = DeadlineStatus.on_time
+    return CaseDeadline(step, due, st.value, None, left, provisional)
+
+
+# ----------------------------------------------------------------------------- follow-up, blacklist
+from cases.eligibility import (FOLLOW_UP_MAX_PER_YEAR, check_blacklist,  # noqa: E402,F401
+                               check_follow_up, one_year_before)

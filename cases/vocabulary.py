@@ -130,3 +130,42 @@ REFERRAL_TRANSITIONS = {
     ReferralStatus.rejected: set(),
     ReferralStatus.done: set(),
 }
+
+
+class DeadlineStatus(str, Enum):
+    """Where a case stands against its deadline (cases.rules.case_deadline). One definition, read
+    by the case list, the map, the CLI and the leaders' metrics."""
+
+    on_time = "on_time"  # open, more than DUE_SOON_WORKING_DAYS left
+    due_soon = "due_soon"  # open, due within DUE_SOON_WORKING_DAYS working days (or today)
+    overdue = "overdue"  # open and past its due date: the only status that is 【逾期】
+    done_on_time = "done_on_time"  # the clock stopped (paid / decided / files done) on or before due
+    done_late = "done_late"  # the clock stopped after the due date
+    not_applicable = "not_applicable"  # finished without the step (referred, admitted, closed unpaid)
+
+
+# (Chinese, English) — the one label table for deadline statuses; dashboard pages read it.
+DEADLINE_STATUS_TEXTS = {
+    DeadlineStatus.on_time: ("未到期", "on time"),
+    DeadlineStatus.due_soon: ("即将到期", "due soon"),
+    DeadlineStatus.overdue: ("已逾期", "overdue"),
+    DeadlineStatus.done_on_time: ("按期办结", "done on time"),
+    DeadlineStatus.done_late: ("逾期办结", "done late"),
+    DeadlineStatus.not_applicable: ("不适用", "not applicable"),
+}
+DEADLINE_STATUS_LABELS = {k: v[0] for k, v in DEADLINE_STATUS_TEXTS.items()}
+OPEN_DEADLINE_STATUSES = (DeadlineStatus.overdue, DeadlineStatus.due_soon, DeadlineStatus.on_time)
+
+
+def deadline_status_label(status: str, lang: str = "zh") -> str:
+    """The label of a deadline status (DeadlineStatus value) in ``lang`` ('zh' or 'en')."""
+    zh, en = DEADLINE_STATUS_TEXTS[DeadlineStatus(status)]
+    return en if lang == "en" else zh
+
+
+# Which clock a case runs against (cases.rules.case_deadline's ``step``).
+DEADLINE_STEP_TEXTS = {
+    "approval": ("镇街审批发放（3个工作日）", "town approves and pays (3 working days)"),
+    "county": ("县民政局审批发放", "county approves and pays"),
+    "paperwork": ("先救助后补齐手续（15个工作日）", "aid-first paperwork (15 working days)"),
+}

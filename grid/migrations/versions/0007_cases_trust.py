@@ -1,10 +1,11 @@
-"""cases: trustworthy flows (placeholder, filled by the cases work)
+"""cases: trustworthy flows — the public note published instead of the intake text
 
 Revision ID: 0007_cases_trust
 Revises: 0006_user_session
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel  # noqa: F401
 
 revision = "0007_cases_trust"
 down_revision = "0006_user_session"
@@ -13,8 +14,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("aid_case") as batch_op:
+        batch_op.add_column(sa.Column("public_note", sqlmodel.sql.sqltypes.AutoString(length=200),
+                                      nullable=False, server_default=""))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("aid_case") as batch_op:
+        batch_op.drop_column("public_note")

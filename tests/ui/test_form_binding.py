@@ -26,7 +26,7 @@ from grid.assignments import assign_visits
 from grid.db import init_db, make_engine, session_scope
 from grid.frames import VISIT_FLAGS, households_frame, workers_frame
 from grid.models import Visit, VisitAssignment
-from tests.cases_fixtures import COUNTY, LEADER, SUP, build_world
+from tests.cases_fixtures import LEADER, SUP, build_world
 from tests.conftest import DEMO_TODAY
 from tests.ui.dashboard_fixtures import APP, make_demo_db
 from tests.ui.ui_fixtures import ensure_user, log_in

@@ -8,40 +8,82 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from cases import rules
-from cases.common import fen, flush_versioned, month_bounds, require_write, scope_filter, yuan
+from cases.common import (fen, flush_versioned, get_case, month_bounds, require_write, scope_filter,
+                          yuan)
 from cases.models import Case, Disclosure, Payment, SpotCheck
-from cases.rules import CATEGORY_LABELS, Category, DomainError
+from cases.public_text import PUBLIC_NOTE_MAX, mask_public_text, public_reason
+from cases.rules import DomainError
 from grid import audit
 from grid.access import Actor
-from grid.models import CommunityGrid, GridWorker
+from grid.db import StaleEdit
+from grid.models import CommunityGrid, GridWorker, Household
+from grid.privacy import mask_id_number, mask_name
 
 COMPLAINT_PHONE = "12345"  # public complaint line printed on disclosures (configurable per call)
 
 
 def disclosure_rows(*, session: Session, actor: Actor, month: str,
                     complaint_phone: str = COMPLAINT_PHONE) -> list[dict]:
-    """The monthly public list: everyone paid in ``month``, masked."""
+    """The monthly public list: everyone paid in ``month``, masked.
+
+    The reason (救助事由) is the public one — category label and the officer's public note — never
+    the intake text; every free-text cell (reason, review opinion, decision) is scanned by
+    cases.public_text.mask_public_text for the recipient's and household's names, the addresses,
+    ID and phone numbers and house numbers.
+    """
     start, end = month_bounds(month)
-    stmt = (select(Payment, Case).join(Case, Payment.case_id == Case.id)
+    stmt = (select(Payment, Case, Household)
+            .join(Case, Payment.case_id == Case.id)
+            .join(Household, Case.household_id == Household.id, isouter=True)
             .where(Payment.paid_on >= start, Payment.paid_on <= end, scope_filter(actor))
             .order_by(Payment.paid_on, Payment.id))
     out = []
-    for p, c in session.exec(stmt).all():
+    for p, c, hh in session.exec(stmt).all():
+        names = [c.person_name, p.payee_name] + ([hh.head_name] if hh is not None else [])
+        addresses = [c.address] + ([hh.address] if hh is not None else [])
+
+        def public(text: str | None) -> str:
+            return mask_public_text(text, names=names, addresses=addresses)
+
         out.append({
             "序号": len(out) + 1,
             "网格": c.grid_code or "",
-            "救助对象": rules.mask_name(c.person_name),
-            "身份证号": rules.mask_id(c.person_id_number),
+            "救助对象": mask_name(c.person_name),
+            "身份证号": mask_id_number(c.person_id_number),
             "救助政策": "临时救助" + ("（先救助、后办理）" if p.aid_first else ""),
-            "救助类别": CATEGORY_LABELS[Category(c.category)],
-            "救助事由": c.cause,
+            "救助类别": rules.CATEGORY_LABELS[rules.Category(c.category)],
+            "救助事由": public_reason(c.category, c.public_note, names=names, addresses=addresses),
             "救助标准/金额（元）": round(p.amount_fen / 100, 2),
-            "审核意见": c.review_opinion,
-            "审批决定": c.decision,
+            "审核意见": public(c.review_opinion),
+            "审批决定": public(c.decision),
             "发放日期": p.paid_on.isoformat(),
             "监督电话": complaint_phone,
         })
     return out
+
+
+def set_public_note(*, session: Session, actor: Actor, case_id: int, note: str,
+                    expected_version: int | None = None) -> Case:
+    """Write the public note (公示说明) printed after the category on the public list.
+
+    Plain text, at most PUBLIC_NOTE_MAX characters; it is still masked when published. Audited;
+    ``expected_version`` (the version the form showed) guards against editing a changed case."""
+    require_write(actor)
+    case = get_case(session=session, actor=actor, case_id=case_id)
+    if expected_version is not None and case.version != expected_version:
+        raise StaleEdit(f"案件{case.case_no}已被他人修改，请刷新后重试 (case changed by someone else)")
+    text = " ".join((note or "").split())
+    if len(text) > PUBLIC_NOTE_MAX:
+        raise DomainError(f"公示说明不能超过{PUBLIC_NOTE_MAX}个字（现{len(text)}个字）",
+                          f"the public note is limited to {PUBLIC_NOTE_MAX} characters",
+                          code="note_too_long")
+    before = {"public_note": case.public_note}
+    case.public_note = text
+    session.add(case)
+    flush_versioned(session, f"案件{case.case_no}")
+    audit.record(session, actor=actor, action="case.public_note", entity="aid_case",
+                 entity_id=case.id, before=before, after={"public_note": text})
+    return case
 
 
 DISCLOSURE_HEADERS = ["序号", "网格", "救助对象", "身份证号", "救助政策", "救助类别", "救助事由",

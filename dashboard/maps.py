@@ -22,7 +22,9 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from cases.vocabulary import OPEN_DEADLINE_STATUSES, deadline_status_label
 from dashboard.texts import t
+from grid.metrics import SHARE_METRICS, format_value
 
 VENDOR_URL = "/app/static/vendor"
 LOCAL_JS = {
@@ -39,7 +41,9 @@ TILE_SETTINGS = ("none", "osm", "tianditu_vec", "tianditu_img")
 TIANDITU = "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0" \
            "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}" \
            "&TILECOL={x}&tk=%s"
-DEADLINE_COLOURS = {"on_time": "#2e7d32", "due_soon": "#f9a825", "overdue": "#c62828"}
+# Open cases' deadline statuses (names and labels: cases.vocabulary, the one table).
+DEADLINE_STATUSES = tuple(s.value for s in OPEN_DEADLINE_STATUSES)
+DEADLINE_COLOURS = dict(zip(DEADLINE_STATUSES, ("#c62828", "#f9a825", "#2e7d32")))
 # Tile hosts whose maps are in China's shifted GCJ-02 (Amap/Gaode, Tencent) or BD-09 (Baidu)
 # coordinates: our CGCS2000 polygons would sit hundreds of metres off. Refused, not converted.
 SHIFTED_TILE_HOSTS = ("autonavi.com", "amap.com", "gaode.com", "map.qq.com", "gtimg.com",
@@ -50,8 +54,7 @@ HOTSPOT_COLOURS = {"hot_99": "#b71c1c", "hot_95": "#ef5350", "cold_95": "#64b5f6
 PALETTE = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
 PALETTE_REVERSED = list(reversed(PALETTE))
 # Coverage: low is bad, so low values get the dark colour.
-LOW_IS_BAD = {"coverage_30d", "small_aid_3wd_share", "paperwork_15wd_share"}
-SHARE_METRICS = LOW_IS_BAD
+LOW_IS_BAD = set(SHARE_METRICS)
 CENTER = (33.72, 118.68)
 MAX_ZOOM = 19
 MIN_ZOOM = 9
@@ -199,13 +202,13 @@ def colour_for(value: float, breaks: list[float], palette: list[str]) -> str:
 
 
 def _fmt(metric: str, value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if metric in SHARE_METRICS:
-        return f"{value:.1%}"
-    if metric in ("pending_cases", "flagged", "overdue_visits"):
-        return f"{int(value)}"
-    return f"{value:.1f}"
+    """Every number on the map is printed as grid.metrics prints it (one rule for all pages)."""
+    return format_value(metric, value)
+
+
+def deadline_label(status: str, lang: str = "zh") -> str:
+    """The word for a deadline status: cases.vocabulary's label, the one the case pages show."""
+    return deadline_status_label(status, lang)
 
 
 # --------------------------------------------------------------------------- layers
@@ -296,7 +299,7 @@ def case_layer(m: folium.Map, cases: pd.DataFrame, *, lang: str = "zh") -> int:
                  f"{html.escape(t('map.popup_category', lang))}：{html.escape(category)}<br>"
                  f"{html.escape(t('map.popup_days_left', lang))}：{days_txt}<br>"
                  f"{html.escape(t('map.popup_status', lang))}："
-                 f"{html.escape(t('deadline.' + status, lang) if status in DEADLINE_COLOURS else status)}")
+                 f"{html.escape(deadline_label(status, lang) if status in DEADLINE_COLOURS else status)}")
         colour = DEADLINE_COLOURS.get(status, "#555555")
         marker = folium.CircleMarker([row.lat, row.lon], radius=7, color="#ffffff", weight=1.5,
                                      fill=True, fill_color=colour, fill_opacity=0.95,
@@ -304,7 +307,7 @@ def case_layer(m: folium.Map, cases: pd.DataFrame, *, lang: str = "zh") -> int:
         _Popup(popup).add_to(marker)
         marker.add_to(group)
     group.add_to(m)
-    rows = "".join(_swatch(c, t(f"deadline.{s}", lang)) for s, c in DEADLINE_COLOURS.items())
+    rows = "".join(_swatch(c, deadline_label(s, lang)) for s, c in DEADLINE_COLOURS.items())
     _Legend(f"<b>{html.escape(t('layer.cases', lang))}</b>{rows}").add_to(m)
     return len(pts)
 

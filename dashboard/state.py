@@ -2,12 +2,20 @@
 
 Loaders take plain hashable arguments (database URL, Actor, today) -- never globals or
 st.session_state -- so a cache entry can only be reused for the same user scope and day.
-`clear_after_write()` drops every cached query result after a write.
+
+Invalidation is per write, not global: every write is audited (grid.audit), so the audit log is
+the change feed. `generations(url)` reads the audit rows written since it last looked (one
+indexed query) and turns each into the grids it touched: a visit or an assignment bumps the
+'households' generation of its household's grid, a case write the 'cases' generation of the
+case's grid, anything else (a scoring run, a grid or roster import) every grid. Heavy loaders are
+cached per grid with that grid's generation in the key, so a visit saved in 城中社区 reloads that
+grid only, and every other user's entries stay warm. `clear_after_write()` just reads the feed
+at once (so the writer sees the write in the same run); it clears nothing.
 """
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +23,8 @@ import streamlit as st
 from grid.access import Actor
 from grid.config import get_settings
 
-TTL_S = 300
+TTL_S = 3600  # entries are keyed by data generation; the TTL only bounds memory
+MAX_ENTRIES = 512
 LANG_KEY = "jizhen_lang"
 TODAY_ENV = "JIZHEN_TODAY"  # fixes the business date (demos, tests); default: today in Shanghai
 
@@ -81,23 +90,146 @@ def basemap_problem() -> str | None:
     return None
 
 
-def clear_after_write() -> None:
-    st.cache_data.clear()
-    cached_map.clear()
+# --------------------------------------------------------------------------- generations
+HOUSEHOLDS, CASES = "households", "cases"
+# audit entity -> the generation family it changes (found through the row's grid)
+_GRID_ENTITIES = {"visit": HOUSEHOLDS, "visit_assignment": HOUSEHOLDS, "household": HOUSEHOLDS,
+                  "aid_case": CASES}
+# audit entities that change nothing a cached loader reads
+_INERT_ENTITIES = {"user", "user_session", "aid_disclosure", "aid_spot_check",
+                   "aid_fund_movement", "aid_blacklist", "audit_entry"}
+_GRID_OF = {
+    "visit": "SELECT v.id, g.code FROM visit v JOIN household h ON v.household_id = h.id "
+             "JOIN community_grid g ON h.grid_id = g.id WHERE v.id IN ({ids})",
+    "visit_assignment": "SELECT a.id, g.code FROM visit_assignment a JOIN household h "
+                        "ON a.household_id = h.id JOIN community_grid g ON h.grid_id = g.id "
+                        "WHERE a.id IN ({ids})",
+    "household": "SELECT h.id, g.code FROM household h JOIN community_grid g ON h.grid_id = g.id "
+                 "WHERE h.id IN ({ids})",
+    "aid_case": "SELECT id, grid_code FROM aid_case WHERE id IN ({ids})",
+}
+
+
+def _json_grid_codes(*texts: str) -> set[str]:
+    import json
+
+    out = set()
+    for text_ in texts:
+        try:
+            value = json.loads(text_) if text_ else None
+        except ValueError:
+            continue
+        if isinstance(value, dict) and value.get("grid_code"):
+            out.add(str(value["grid_code"]))
+    return out
+
+
+class Generations:
+    """Per-grid data generations read from the audit log (see the module docstring). A token is
+    the id of the newest audit row that changed the grid's data of one family (or of everything)."""
+
+    def __init__(self, engine):
+        import threading
+
+        from sqlalchemy import text
+
+        self.engine = engine
+        self.lock = threading.Lock()
+        with engine.connect() as c:
+            self.last = int(c.execute(text("SELECT COALESCE(MAX(id), 0) FROM audit_entry")).scalar())
+        self.base = self.last  # everything loaded from now on is as of this row
+        self.tokens: dict[tuple[str, str], int] = {}
+
+    def refresh(self) -> None:
+        from sqlalchemy import text
+
+        with self.lock, self.engine.connect() as c:
+            rows = c.execute(text("SELECT id, entity, entity_id, before_json, after_json "
+                                  "FROM audit_entry WHERE id > :last ORDER BY id"),
+                             {"last": self.last}).all()
+            if not rows:
+                return
+            by_entity: dict[str, list] = {}
+            for row in rows:
+                if row.entity in _INERT_ENTITIES:
+                    continue
+                if row.entity not in _GRID_ENTITIES or not str(row.entity_id).isdigit():
+                    self.base = max(self.base, row.id)  # a run, an import: every grid
+                    continue
+                by_entity.setdefault(row.entity, []).append(row)
+            for entity, group in by_entity.items():
+                ids = sorted({int(r.entity_id) for r in group})
+                codes = dict(c.execute(text(_GRID_OF[entity].format(
+                    ids=",".join(str(i) for i in ids)))).all())
+                family = _GRID_ENTITIES[entity]
+                for r in group:
+                    found = {codes[int(r.entity_id)]} if int(r.entity_id) in codes else set()
+                    found |= _json_grid_codes(r.before_json, r.after_json)
+                    if not found:  # deleted, or no grid: be safe
+                        self.base = max(self.base, r.id)
+                    for code in found:
+                        key = (family, str(code))
+                        self.tokens[key] = max(self.tokens.get(key, 0), r.id)
+            self.last = rows[-1].id
+
+    def token(self, family: str, code: str) -> int:
+        return max(self.base, self.tokens.get((family, code), 0))
+
+
+@st.cache_resource(show_spinner=False)
+def _generations(url: str) -> Generations:
+    return Generations(_engine(url))
+
+
+def generations(url: str) -> Generations:
+    """The process's generation tracker for `url`, brought up to date with the audit log."""
+    gens = _generations(url)
+    gens.refresh()
+    return gens
+
+
+def clear_after_write(*_written, **__) -> None:
+    """After a write: read the change feed now, so this run's loaders see the write. Only the
+    grids the write touched get new cache keys; nothing is cleared. (Arguments are accepted and
+    ignored: the audit log already says what was written.)"""
+    generations(db_url())
+
+
+def scope_codes(url: str, actor: Actor) -> tuple[str, ...]:
+    """The grid codes the actor sees."""
+    codes = all_grid_codes(url, generations(url).base)
+    return tuple(c for c in codes if actor.sees_grid(c))
+
+
+def _tokens(url: str, codes, family: str) -> tuple:
+    gens = generations(url)
+    return tuple(gens.token(family, c) for c in codes)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f.columns)]
+    non_empty = [f for f in frames if len(f)]
+    if non_empty:
+        return pd.concat(non_empty, ignore_index=True)
+    return frames[0].iloc[0:0] if frames else pd.DataFrame()
 
 
 # --------------------------------------------------------------------------- loaders
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def all_grid_codes(url: str) -> list[str]:
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def all_grid_codes(url: str, token: int = 0) -> list[str]:
     from grid.access import SYSTEM
     from grid.frames import grids_frame
 
     return grids_frame(_engine(url), SYSTEM)["code"].tolist()
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
 def grids(url: str, actor: Actor):
     """Grid polygons simplified for display (code, name, geometry)."""
+    return _grids(url, actor, generations(url).base)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _grids(url: str, actor: Actor, token: int):
     from grid.frames import grids_frame
     from grid.geometry import simplified_for_display
 
@@ -105,29 +237,33 @@ def grids(url: str, actor: Actor):
     return simplified_for_display(g) if len(g) else g
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
 def workers(url: str, actor: Actor) -> pd.DataFrame:
+    return _workers(url, actor, generations(url).base)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _workers(url: str, actor: Actor, token: int) -> pd.DataFrame:
     from grid.frames import workers_frame
 
     return workers_frame(_engine(url), actor)
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def household_state(url: str, actor: Actor, day: date) -> pd.DataFrame:
-    """One row per household in scope: id, grid_code, lon, lat, score, level, reasons,
-    days_since_visit (Int64), worker_id (who made the latest visit, -1 if never), visits_30d."""
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _household_state_grid(url: str, code: str, day: date, token: int) -> pd.DataFrame:
+    """One grid's households with their current state (all grids of the town share these)."""
+    from grid.access import SYSTEM
     from grid.frames import households_frame, visits_frame
     from grid.risk_service import latest_scores
     from risk.scoring import score_households
 
     eng = _engine(url)
-    hh = households_frame(eng, actor)
-    visits = visits_frame(eng, actor, until=day)
-    live = score_households(hh, visits, today=day) if len(hh) else None
-    stored = latest_scores(eng, actor)
+    hh = households_frame(eng, SYSTEM, grid_codes=[code])
+    visits = visits_frame(eng, SYSTEM, until=day, grid_codes=[code])
     out = hh[["id", "grid_code", "lon", "lat"]].copy()
-    if live is None:
+    if not len(hh):
         return out.assign(score=[], level=[], reasons=[], days_since_visit=[], worker_id=[])
+    live = score_households(hh, visits, today=day)
+    stored = latest_scores(eng, SYSTEM, grid_codes=[code])
     # The score and level are the stored ones (the nightly run plus every recorded visit);
     # households never stored fall back to the live score. Days since visit are always live.
     s = live.set_index("household_id")
@@ -145,29 +281,50 @@ def household_state(url: str, actor: Actor, day: date) -> pd.DataFrame:
     return out
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def household_labels(url: str, actor: Actor, grid_code: str) -> pd.DataFrame:
-    """id, head_name, address of one grid's households, masked as the actor's role requires."""
+def household_state(url: str, actor: Actor, day: date) -> pd.DataFrame:
+    """One row per household in scope: id, grid_code, lon, lat, score, level, reasons,
+    days_since_visit (Int64), worker_id (who made the latest visit, -1 if never)."""
+    codes = scope_codes(url, actor)
+    gens = generations(url)
+    parts = [_household_state_grid(url, c, day, gens.token(HOUSEHOLDS, c)) for c in codes]
+    if not parts:
+        return _household_state_grid(url, "", day, gens.base)
+    return _concat(parts)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _household_labels(url: str, actor: Actor, grid_code: str, token: int) -> pd.DataFrame:
     from grid.frames import households_frame
     from grid.privacy import mask_frame
 
-    hh = households_frame(_engine(url), actor, personal=True)
+    hh = households_frame(_engine(url), actor, personal=True, grid_codes=[grid_code])
     hh = hh.loc[hh["grid_code"] == grid_code, ["id", "head_name", "address"]]
     return mask_frame(hh, actor).set_index("id")
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def visits_30d_by_worker(url: str, actor: Actor, day: date) -> pd.Series:
-    from datetime import timedelta
+def household_labels(url: str, actor: Actor, grid_code: str) -> pd.DataFrame:
+    """id, head_name, address of one grid's households, masked as the actor's role requires."""
+    return _household_labels(url, actor, grid_code,
+                             generations(url).token(HOUSEHOLDS, grid_code))
 
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _visits_30d_by_worker(url: str, actor: Actor, day: date, tokens: tuple) -> pd.Series:
     from grid.frames import visits_frame
+    from grid.metrics import COVERAGE_DAYS, visits_by_worker
 
-    v = visits_frame(_engine(url), actor, since=day - timedelta(days=30), until=day)
-    return v["worker_id"].value_counts()
+    v = visits_frame(_engine(url), actor, since=day - timedelta(days=COVERAGE_DAYS), until=day)
+    return visits_by_worker(v, today=day)
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def hotspots(url: str, actor: Actor, day: date) -> pd.DataFrame:
+def visits_30d_by_worker(url: str, actor: Actor, day: date) -> pd.Series:
+    """Visits per worker on the 30 days ending `day` (grid.metrics.visits_by_worker)."""
+    codes = scope_codes(url, actor)
+    return _visits_30d_by_worker(url, actor, day, _tokens(url, codes, HOUSEHOLDS))
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _hotspots(url: str, actor: Actor, day: date, token: int) -> pd.DataFrame:
     from grid.risk_service import hotspot_cells
 
     try:
@@ -176,50 +333,105 @@ def hotspots(url: str, actor: Actor, day: date) -> pd.DataFrame:
         return pd.DataFrame(columns=["cell", "label", "households", "gi_z"])
 
 
+def hotspots(url: str, actor: Actor, day: date) -> pd.DataFrame:
+    """Gi* hot spots: a town-wide statistic over 999 permutations, refreshed with each scoring
+    run or import (the base generation) and at least hourly, not after every single visit."""
+    return _hotspots(url, actor, day, generations(url).base)
+
+
 PENDING_COLUMNS = ["id", "case_no", "category", "lon", "lat", "grid_code", "status", "due_on",
                    "working_days_left", "deadline_status"]
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def pending_cases(url: str, actor: Actor, day: date) -> pd.DataFrame:
-    try:
-        from cases.services import pending_cases_frame
-    except ImportError:
-        return pd.DataFrame(columns=PENDING_COLUMNS)
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _pending_cases(url: str, actor: Actor, day: date, tokens: tuple) -> pd.DataFrame:
+    from cases.services import pending_cases_frame
     from grid.db import session_scope
 
     with session_scope(_engine(url)) as session:
         return pending_cases_frame(session, actor, day)
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def open_assignments(url: str, actor: Actor) -> pd.DataFrame:
+def pending_cases(url: str, actor: Actor, day: date) -> pd.DataFrame:
+    codes = scope_codes(url, actor)
+    return _pending_cases(url, actor, day, _tokens(url, codes, CASES))
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _open_assignments(url: str, actor: Actor, tokens: tuple) -> pd.DataFrame:
     from grid.assignments import open_assignments_frame
 
     return open_assignments_frame(_engine(url), actor)
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def grid_summary(url: str, actor: Actor, day: date) -> pd.DataFrame:
-    """Per grid: the map's colours and the grid panel (see grid.metrics.grid_summary)."""
+def open_assignments(url: str, actor: Actor) -> pd.DataFrame:
+    codes = scope_codes(url, actor)
+    return _open_assignments(url, actor, _tokens(url, codes, HOUSEHOLDS))
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _grid_summary(url: str, actor: Actor, day: date, hh_tokens: tuple, case_tokens: tuple):
     from grid.metrics import grid_summary as summarise
 
     return summarise(grids(url, actor)[["code", "name"]], household_state(url, actor, day),
                      workers(url, actor), pending_cases(url, actor, day))
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def leader_metrics(url: str, actor: Actor, day: date, months: int) -> dict[str, pd.DataFrame]:
-    from grid.metrics import leader_metrics as compute, load_metrics_data
+def grid_summary(url: str, actor: Actor, day: date) -> pd.DataFrame:
+    """Per grid: the map's colours and the grid panel (see grid.metrics.grid_summary)."""
+    codes = scope_codes(url, actor)
+    return _grid_summary(url, actor, day, _tokens(url, codes, HOUSEHOLDS),
+                         _tokens(url, codes, CASES))
 
-    return compute(load_metrics_data(_engine(url), actor), today=day, months=months)
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _metrics_data_grid(url: str, code: str, hh_token: int, case_token: int):
+    """One grid's leaders'-page data, dates converted and flag delays computed."""
+    from grid.access import SYSTEM
+    from grid.metrics import load_metrics_data, prepare
+
+    return prepare(load_metrics_data(_engine(url), SYSTEM, grid_codes=[code]))
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _leader_metrics(url: str, actor: Actor, day: date, months: int, month, hh_tokens: tuple,
+                    case_tokens: tuple) -> dict:
+    from grid.metrics import concat_data, leader_metrics as compute
+
+    codes = scope_codes(url, actor)
+    gens = generations(url)
+    parts = [_metrics_data_grid(url, c, gens.token(HOUSEHOLDS, c), gens.token(CASES, c))
+             for c in codes]
+    if not parts:
+        from grid.metrics import load_metrics_data
+
+        parts = [load_metrics_data(_engine(url), actor)]
+    return compute(concat_data(parts), today=day, months=months, month=month)
+
+
+def leader_metrics(url: str, actor: Actor, day: date, months: int,
+                   month: date | None = None) -> dict:
+    """grid.metrics.leader_metrics for the actor's grids (month: default the last complete)."""
+    codes = scope_codes(url, actor)
+    return _leader_metrics(url, actor, day, months, month, _tokens(url, codes, HOUSEHOLDS),
+                           _tokens(url, codes, CASES))
+
+
+def cached_map(url: str, actor: Actor, day: date, options: tuple):
+    """The folium map for one set of page options (a hashable tuple of key/value pairs)."""
+    codes = scope_codes(url, actor)
+    gens = generations(url)
+    return _cached_map(url, actor, day, options, _tokens(url, codes, HOUSEHOLDS),
+                       _tokens(url, codes, CASES), gens.base)
 
 
 @st.cache_resource(ttl=TTL_S, max_entries=32, show_spinner=False)
-def cached_map(url: str, actor: Actor, day: date, options: tuple):
-    """The folium map for one set of page options (a hashable tuple of key/value pairs).
-    Kept as a resource: st_folium only reads it, and rebuilding it is the costly part of a rerun."""
+def _cached_map(url: str, actor: Actor, day: date, options: tuple, hh_tokens: tuple,
+                case_tokens: tuple, base: int):
+    """Kept as a resource: st_folium only reads it, and rebuilding it is the costly part of a
+    rerun. Keyed by the generations of the grids in scope."""
     from dashboard import maps
+    from grid.metrics import default_config
 
     o = dict(options)
     g = grids(url, actor)
@@ -232,7 +444,7 @@ def cached_map(url: str, actor: Actor, day: date, options: tuple):
     layers = o.get("layers", ())
     heat = None
     if "heat" in layers:
-        weights = hs["level"].map({"red": 1.0, "orange": 0.6, "yellow": 0.25}).fillna(0.0)
+        weights = hs["level"].map(default_config().level_weights).fillna(0.0)
         heat = hs.assign(weight=weights)[weights > 0]
     settings = get_settings()
     return maps.build_map(
@@ -242,3 +454,7 @@ def cached_map(url: str, actor: Actor, day: date, options: tuple):
         cases=cases if "cases" in layers else None,
         households=high if "households" in layers else None,
         tiles=settings.tiles, tianditu_key=settings.tianditu_key, lang=o.get("lang", "zh"))
+
+
+# kept for callers that cleared the map cache themselves
+cached_map.clear = _cached_map.clear  # type: ignore[attr-defined]

@@ -29,14 +29,14 @@ from grid import audit
 from grid.access import AccessDenied, Actor, Role, grid_filter, require
 from grid.db import StaleEdit, update_versioned
 from grid.frames import G, H, W, _read
+from grid.metrics import default_config, open_visits_by_worker
 from grid.models import (ASSIGNMENT_CANCELLED, ASSIGNMENT_OPEN, FULL_TIME, CommunityGrid,
                          GridWorker, Household, VisitAssignment)
 
+from risk.config import LEVELS, RiskConfig
+
 A = VisitAssignment.__table__
-HIGH_RISK_LEVELS = ("red", "orange")
-LEVEL_RANK = {"red": 0, "orange": 1, "yellow": 2, "green": 3}
-# Visits a worker can make in a month, by employment (same figures as risk/weights coverage).
-DEFAULT_CAPACITY = {"full_time": 120, "part_time": 30}
+LEVEL_RANK = {lv: i for i, lv in enumerate(LEVELS)}  # red first
 ASSIGNERS = (Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER)
 
 __all__ = ["AssignmentError", "StaleEdit", "suggest_visits", "worker_loads", "assign_visits",
@@ -51,10 +51,10 @@ class AssignmentError(ValueError):
 # --------------------------------------------------------------------------- pure core
 def suggest_visits(households: pd.DataFrame, scores: pd.DataFrame,
                    open_assignments: pd.DataFrame, *, grid_code: str, today: date,
-                   limit: int | None = None) -> pd.DataFrame:
+                   limit: int | None = None, config: RiskConfig | None = None) -> pd.DataFrame:
     """Households of `grid_code` without an open assignment, most urgent first.
 
-    Order: high-risk (red, orange) before the rest; then by level; then never visited first,
+    Order: high-risk (config.high_risk_levels: red, orange) before the rest; then by level; then never visited first,
     then the longest since the last visit; then score, then id (stable, deterministic).
     `scores` has household_id, score, level, reasons and optionally days_since_visit.
     Columns out: household_id, grid_code, level, score, reasons, days_since_visit (Int64, NA if
@@ -79,7 +79,7 @@ def suggest_visits(households: pd.DataFrame, scores: pd.DataFrame,
     out["reasons"] = take("reasons", None)
     days = pd.array(take("days_since_visit", pd.NA), dtype="Int64")
     out["days_since_visit"] = days
-    out["high_risk"] = out["level"].isin(HIGH_RISK_LEVELS)
+    out["high_risk"] = out["level"].isin(list((config or default_config()).high_risk_levels))
     never = out["days_since_visit"].isna()
     out = out.assign(_hr=~out["high_risk"], _rank=out["level"].map(LEVEL_RANK).fillna(9),
                      _never=~never, _days=-out["days_since_visit"].fillna(10**6).astype("int64"),
@@ -92,17 +92,22 @@ def suggest_visits(households: pd.DataFrame, scores: pd.DataFrame,
 
 def worker_loads(workers: pd.DataFrame, open_assignments: pd.DataFrame,
                  visits_30d: pd.Series | None = None, *,
-                 capacity: dict[str, float] | None = None) -> pd.DataFrame:
-    """Per worker: open assignments, visits in the last 30 days, monthly visit capacity by
-    employment (full-time and part-time differ), and load_ratio = (open + visits_30d) / capacity.
-    `visits_30d` is indexed by worker id."""
-    cap = dict(DEFAULT_CAPACITY, **(capacity or {}))
+                 capacity: dict[str, float] | None = None,
+                 config: RiskConfig | None = None) -> pd.DataFrame:
+    """Per worker: open assignments (grid.metrics.open_visits_by_worker), visits in the last 30
+    days (grid.metrics.visits_by_worker), monthly visit capacity by employment
+    ([coverage.capacity.*].visits_per_month of the weights file; `capacity` overrides it per
+    employment), and load_ratio = (open + visits_30d) / capacity. `visits_30d` is indexed by
+    worker id."""
+    config = config or default_config()
+    override = capacity or {}
     w = workers[["id", "name", "employment", "grid_code"]].copy()
-    counts = open_assignments["worker_id"].value_counts() if len(open_assignments) else pd.Series(dtype="int64")
+    counts = open_visits_by_worker(open_assignments)
     w["open"] = w["id"].map(counts).fillna(0).astype("int64")
     v = visits_30d if visits_30d is not None else pd.Series(dtype="int64")
     w["visits_30d"] = w["id"].map(v).fillna(0).astype("int64")
-    w["capacity"] = w["employment"].map(lambda e: cap.get(e, cap["part_time"])).astype(float)
+    w["capacity"] = w["employment"].map(
+        lambda e: override.get(e, config.capacity(e)["visits_per_month"])).astype(float)
     w["load_ratio"] = (w["open"] + w["visits_30d"]) / w["capacity"]
     w["overloaded"] = w["load_ratio"] > 1.0
     return w.sort_values(["grid_code", "employment", "load_ratio", "id"],

@@ -23,11 +23,22 @@ VISIT_FLAGS = ["housing_loss", "accidental_injury", "sudden_illness_or_disaster"
                "lost_job", "new_illness"]
 
 
+def _frame(result) -> pd.DataFrame:
+    rows = result.fetchall()
+    return pd.DataFrame.from_records(rows, columns=list(result.keys())) if rows else pd.DataFrame()
+
+
 def _read(conn: Engine | Connection, stmt) -> pd.DataFrame:
     if isinstance(conn, Engine):
         with conn.connect() as c:
-            return pd.DataFrame(c.execute(stmt).mappings().all())
-    return pd.DataFrame(conn.execute(stmt).mappings().all())
+            return _frame(c.execute(stmt))
+    return _frame(conn.execute(stmt))
+
+
+def _in_grids(actor: Actor, grid_codes=None):
+    """The actor's scope, narrowed to `grid_codes` when given (per-grid caches)."""
+    cond = grid_filter(actor, G.c.code)
+    return cond if grid_codes is None else cond & G.c.code.in_(list(grid_codes))
 
 
 def grids_frame(conn, actor: Actor) -> gpd.GeoDataFrame:
@@ -47,7 +58,8 @@ def workers_frame(conn, actor: Actor) -> pd.DataFrame:
     return df if not df.empty else pd.DataFrame(columns=["id", "name", "phone", "employment", "grid_code"])
 
 
-def households_frame(conn, actor: Actor, *, personal: bool = False) -> pd.DataFrame:
+def households_frame(conn, actor: Actor, *, personal: bool = False,
+                     grid_codes=None) -> pd.DataFrame:
     """Households in scope. `personal=True` adds name, ID number, phone and address (unmasked:
     callers mask for display with grid.privacy unless the actor may see them)."""
     cols = [H.c.id, G.c.code.label("grid_code"), H.c.lon, H.c.lat, H.c.members, H.c.elderly_alone,
@@ -55,17 +67,17 @@ def households_frame(conn, actor: Actor, *, personal: bool = False) -> pd.DataFr
             H.c.income_per_capita_yuan]
     if personal:
         cols += [H.c.address, H.c.head_name, H.c.head_id_number, H.c.phone]
-    stmt = (select(*cols).join(G, H.c.grid_id == G.c.id).where(grid_filter(actor, G.c.code))
+    stmt = (select(*cols).join(G, H.c.grid_id == G.c.id).where(_in_grids(actor, grid_codes))
             .order_by(H.c.id))
     df = _read(conn, stmt)
     return df if not df.empty else pd.DataFrame(columns=[c.name for c in cols])
 
 
-def visits_frame(conn, actor: Actor, *, since=None, until=None) -> pd.DataFrame:
+def visits_frame(conn, actor: Actor, *, since=None, until=None, grid_codes=None) -> pd.DataFrame:
     cols = [V.c.id, V.c.household_id, V.c.worker_id, V.c.visited_on, V.c.income_per_capita_yuan,
             *[V.c[f] for f in VISIT_FLAGS]]
     stmt = (select(*cols).join(H, V.c.household_id == H.c.id).join(G, H.c.grid_id == G.c.id)
-            .where(grid_filter(actor, G.c.code)))
+            .where(_in_grids(actor, grid_codes)))
     if since is not None:
         stmt = stmt.where(V.c.visited_on >= since)
     if until is not None:

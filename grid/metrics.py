@@ -1,41 +1,113 @@
-"""Early-intervention metrics for the leaders' view (早发现、早介入、早救助).
+"""One metrics module: every indicator that a page, an export or a command shows is defined here
+once (window, denominator, period, rounding) and read from here by the map, the grid panel, the
+leaders' page, the assign page, the exports and the CLI. `DEFINITIONS` holds the one-line
+statement of each (the README's "Definitions" section repeats it).
 
-Pure core: `period_metrics(data, start=, end=, today=)` and `leader_metrics(data, today=, months=)`
-take a `MetricsData` of plain DataFrames. Session edge: `load_metrics_data(conn, actor)` reads them
-within the actor's scope.
+Tunables (high-risk levels, overdue days, capacities, level weights) come from the versioned
+weights file through risk.config; the small-aid limit from cases.rules; the coverage window rule
+from risk.coverage.visited_within. Nothing is copied here.
 
-Definitions (a period is [start, end], end clipped to today):
-- flagged: distinct households flagged in the period. A flag is a household's risk level turning
-  red/orange in the stored score history (its first high run, or high after a run that was not),
-  or a case received for the household from any channel.
-- median_days_flag_to_visit: per flag, days to the first visit on or after the flag day (a visit
-  on the day itself counts 0); flags with no visit yet are left out (and counted in
-  flags_without_visit).
-- median_days_intake_to_aid: cases received in the period that got aid: aid_on - received_on.
-- small_aid_3wd_share: cases received in the period, approved for at most 500 yuan: share decided
-  on or before approval_due_on (3 working days, computed by the cases calendar).
-- paperwork_15wd_share: aid-first cases aided in the period whose paperwork is done or due: share
-  with files completed on or before paperwork_due_on (15 working days).
-- coverage_30d: share of households with a visit in the 30 days up to the period's end.
-- overdue_visits: assignments due in the period and not done by their due date (still open past
-  due, or done late).
+Pure core: `period_metrics(data, start=, end=, today=)`, `leader_metrics(data, today=, months=)`,
+`grid_summary(...)`, `town_summary(...)`, `open_visits_by_worker(...)`, `visits_by_worker(...)`
+take plain DataFrames. Session edge: `load_metrics_data(conn, actor, grid_codes=)`.
+
+Periods: months. The leaders' headline and per-grid table show the last COMPLETE month by
+default (the month before today's), never a partial one; the trend lists complete months.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-HIGH_LEVELS = ("red", "orange")
-SMALL_AID_FEN = 500_00
+from cases.rules import TOWN_APPROVAL_LIMIT_YUAN
+from risk.config import RiskConfig, load_config
+from risk.coverage import overdue_high_risk, visited_within
+
 ALL = "ALL"
+COVERAGE_DAYS = 30
+SMALL_AID_FEN = int(TOWN_APPROVAL_LIMIT_YUAN * 100)  # the town's own approval limit (cases.rules)
 METRIC_COLUMNS = ["households", "flagged", "flags_without_visit", "median_days_flag_to_visit",
                   "median_days_intake_to_aid", "small_aid_3wd_share", "small_aid_cases",
                   "paperwork_15wd_share", "paperwork_cases", "coverage_30d", "overdue_visits"]
+SHARE_METRICS = ("coverage_30d", "coverage_90d", "small_aid_3wd_share", "paperwork_15wd_share")
+MEDIAN_METRICS = ("median_days_flag_to_visit", "median_days_intake_to_aid", "mean_score")
+
+# One line per indicator (zh, en). Shown in the README; the UI labels live in dashboard.texts.
+DEFINITIONS: dict[str, str] = {
+    "coverage_30d": "30-day coverage: households with a visit on one of the 30 days ending on the "
+                    "reference day (today on the map, the month's last day on the leaders' page) "
+                    "÷ households in the grid; shown as a percentage with one decimal",
+    "coverage_90d": "90-day coverage: the same with the 90 days ending on the reference day",
+    "flagged": "flagged households: distinct households that turned high-risk (a stored score "
+               "red/orange after a stored score that was not; a household's first stored score is "
+               "its baseline, not a flag) or had a case received, in the month",
+    "median_days_flag_to_visit": "days from flag to visit: median over the month's flags of the "
+                                 "days to the first visit on or after the flag day (same day = 0); "
+                                 "flags not visited yet are left out and counted separately",
+    "median_days_intake_to_aid": "days from intake to aid: median over the cases received in the "
+                                 "month that were aided, of aid day − received day",
+    "small_aid_3wd_share": "small aid within 3 working days: cases received in the month and "
+                           "approved for at most the town limit (cases.rules) that were decided "
+                           "on or before their 3-working-day due date ÷ such cases",
+    "paperwork_15wd_share": "aid-first paperwork within 15 working days: aid-first cases aided in "
+                            "the month whose files are done or due, completed on time ÷ such cases",
+    "overdue_visits": "overdue visits: visit assignments due in the month and not done by their "
+                      "due date (still open past due, or done late)",
+    "high_risk_overdue": "high-risk households overdue: level in [coverage].high_risk_levels and "
+                         "never visited or not for more than [coverage].overdue_days days",
+    "pending_cases": "pending cases: open cases with a running deadline (cases.rules.OPEN_STATUSES)",
+    "overdue_cases": "overdue cases: pending cases whose deadline status is overdue (cases.rules)",
+    "open_visits": "open visits of a worker: visit assignments in status open assigned to them",
+    "visits_30d": "visits in 30 days of a worker: visits they made on the 30 days ending today",
+    "mean_score": "mean risk score: mean of the households' current scores, one decimal",
+}
 
 
+@lru_cache(maxsize=1)
+def default_config() -> RiskConfig:
+    """The county's weights file (risk/weights), read once per process."""
+    return load_config()
+
+
+# --------------------------------------------------------------------------- periods
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(start: date) -> date:
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def last_complete_month(today: date) -> date:
+    """First day of the last complete month: the month before today's (today is never done)."""
+    return (month_start(today) - timedelta(days=1)).replace(day=1)
+
+
+def complete_months(today: date, months: int) -> list[date]:
+    """First days of the `months` complete months ending with last_complete_month(today)."""
+    if months < 1:
+        raise ValueError(f"months must be at least 1, got {months}")
+    out = [last_complete_month(today)]
+    while len(out) < months:
+        out.append((out[-1] - timedelta(days=1)).replace(day=1))
+    return list(reversed(out))
+
+
+def month_starts(today: date, months: int) -> list[date]:
+    """The `months` months ending with today's (partial) month; kept for callers of the old API."""
+    first = month_start(today)
+    out = []
+    for _ in range(months):
+        out.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(out))
+
+
+# --------------------------------------------------------------------------- data
 @dataclass
 class MetricsData:
     households: pd.DataFrame   # id, grid_code
@@ -45,11 +117,14 @@ class MetricsData:
                                # amount_approved_fen, status, aid_first, aid_on,
                                # paperwork_due_on, files_completed_on
     assignments: pd.DataFrame  # grid_code, due_on, status, visited_on (NaT unless done)
+    ready: bool = False        # dates converted and flag delays computed (prepare())
 
 
 def _days(s) -> pd.Series:
     """Naive datetime64 series; aware timestamps are first taken to Asia/Shanghai's calendar."""
     s = pd.Series(s)
+    if pd.api.types.is_datetime64_dtype(s.dtype) and s.dt.tz is None:
+        return s.astype("datetime64[ns]")
     try:
         out = pd.to_datetime(s, errors="coerce")
     except (TypeError, ValueError):  # a mix of aware and naive values
@@ -59,157 +134,188 @@ def _days(s) -> pd.Series:
     return out.astype("datetime64[ns]")
 
 
-def flags_from_history(history: pd.DataFrame) -> pd.DataFrame:
-    """household_id, flagged_on for every run where a household turned high-risk.
-    `history` has household_id, scored_at, level."""
+CASE_DATES = ["received_on", "decided_on", "approval_due_on", "aid_on", "paperwork_due_on",
+              "files_completed_on"]
+
+
+def prepare(data: MetricsData) -> MetricsData:
+    """Convert every date once and compute each flag's grid and delay to its first visit."""
+    if data.ready:
+        return data
+    hh = data.households[["id", "grid_code"]].copy()
+    v = data.visits[["household_id", "visited_on"]].copy()
+    v["visited_on"] = _days(v["visited_on"]).dt.normalize().to_numpy()
+    v = v.dropna().sort_values("visited_on", kind="stable").reset_index(drop=True)
+    c = data.cases.copy()
+    for col in CASE_DATES:
+        c[col] = _days(c[col]).to_numpy() if col in c else pd.NaT
+    a = data.assignments.copy()
+    a["due_on"] = _days(a["due_on"]).to_numpy()
+    a["visited_on"] = _days(a["visited_on"]).to_numpy()
+    f = data.flags[["household_id", "flagged_on"]].copy()
+    f["flagged_on"] = _days(f["flagged_on"]).dt.normalize().to_numpy()
+    f["grid_code"] = f["household_id"].map(hh.set_index("id")["grid_code"])
+    f = f.dropna(subset=["grid_code", "flagged_on"]).sort_values("flagged_on", kind="stable")
+    f["household_id"] = f["household_id"].astype("int64")
+    if len(f) and len(v):
+        vv = v.rename(columns={"visited_on": "first_visit"})
+        vv["household_id"] = vv["household_id"].astype("int64")
+        f = pd.merge_asof(f, vv, left_on="flagged_on", right_on="first_visit", by="household_id",
+                          direction="forward")
+    else:
+        f = f.assign(first_visit=pd.NaT)
+    f["delay_days"] = (f["first_visit"] - f["flagged_on"]).dt.days
+    return MetricsData(households=hh, visits=v, flags=f.reset_index(drop=True), cases=c,
+                       assignments=a, ready=True)
+
+
+def flags_from_history(history: pd.DataFrame, *,
+                       config: RiskConfig | None = None) -> pd.DataFrame:
+    """household_id, flagged_on for every stored run where a household turned high-risk: a level
+    in config.high_risk_levels after a stored score that was not. A household's first stored
+    score is its baseline (when it became high is unknown), not a flag: a first scoring run must
+    not flag every high-risk household of the town on one day. `history` has household_id,
+    scored_at, level."""
+    high_levels = list((config or default_config()).high_risk_levels)
     if history.empty:
         return pd.DataFrame({"household_id": pd.Series(dtype="int64"),
                              "flagged_on": pd.Series(dtype="datetime64[ns]")})
     h = history.sort_values(["household_id", "scored_at"], kind="stable")
-    high = h["level"].isin(HIGH_LEVELS).to_numpy()
-    same = (h["household_id"].to_numpy()[1:] == h["household_id"].to_numpy()[:-1])
-    prev_high = np.concatenate([[False], high[:-1] & same])
-    turned = high & ~prev_high
+    high = h["level"].isin(high_levels).to_numpy()
+    same = np.concatenate([[False], h["household_id"].to_numpy()[1:]
+                           == h["household_id"].to_numpy()[:-1]])
+    prev_high = np.concatenate([[False], high[:-1]])
+    turned = high & same & ~prev_high
     out = h.loc[turned, ["household_id", "scored_at"]].rename(columns={"scored_at": "flagged_on"})
     out["flagged_on"] = _days(out["flagged_on"]).dt.normalize().to_numpy()
     return out.reset_index(drop=True)
 
 
-def _keyed(df: pd.DataFrame, grid: pd.Series, by_grid: bool) -> pd.Series:
-    return grid if by_grid else pd.Series(ALL, index=df.index)
+def _key(df: pd.DataFrame, by_grid: bool) -> pd.Series:
+    return df["grid_code"] if by_grid else pd.Series(ALL, index=df.index)
 
 
-def _flag_delays(data: MetricsData, start, end) -> pd.DataFrame:
-    f = data.flags.copy()
-    f["flagged_on"] = _days(f["flagged_on"]).to_numpy()
-    f = f[(f["flagged_on"] >= start) & (f["flagged_on"] <= end)]
-    grid = data.households.set_index("id")["grid_code"]
-    f["grid_code"] = f["household_id"].map(grid)
-    f = f.dropna(subset=["grid_code"])
-    v = data.visits[["household_id", "visited_on"]].copy()
-    v["visited_on"] = _days(v["visited_on"]).to_numpy()
-    v = v.dropna().sort_values("visited_on")
-    f = f.sort_values("flagged_on")
-    if len(f) and len(v):
-        m = pd.merge_asof(f, v.rename(columns={"visited_on": "first_visit"}),
-                          left_on="flagged_on", right_on="first_visit", by="household_id",
-                          direction="forward")
-    else:
-        m = f.assign(first_visit=pd.NaT)
-    m["delay_days"] = (m["first_visit"] - m["flagged_on"]).dt.days
-    return m
+def _between(s: pd.Series, start, end) -> np.ndarray:
+    return ((s >= start) & (s <= end)).to_numpy(dtype=bool)
+
+
+def days_since_last_visit(households: pd.DataFrame, visits: pd.DataFrame, as_of) -> pd.Series:
+    """Per household (index as `households`): days from its latest visit on or before `as_of` to
+    `as_of` (float; NaN = never)."""
+    as_of = pd.Timestamp(as_of)
+    vd = _days(visits["visited_on"])
+    keep = (vd <= as_of).to_numpy(dtype=bool)
+    last = vd[keep].groupby(visits["household_id"].to_numpy()[keep]).max()
+    days = (as_of - last).dt.days.astype(float)
+    return pd.Series(households["id"].map(days).to_numpy(dtype=float), index=households.index)
 
 
 def period_metrics(data: MetricsData, *, start: date, end: date, today: date,
                    by_grid: bool = True) -> pd.DataFrame:
-    """One row per grid (or one row 'ALL') with METRIC_COLUMNS for the period [start, end]."""
+    """One row per grid (or one row 'ALL') with METRIC_COLUMNS for the period [start, end]
+    (end clipped to today). See DEFINITIONS."""
+    d = prepare(data)
     end = min(end, today)
     s, e, now = pd.Timestamp(start), pd.Timestamp(end), pd.Timestamp(today)
-    hh = data.households
+    hh = d.households
     keys = sorted(hh["grid_code"].dropna().unique()) if by_grid else [ALL]
+
+    def per(series: pd.Series, frame: pd.DataFrame, how: str, fill=None) -> pd.Series:
+        out = getattr(series.groupby(_key(frame, by_grid)), how)().reindex(keys)
+        return out if fill is None else out.fillna(fill).astype(int)
+
     out = pd.DataFrame(index=pd.Index(keys, name="grid_code"))
-    out["households"] = (hh.groupby("grid_code").size() if by_grid
-                         else pd.Series({ALL: len(hh)})).reindex(keys).fillna(0).astype(int)
+    out["households"] = per(hh["id"], hh, "size", 0)
 
-    fl = _flag_delays(data, s, e)
-    fk = _keyed(fl, fl["grid_code"], by_grid)
-    out["flagged"] = fl.groupby(fk)["household_id"].nunique().reindex(keys).fillna(0).astype(int)
-    out["flags_without_visit"] = fl["delay_days"].isna().groupby(fk).sum().reindex(keys) \
-        .fillna(0).astype(int)
-    out["median_days_flag_to_visit"] = fl.groupby(fk)["delay_days"].median().reindex(keys)
+    fl = d.flags[_between(d.flags["flagged_on"], s, e)]
+    out["flagged"] = per(fl["household_id"], fl, "nunique", 0)
+    out["flags_without_visit"] = per(fl["delay_days"].isna(), fl, "sum", 0)
+    out["median_days_flag_to_visit"] = per(fl["delay_days"], fl, "median")
 
-    c = data.cases
-    received = _days(c["received_on"])
-    in_period = ((received >= s) & (received <= e)).to_numpy()
-    cp = c[in_period]
-    ck = _keyed(cp, cp["grid_code"], by_grid)
-    aid_days = (_days(cp["aid_on"]).to_numpy() - _days(cp["received_on"]).to_numpy())
-    aid_days = pd.Series(aid_days, index=cp.index).dt.days
-    out["median_days_intake_to_aid"] = aid_days.groupby(ck).median().reindex(keys)
+    c = d.cases
+    cp = c[_between(c["received_on"], s, e)]
+    aid_days = (cp["aid_on"] - cp["received_on"]).dt.days
+    out["median_days_intake_to_aid"] = per(aid_days, cp, "median")
 
     approved = pd.to_numeric(cp["amount_approved_fen"], errors="coerce")
-    decided = _days(cp["decided_on"])
-    small = cp[(approved <= SMALL_AID_FEN).to_numpy() & decided.notna().to_numpy()
-               & (cp["status"] != "rejected").to_numpy()]
-    on_time = (_days(small["decided_on"]) <= _days(small["approval_due_on"])).to_numpy()
-    sk = _keyed(small, small["grid_code"], by_grid)
-    grp = pd.Series(on_time, index=small.index).groupby(sk)
-    out["small_aid_cases"] = grp.size().reindex(keys).fillna(0).astype(int)
-    out["small_aid_3wd_share"] = grp.mean().reindex(keys)
+    small = cp[((approved <= SMALL_AID_FEN) & cp["decided_on"].notna()
+                & (cp["status"] != "rejected")).to_numpy(dtype=bool)]
+    on_time = (small["decided_on"] <= small["approval_due_on"]).astype(float)
+    out["small_aid_cases"] = per(on_time, small, "size", 0)
+    out["small_aid_3wd_share"] = per(on_time, small, "mean")
 
-    aid_on = _days(c["aid_on"])
-    due = _days(c["paperwork_due_on"])
-    done = _days(c["files_completed_on"])
-    sel = (c["aid_first"].astype(bool).to_numpy() & (aid_on >= s).to_numpy()
-           & (aid_on <= e).to_numpy() & due.notna().to_numpy()
-           & (done.notna() | (due < now)).to_numpy())
+    sel = (c["aid_first"].fillna(False).astype(bool).to_numpy() & _between(c["aid_on"], s, e)
+           & c["paperwork_due_on"].notna().to_numpy()
+           & (c["files_completed_on"].notna() | (c["paperwork_due_on"] < now)).to_numpy())
     pw = c[sel]
-    pw_ok = (_days(pw["files_completed_on"]) <= _days(pw["paperwork_due_on"])).to_numpy()
-    pk = _keyed(pw, pw["grid_code"], by_grid)
-    grp = pd.Series(pw_ok, index=pw.index).groupby(pk)
-    out["paperwork_cases"] = grp.size().reindex(keys).fillna(0).astype(int)
-    out["paperwork_15wd_share"] = grp.mean().reindex(keys)
+    pw_ok = (pw["files_completed_on"] <= pw["paperwork_due_on"]).astype(float)
+    out["paperwork_cases"] = per(pw_ok, pw, "size", 0)
+    out["paperwork_15wd_share"] = per(pw_ok, pw, "mean")
 
-    v = data.visits
-    vd = _days(v["visited_on"])
-    recent = v.loc[((vd > e - pd.Timedelta(days=30)) & (vd <= e)).to_numpy(), "household_id"].unique()
-    seen = hh["id"].isin(recent)
-    hk = _keyed(hh, hh["grid_code"], by_grid)
-    out["coverage_30d"] = seen.groupby(hk).mean().reindex(keys)
+    seen = pd.Series(visited_within(days_since_last_visit(hh, d.visits, e), COVERAGE_DAYS),
+                     index=hh.index).astype(float)
+    out["coverage_30d"] = per(seen, hh, "mean")
 
-    a = data.assignments
-    adue = _days(a["due_on"])
-    avis = _days(a["visited_on"])
-    late = (((a["status"] == "open") & (adue < now)) | ((a["status"] == "done") & (avis > adue)))
-    late &= (adue >= s) & (adue <= e)
-    ak = _keyed(a, a["grid_code"], by_grid)
-    out["overdue_visits"] = late.groupby(ak).sum().reindex(keys).fillna(0).astype(int)
+    a = d.assignments
+    late = (((a["status"] == "open") & (a["due_on"] < now))
+            | ((a["status"] == "done") & (a["visited_on"] > a["due_on"])))
+    late &= (a["due_on"] >= s) & (a["due_on"] <= e)
+    out["overdue_visits"] = per(late, a, "sum", 0)
     return out[METRIC_COLUMNS].reset_index()
 
 
-def month_starts(today: date, months: int) -> list[date]:
-    first = today.replace(day=1)
-    out = []
-    for _ in range(months):
-        out.append(first)
-        first = (first - timedelta(days=1)).replace(day=1)
-    return list(reversed(out))
-
-
-def leader_metrics(data: MetricsData, *, today: date, months: int = 6) -> dict[str, pd.DataFrame]:
-    """{'by_grid': metrics per grid over the last `months` months (coverage as of today),
-    'trend': one row per month for all grids in scope, 'trend_by_grid': month x grid}."""
-    if months < 1:
-        raise ValueError(f"months must be at least 1, got {months}")
-    starts = month_starts(today, months)
-    by_grid = period_metrics(data, start=starts[0], end=today, today=today, by_grid=True)
+def leader_metrics(data: MetricsData, *, today: date, months: int = 6,
+                   month: date | None = None) -> dict:
+    """The leaders' page. {'month': the month shown (default: the last complete month),
+    'by_grid': metrics per grid for that month, 'total': the same for all grids in scope (one
+    row), 'trend': one row per complete month (the `months` ending with the last complete one,
+    plus `month` if it is older), 'trend_by_grid': month x grid}. Per-grid flagged households
+    and overdue visits add up to the total (grids partition the households)."""
+    starts = complete_months(today, months)
+    month = month_start(month) if month is not None else starts[-1]
+    if month not in starts:
+        starts = sorted({month, *starts})
+    d = prepare(data)
     trend, trend_by_grid = [], []
-    for i, start in enumerate(starts):
-        end = (starts[i + 1] - timedelta(days=1)) if i + 1 < len(starts) else today
+    for start in starts:
+        end = month_end(start)
         label = start.strftime("%Y-%m")
-        trend.append(period_metrics(data, start=start, end=end, today=today, by_grid=False)
+        trend.append(period_metrics(d, start=start, end=end, today=today, by_grid=False)
                      .assign(month=label))
-        trend_by_grid.append(period_metrics(data, start=start, end=end, today=today)
-                             .assign(month=label))
+        trend_by_grid.append(period_metrics(d, start=start, end=end, today=today).assign(month=label))
     cols = ["month", *METRIC_COLUMNS]
-    return {"by_grid": by_grid,
-            "trend": pd.concat(trend, ignore_index=True)[cols],
-            "trend_by_grid": pd.concat(trend_by_grid, ignore_index=True)[["month", "grid_code",
-                                                                          *METRIC_COLUMNS]]}
+    trend = pd.concat(trend, ignore_index=True)[cols]
+    tbg = pd.concat(trend_by_grid, ignore_index=True)[["month", "grid_code", *METRIC_COLUMNS]]
+    label = month.strftime("%Y-%m")
+    return {"month": label,
+            "by_grid": tbg[tbg["month"] == label].drop(columns="month").reset_index(drop=True),
+            "total": trend[trend["month"] == label].reset_index(drop=True),
+            "trend": trend, "trend_by_grid": tbg}
 
 
 # --------------------------------------------------------------------------- session edge
-def load_metrics_data(conn, actor) -> MetricsData:
-    """Everything leader_metrics needs, within the actor's scope."""
+CASE_COLUMNS = ["household_id", "grid_code", "received_on", "decided_on", "approval_due_on",
+                "amount_approved_fen", "status", "aid_first", "aid_on", "paperwork_due_on",
+                "files_completed_on"]
+
+
+def load_metrics_data(conn, actor, *, grid_codes=None) -> MetricsData:
+    """Everything leader_metrics needs, within the actor's scope (and, if given, only the grids
+    `grid_codes`: the dashboard caches one grid at a time)."""
     from sqlalchemy import select
 
+    from cases.models import Case
     from grid.access import grid_filter
     from grid.frames import G, H, V, _read, households_frame
     from grid.models import Visit, VisitAssignment
     from grid.risk_models import RiskScore
 
-    hh = households_frame(conn, actor)[["id", "grid_code"]]
-    scope = grid_filter(actor, G.c.code)
+    def scoped(column):
+        cond = grid_filter(actor, column)
+        return cond if grid_codes is None else cond & column.in_(list(grid_codes))
+
+    hh = households_frame(conn, actor, grid_codes=grid_codes)[["id", "grid_code"]]
+    scope = scoped(G.c.code)
     visits = _read(conn, select(V.c.household_id, V.c.visited_on).join(H, V.c.household_id == H.c.id)
                    .join(G, H.c.grid_id == G.c.id).where(scope))
     if visits.empty:
@@ -220,7 +326,10 @@ def load_metrics_data(conn, actor) -> MetricsData:
                  .join(H, R.c.household_id == H.c.id).join(G, H.c.grid_id == G.c.id).where(scope))
     flags = flags_from_history(hist if len(hist) else
                                pd.DataFrame(columns=["household_id", "scored_at", "level"]))
-    cases = _cases(conn, actor)
+    C = Case.__table__
+    cases = _read(conn, select(*[C.c[c] for c in CASE_COLUMNS]).where(scoped(C.c.grid_code)))
+    if cases.empty:
+        cases = pd.DataFrame(columns=CASE_COLUMNS)
     linked = cases.dropna(subset=["household_id"])
     case_flags = pd.DataFrame({"household_id": linked["household_id"].astype("int64").to_numpy(),
                                "flagged_on": _days(linked["received_on"]).to_numpy()})
@@ -238,55 +347,100 @@ def load_metrics_data(conn, actor) -> MetricsData:
                        assignments=assignments)
 
 
-CASE_COLUMNS = ["household_id", "grid_code", "received_on", "decided_on", "approval_due_on",
-                "amount_approved_fen", "status", "aid_first", "aid_on", "paperwork_due_on",
-                "files_completed_on"]
+def concat_data(parts: list[MetricsData]) -> MetricsData:
+    """One MetricsData from per-grid parts (prepared parts stay prepared)."""
+    if not parts:
+        raise ValueError("no metrics data")
+    ready = all(p.ready for p in parts)
+    fields = ["households", "visits", "flags", "cases", "assignments"]
+    merged = {f: pd.concat([getattr(p, f) for p in parts], ignore_index=True) for f in fields}
+    if ready:
+        merged["visits"] = merged["visits"].sort_values("visited_on", kind="stable") \
+            .reset_index(drop=True)
+    return replace(parts[0], **merged, ready=ready)
 
 
-def _cases(conn, actor) -> pd.DataFrame:
-    from sqlalchemy import select
-
-    from grid.access import grid_filter
-    from grid.frames import _read
-
-    try:
-        from cases.models import Case
-    except ImportError:  # the cases package is not installed
-        return pd.DataFrame(columns=CASE_COLUMNS)
-    C = Case.__table__
-    df = _read(conn, select(*[C.c[c] for c in CASE_COLUMNS]).where(grid_filter(actor, C.c.grid_code)))
-    if df.empty:
-        return pd.DataFrame(columns=CASE_COLUMNS)
-    return df
-
-
-# --------------------------------------------------------------------------- grid panel
-OVERDUE_DAYS = 14  # high-risk households not visited for this long count as overdue
-
-
+# --------------------------------------------------------------------------- map and panel
 def grid_summary(grids: pd.DataFrame, households: pd.DataFrame, workers: pd.DataFrame,
-                 pending_cases: pd.DataFrame, *, overdue_days: int = OVERDUE_DAYS) -> pd.DataFrame:
-    """Per grid (all grids given, even empty ones): households, coverage_30d, mean_score,
-    high_risk, high_risk_overdue (red/orange, never visited or not for `overdue_days`),
-    pending_cases, full_time, part_time. `households` has grid_code, score, level,
-    days_since_visit (Int64, NA = never)."""
+                 pending_cases: pd.DataFrame, *, config: RiskConfig | None = None) -> pd.DataFrame:
+    """Per grid (all grids given, even empty ones): households, visited_30d, coverage_30d,
+    visited_90d, coverage_90d, mean_score, high_risk, high_risk_overdue, pending_cases,
+    overdue_cases, full_time, part_time. `households` has grid_code, score, level,
+    days_since_visit (NA = never) as of today. See DEFINITIONS."""
+    config = config or default_config()
     codes = pd.Index(grids["code"].tolist(), name="grid_code")
     hh = households
-    days = pd.array(hh["days_since_visit"], dtype="Int64") if len(hh) else pd.array([], "Int64")
-    seen30 = pd.Series((days <= 30).fillna(False).to_numpy(dtype=bool), index=hh.index)
-    high = hh["level"].isin(HIGH_LEVELS)
-    late = pd.Series((days > overdue_days).fillna(True).to_numpy(dtype=bool), index=hh.index)
     g = hh["grid_code"]
+    days = hh["days_since_visit"] if len(hh) else pd.Series([], dtype=float)
     out = pd.DataFrame(index=codes)
     out["name"] = grids.set_index("code")["name"].reindex(codes).to_numpy()
     out["households"] = g.value_counts().reindex(codes).fillna(0).astype(int)
-    out["coverage_30d"] = seen30.groupby(g).mean().reindex(codes)
+    for window in (30, 90):
+        seen = pd.Series(visited_within(days, window), index=hh.index)
+        out[f"visited_{window}d"] = seen.groupby(g).sum().reindex(codes).fillna(0).astype(int)
+        out[f"coverage_{window}d"] = out[f"visited_{window}d"] / out["households"].where(
+            out["households"] > 0)
     out["mean_score"] = pd.to_numeric(hh["score"], errors="coerce").groupby(g).mean().reindex(codes)
+    high = pd.Series(hh["level"].isin(list(config.high_risk_levels)).to_numpy(), index=hh.index)
+    late = pd.Series(overdue_high_risk(hh["level"], days, config), index=hh.index)
     out["high_risk"] = high.groupby(g).sum().reindex(codes).fillna(0).astype(int)
-    out["high_risk_overdue"] = (high & late).groupby(g).sum().reindex(codes).fillna(0).astype(int)
-    pc = pending_cases["grid_code"].value_counts() if len(pending_cases) else pd.Series(dtype=int)
-    out["pending_cases"] = pc.reindex(codes).fillna(0).astype(int)
+    out["high_risk_overdue"] = late.groupby(g).sum().reindex(codes).fillna(0).astype(int)
+    pc = pending_cases
+    out["pending_cases"] = (pc["grid_code"].value_counts() if len(pc) else pd.Series(dtype=int)) \
+        .reindex(codes).fillna(0).astype(int)
+    od = pc[pc["deadline_status"] == "overdue"] if len(pc) else pc
+    out["overdue_cases"] = (od["grid_code"].value_counts() if len(od) else pd.Series(dtype=int)) \
+        .reindex(codes).fillna(0).astype(int)
     for emp in ("full_time", "part_time"):
         w = workers[workers["employment"] == emp]["grid_code"].value_counts()
         out[emp] = w.reindex(codes).fillna(0).astype(int)
     return out.reset_index()
+
+
+def town_summary(summary: pd.DataFrame) -> dict:
+    """All grids of a grid_summary together: shares from the summed counts (not a mean of the
+    grids' shares). NaN where there is nothing to divide."""
+    hh = int(summary["households"].sum())
+    out = {k: int(summary[k].sum()) for k in ("households", "visited_30d", "visited_90d",
+                                              "high_risk", "high_risk_overdue", "pending_cases",
+                                              "overdue_cases", "full_time", "part_time")}
+    out["coverage_30d"] = out["visited_30d"] / hh if hh else float("nan")
+    out["coverage_90d"] = out["visited_90d"] / hh if hh else float("nan")
+    return out
+
+
+# --------------------------------------------------------------------------- workers
+def open_visits_by_worker(open_assignments: pd.DataFrame) -> pd.Series:
+    """Open visit assignments per worker id (the same count on the supervisor's load table and
+    on the worker's own list)."""
+    if not len(open_assignments):
+        return pd.Series(dtype="int64")
+    return open_assignments["worker_id"].astype("int64").value_counts()
+
+
+def visits_by_worker(visits: pd.DataFrame, *, today: date, days: int = COVERAGE_DAYS) -> pd.Series:
+    """Visits per worker id made on the `days` days ending today (today and the days-1 before)."""
+    if not len(visits):
+        return pd.Series(dtype="int64")
+    vd = _days(visits["visited_on"])
+    now = pd.Timestamp(today)
+    keep = ((vd <= now) & (vd > now - pd.Timedelta(days=days))).to_numpy(dtype=bool)
+    return visits.loc[keep, "worker_id"].astype("int64").value_counts()
+
+
+# --------------------------------------------------------------------------- formatting
+def format_value(metric: str, value) -> str:
+    """How every page prints an indicator: shares as percentages with one decimal, medians and
+    mean scores with one decimal, counts as integers; missing values as "—" (never None/nan)."""
+    if value is None:
+        return "—"
+    try:
+        if pd.isna(value):
+            return "—"
+    except (TypeError, ValueError):
+        pass
+    if metric in SHARE_METRICS:
+        return f"{float(value):.1%}"
+    if metric in MEDIAN_METRICS:
+        return f"{float(value):.1f}"
+    return f"{int(round(float(value))):,}"

@@ -147,9 +147,10 @@ def demo_step(session, *, today: date, seed: int) -> None:
     score_and_store(session, actor=SYSTEM, today=today)
 
 
-def _scope(stmt, actor: Actor):
-    return (stmt.join(H, R.c.household_id == H.c.id).join(G, H.c.grid_id == G.c.id)
+def _scope(stmt, actor: Actor, grid_codes=None):
+    stmt = (stmt.join(H, R.c.household_id == H.c.id).join(G, H.c.grid_id == G.c.id)
             .where(grid_filter(actor, G.c.code)))
+    return stmt if grid_codes is None else stmt.where(G.c.code.in_(list(grid_codes)))
 
 
 def _frame(conn, stmt) -> pd.DataFrame:
@@ -179,16 +180,19 @@ def latest_run_at(conn, actor: Actor = SYSTEM) -> datetime | None:
     return None if value is None or pd.isna(value) else value
 
 
-def latest_scores(conn: Engine | Connection, actor: Actor = SYSTEM) -> pd.DataFrame:
-    """Each in-scope household's most recent stored score."""
-    latest = (select(R.c.household_id, func.max(R.c.scored_at).label("at"))
-              .group_by(R.c.household_id).subquery())
+def latest_scores(conn: Engine | Connection, actor: Actor = SYSTEM, *,
+                  grid_codes=None) -> pd.DataFrame:
+    """Each in-scope household's most recent stored score (only the grids `grid_codes`, if
+    given)."""
+    latest = _scope(select(R.c.household_id, func.max(R.c.scored_at).label("at")).select_from(R),
+                    actor, grid_codes)
+    latest = latest.group_by(R.c.household_id).subquery()
     stmt = (select(R.c.household_id, G.c.code.label("grid_code"), R.c.score, R.c.level,
                    R.c.reasons_json, R.c.config_version, R.c.scored_at)
             .select_from(R)
             .join(latest, (latest.c.household_id == R.c.household_id)
                   & (latest.c.at == R.c.scored_at)))
-    return _finish(_frame(conn, _scope(stmt, actor).order_by(R.c.household_id)))
+    return _finish(_frame(conn, _scope(stmt, actor, grid_codes).order_by(R.c.household_id)))
 
 
 def score_history(conn: Engine | Connection, actor: Actor, household_id: int) -> pd.DataFrame:

@@ -77,6 +77,28 @@ class RiskConfig:
     def points(self, name: str) -> float:
         return self.factors[name].points
 
+    # --- the tunables every page and metric reads (one place: the weights file) ------------
+    @property
+    def high_risk_levels(self) -> tuple[str, ...]:
+        """Levels that count as high risk ([coverage].high_risk_levels)."""
+        return tuple(self.coverage["high_risk_levels"])
+
+    @property
+    def overdue_days(self) -> int:
+        """A high-risk household not visited for more than this many days is overdue."""
+        return int(self.coverage["overdue_days"])
+
+    def capacity(self, employment: str) -> dict[str, float]:
+        """{'households', 'visits_per_month'} a worker of this employment can carry
+        ([coverage.capacity.<employment>]; an unknown employment counts as part_time)."""
+        caps = self.coverage["capacity"]
+        return dict(caps.get(employment, caps["part_time"]))
+
+    @property
+    def level_weights(self) -> dict[str, float]:
+        """A household's weight by level in the risk-weighted count and the heat layer."""
+        return {lv: float(self.hotspots.get("level_weights", {}).get(lv, 0.0)) for lv in LEVELS}
+
     def dibao_standard(self, on: dt.date | None = None) -> float:
         """The county's 低保 standard (yuan/person/month) in force on `on` (default: the newest)."""
         mine = sorted((s for s in self.standards if s.county == self.county), key=lambda s: s.since)
@@ -137,6 +159,13 @@ def config_from_dict(
         raise ConfigError(f"level thresholds must decrease: {levels}")
     if "version" not in raw:
         raise ConfigError("weights file has no version")
+    cov = raw.get("coverage", {})
+    caps = cov.get("capacity", {})
+    missing_cov = [k for k in ("overdue_days", "high_risk_levels") if k not in cov]
+    missing_cov += [f"capacity.{e}.{k}" for e in ("full_time", "part_time")
+                    for k in ("households", "visits_per_month") if k not in caps.get(e, {})]
+    if missing_cov:
+        raise ConfigError(f"[coverage] is missing {missing_cov}")
     return RiskConfig(
         version=str(raw["version"]),
         factors=factors,

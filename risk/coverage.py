@@ -4,7 +4,9 @@
     rep["by_grid"], rep["by_worker"], rep["overdue"]
 
 Definitions (all as of `today`; visits after today are ignored):
-- "visited in the last 30 days" = latest visit on or after today - 30 days (90 likewise).
+- "visited in the last 30 days" = a visit on one of the 30 days ending today (today and the 29
+  days before: days since the latest visit < 30; 90 likewise). `visited_within` is the one
+  definition; grid.metrics (map, grid panel, leaders' page, exports) reads it from here.
 - A worker's households are those whose latest visit the worker made.  Households never visited
   belong to nobody yet; for the load they are shared among the grid's workers in proportion to
   their capacity (someone must take them).
@@ -23,15 +25,14 @@ import pandas as pd
 from risk.config import RiskConfig, load_config
 from risk.scoring import _as_date, _day_numbers, latest_two_visits
 
-DEFAULT_CAPACITY = {"full_time": {"households": 250, "visits_per_month": 120},
-                    "part_time": {"households": 60, "visits_per_month": 30}}
+COVERAGE_WINDOWS = (30, 90)  # days: the 30-day and 90-day coverage
 
 
-def _capacity(config: RiskConfig) -> dict[str, dict[str, float]]:
-    cap = {k: dict(v) for k, v in DEFAULT_CAPACITY.items()}
-    for k, v in config.coverage.get("capacity", {}).items():
-        cap.setdefault(k, {}).update(v)
-    return cap
+def visited_within(days_since_visit, window: int) -> np.ndarray:
+    """True where the latest visit (as of the reference day) falls on one of the `window` days
+    ending that day: 0 <= days_since_visit < window. Never visited (NA or negative) is False."""
+    d = pd.to_numeric(pd.Series(np.asarray(days_since_visit, dtype=object)), errors="coerce")
+    return ((d >= 0) & (d < window)).to_numpy(dtype=bool)
 
 
 def _latest(households, visits, today):
@@ -50,16 +51,24 @@ def _latest(households, visits, today):
     return vis, today_n - vdays, days_since, worker
 
 
+def overdue_high_risk(levels, days_since_visit, config: RiskConfig) -> np.ndarray:
+    """True for a household whose level is high risk ([coverage].high_risk_levels) and that was
+    never visited or not for more than [coverage].overdue_days days."""
+    d = pd.to_numeric(pd.Series(np.asarray(days_since_visit, dtype=object)), errors="coerce")
+    never = (d.isna() | (d < 0)).to_numpy(dtype=bool)
+    late = never | (d > config.overdue_days).to_numpy(dtype=bool)
+    return np.isin(np.asarray(levels, dtype=object), list(config.high_risk_levels)) & late
+
+
 def coverage_report(households: pd.DataFrame, visits: pd.DataFrame, workers: pd.DataFrame,
                     scores: pd.DataFrame | None = None, *, today,
                     config: RiskConfig | None = None) -> dict[str, pd.DataFrame]:
     config = config or load_config()
-    cap = _capacity(config)
     vis, visit_age, days_since, last_worker = _latest(households, visits, today)
     grid = households["grid_code"].to_numpy(dtype=object)
     seen = days_since >= 0
-    v30 = seen & (days_since <= 30)
-    v90 = seen & (days_since <= 90)
+    v30 = visited_within(days_since, 30)
+    v90 = visited_within(days_since, 90)
 
     hh = pd.DataFrame({"grid_code": grid, "v30": v30, "v90": v90, "never": ~seen,
                        "worker_id": last_worker})
@@ -69,9 +78,9 @@ def coverage_report(households: pd.DataFrame, visits: pd.DataFrame, workers: pd.
 
     w = workers[["id", "name", "employment", "grid_code"]].copy()
     w["cap_households"] = w["employment"].map(
-        lambda e: cap.get(e, cap["part_time"])["households"]).astype(float)
+        lambda e: config.capacity(e)["households"]).astype(float)
     w["cap_visits"] = w["employment"].map(
-        lambda e: cap.get(e, cap["part_time"])["visits_per_month"]).astype(float)
+        lambda e: config.capacity(e)["visits_per_month"]).astype(float)
     grid_cap = w.groupby("grid_code")["cap_households"].sum()
     ft = w[w.employment == "full_time"].groupby("grid_code").size()
     pt = w[w.employment == "part_time"].groupby("grid_code").size()
@@ -87,7 +96,7 @@ def coverage_report(households: pd.DataFrame, visits: pd.DataFrame, workers: pd.
     # per worker: households whose latest visit they made
     mine = hh[hh.worker_id >= 0].groupby("worker_id").agg(
         households=("v30", "size"), visited_30d=("v30", "sum"), visited_90d=("v90", "sum"))
-    recent = visit_age <= 30
+    recent = visit_age < 30  # visits on the 30 days ending today, like visited_within
     visits_30d = pd.Series(vis["worker_id"].to_numpy()[recent]).value_counts()
     w = w.set_index("id")
     w["households"] = mine["households"].reindex(w.index, fill_value=0)
@@ -116,15 +125,10 @@ def coverage_report(households: pd.DataFrame, visits: pd.DataFrame, workers: pd.
 
 
 def overdue_households(households, scores, days_since, last_worker, *, config: RiskConfig):
-    cov = config.coverage
-    limit = int(cov.get("overdue_days", 14))
-    risky_levels = list(cov.get("high_risk_levels", ["red", "orange"]))
     s = scores.set_index("household_id")
     idx = s.index.get_indexer(households["id"])
     level = s["level"].to_numpy(dtype=object)[idx]
-    risky = np.isin(level, risky_levels)
-    late = (days_since < 0) | (days_since > limit)
-    sel = np.flatnonzero(risky & late)
+    sel = np.flatnonzero(overdue_high_risk(level, days_since, config))
     out = pd.DataFrame({
         "household_id": households["id"].to_numpy()[sel],
         "grid_code": households["grid_code"].to_numpy()[sel],

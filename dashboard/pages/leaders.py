@@ -7,17 +7,22 @@ from streamlit_folium import st_folium
 
 from dashboard import exports, maps, state
 from dashboard.texts import t
+from grid.metrics import MEDIAN_METRICS, SHARE_METRICS, complete_months, format_value
 
 LM = ["flagged", "median_days_flag_to_visit", "median_days_intake_to_aid", "small_aid_3wd_share",
       "paperwork_15wd_share", "coverage_30d", "overdue_visits"]
-SHARES = {"small_aid_3wd_share", "paperwork_15wd_share", "coverage_30d"}
 
 lang, actor, url, day = state.page_start()
 st.title(t("leaders.title", lang))
 
-months = st.slider(t("leaders.months", lang), 1, 24, 6, key="leaders_months")
-result = state.leader_metrics(url, actor, day, months)
-by_grid, trend = result["by_grid"], result["trend"]
+c1, c2 = st.columns(2)
+months = c1.slider(t("leaders.months", lang), 1, 24, 6, key="leaders_months")
+# Complete months only, newest first: the default is the last complete month, never today's.
+choices = list(reversed(complete_months(day, months)))
+month = c2.selectbox(t("lm.month", lang), choices, format_func=lambda m: m.strftime("%Y-%m"),
+                     key="leaders_month", placeholder=t("choose", lang))
+result = state.leader_metrics(url, actor, day, months, month)
+by_grid, trend, total = result["by_grid"], result["trend"], result["total"]
 grids = state.grids(url, actor)
 names = dict(zip(grids["code"], grids["name"]))
 
@@ -38,17 +43,19 @@ def labelled(df):
 def formats() -> dict:
     """Shares as percentages, medians with one decimal."""
     return {t(f"lm.{c}", lang): st.column_config.NumberColumn(
-        format="percent" if c in SHARES else ("%.1f" if c.startswith("median") else "%d"))
+        format="percent" if c in SHARE_METRICS else ("%.1f" if c in MEDIAN_METRICS else "%d"))
         for c in LM}
 
 
-if len(trend):
-    last = trend.iloc[-1]
+# The headline: the chosen month (default the last complete one) for all grids in scope; the
+# per-grid table below is the same month, so its counts add up to these.
+st.caption(f"{t('lm.month', lang)}：{result['month']}")
+if len(total):
+    row = total.iloc[0]
     cols = st.columns(4)
     for col, key in zip(cols, ["flagged", "median_days_flag_to_visit", "coverage_30d",
                                "overdue_visits"]):
-        v = last[key]
-        col.metric(t(f"lm.{key}", lang), "—" if v != v else (f"{v:.1%}" if key in SHARES else f"{v:g}"))
+        col.metric(t(f"lm.{key}", lang), format_value(key, row[key]))
 
 st.subheader(t("leaders.by_grid", lang))
 shown = by_grid[["grid_code", "households", *LM]]

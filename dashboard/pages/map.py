@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from dashboard import maps, state
 from dashboard.household_card import household_card
 from dashboard.texts import t
+from grid.metrics import format_value
 
 lang, actor, url, day = state.page_start()
 st.title(t("map.title", lang))
@@ -35,9 +36,9 @@ with st.sidebar:
     levels = st.multiselect(t("map.filter_levels", lang), ["red", "orange", "yellow", "green"],
                             default=["red", "orange"], format_func=lambda k: t(f"level.{k}", lang),
                             key="map_levels", placeholder=t("choose_many", lang))
-    deadlines = st.multiselect(t("map.filter_deadline", lang), ["overdue", "due_soon", "on_time"],
-                               default=["overdue", "due_soon", "on_time"],
-                               format_func=lambda k: t(f"deadline.{k}", lang), key="map_deadlines", placeholder=t("choose_many", lang))
+    deadlines = st.multiselect(t("map.filter_deadline", lang), list(maps.DEADLINE_STATUSES),
+                               default=list(maps.DEADLINE_STATUSES),
+                               format_func=lambda k: maps.deadline_label(k, lang), key="map_deadlines", placeholder=t("choose_many", lang))
 
 options = (("metric", metric), ("layers", tuple(sorted(layers))),
            ("grid_codes", tuple(grid_pick) if grid_pick else None), ("worker_id", worker),
@@ -66,16 +67,14 @@ if code:
     row = summary.set_index("grid_code").loc[code]
     st.subheader(t("panel.title", lang, name=row["name"], code=code))
     cols = st.columns(4)
-    cols[0].metric(t("panel.households", lang), f"{int(row['households']):,}")
+    cols[0].metric(t("panel.households", lang), format_value("households", row["households"]))
     cols[1].metric(t("panel.full_time", lang), int(row["full_time"]))
     cols[2].metric(t("panel.part_time", lang), int(row["part_time"]))
-    cov = row["coverage_30d"]
-    cols[3].metric(t("panel.coverage", lang), "—" if cov != cov else f"{cov:.1%}")
+    cols[3].metric(t("panel.coverage", lang), format_value("coverage_30d", row["coverage_30d"]))
     cols = st.columns(3)
     cols[0].metric(t("panel.high_risk_unvisited", lang), int(row["high_risk_overdue"]))
     cols[1].metric(t("panel.pending_cases", lang), int(row["pending_cases"]))
-    ms = row["mean_score"]
-    cols[2].metric(t("panel.mean_score", lang), "—" if ms != ms else f"{ms:.1f}")
+    cols[2].metric(t("panel.mean_score", lang), format_value("mean_score", row["mean_score"]))
 
     # one household of the grid: masked card, 查看完整信息 for roles that may unmask
     hs = state.household_state(url, actor, day)

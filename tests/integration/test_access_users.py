@@ -121,8 +121,8 @@ def test_passwd_unlocks(engine, world):
         _auth(engine, "qian", "nope12345")
     assert not _auth(engine, "qian", PW).ok
     with session_scope(engine) as s:
-        set_password(s, "qian", "Fresh12345")
-    assert _auth(engine, "qian", "Fresh12345").ok
+        set_password(s, "qian", "Freshstart2027")
+    assert _auth(engine, "qian", "Freshstart2027").ok
 
 
 def test_duplicate_and_scope_rules(engine, world):

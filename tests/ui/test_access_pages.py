@@ -34,7 +34,7 @@ def demo(tmp_path_factory):
     """A small demo database (SQLite) with its printed demo logins; DATABASE_URL points at it."""
     from grid.cli import demo_steps
     from grid.demo import load_demo
-    from grid.users import demo_credentials
+    from grid.users import DEMO_USERS, set_password
 
     saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "JIZHEN_BCRYPT_ROUNDS", "JIZHEN_TODAY")}
     os.environ["JIZHEN_BCRYPT_ROUNDS"] = "4"
@@ -46,8 +46,13 @@ def demo(tmp_path_factory):
     load_demo(engine, households=300, seed=11, today=DEMO_TODAY, steps=demo_steps(), progress=None)
     from grid.db import session_scope
 
+    # Demo passwords are random and printed once: give the demo users known ones, as an admin would.
+    creds = {}
     with session_scope(engine) as s:
-        creds = {r["role"]: r for r in demo_credentials(s, seed=11)}
+        for username, role in DEMO_USERS:
+            password = f"Uidemo{role.value.replace('_', '')}2026"
+            set_password(s, username, password)
+            creds[role.value] = {"username": username, "password": password, "role": role.value}
     with engine.connect() as c:
         hh = households_frame(c, SYSTEM, personal=True)
     yield {"url": url, "engine": engine, "creds": creds, "households": hh}

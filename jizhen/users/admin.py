@@ -1,0 +1,214 @@
+"""Administering accounts: add, password, role and grids, disable/enable, the grid-worker link.
+
+Every change is audited (grid.audit.record) without the password or its hash.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlmodel import Session, select
+
+from grid.access import Actor, Role
+from grid.audit import record
+from grid.geotypes import utcnow
+from jizhen.users.login import clear_throttle
+from jizhen.users.model import (GRID_ROLES, HUMAN_ROLES, ROLE_LABELS, USERNAME_RE, User, UserError,
+                                get_user)
+from jizhen.users.passwords import hash_password, validate_password
+from jizhen.users.sessions import revoke_user_sessions
+
+
+def _parse_role(role: str | Role) -> Role:
+    try:
+        r = Role(str(role))
+    except ValueError:
+        raise UserError(f"未知角色：{role}（可选：{', '.join(r.value for r in HUMAN_ROLES)}）") from None
+    if r not in HUMAN_ROLES:
+        raise UserError(f"角色 {r} 不能分配给用户")
+    return r
+
+
+def _normalise_grids(session: Session, role: Role, grid_codes: Iterable[str] | str | None) -> str:
+    from grid.models import CommunityGrid
+
+    if isinstance(grid_codes, str):
+        grid_codes = [grid_codes]
+    codes = sorted({c.strip() for raw in (grid_codes or []) for c in str(raw).split(",") if c.strip()})
+    if role in GRID_ROLES:
+        if not codes:
+            raise UserError(f"{ROLE_LABELS[role]}必须指定所属网格（--grid）")
+        known = set(session.exec(select(CommunityGrid.code).where(CommunityGrid.code.in_(codes))).all())
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise UserError(f"网格不存在：{', '.join(unknown)}")
+        return ",".join(codes)
+    if codes:
+        raise UserError(f"{ROLE_LABELS[role]}可查看全部网格，不能指定 --grid")
+    return ""
+
+
+def _public(user: User) -> dict:
+    """What goes into the audit log about a user (never the password or its hash)."""
+    return {"username": user.username, "role": user.role, "grid_codes": user.grid_codes,
+            "disabled": user.disabled, "display_name": user.display_name,
+            "worker_id": user.worker_id}
+
+
+def find_worker_id(session: Session, *, worker_id: int | None = None,
+                   worker_phone: str | None = None) -> int | None:
+    """The grid_worker id given by id or by phone (None when neither is given)."""
+    from grid.models import GridWorker
+
+    if worker_id is None and not worker_phone:
+        return None
+    if worker_id is not None and worker_phone:
+        raise UserError("--worker-id 与 --worker-phone 只能给一个")
+    if worker_id is not None:
+        if session.get(GridWorker, int(worker_id)) is None:
+            raise UserError(f"网格员 {worker_id} 不存在")
+        return int(worker_id)
+    found = session.exec(select(GridWorker.id).where(GridWorker.phone == worker_phone.strip())).all()
+    if not found:
+        raise UserError(f"没有电话为 {worker_phone} 的网格员")
+    if len(found) > 1:
+        raise UserError(f"电话 {worker_phone} 对应多名网格员，请用 --worker-id")
+    return int(found[0])
+
+
+def _check_worker(session: Session, role: Role, grid_codes: str, worker_id: int | None,
+                  username: str) -> int | None:
+    """A worker link is for grid workers only, to an active worker of one of the user's grids,
+    and to no other account."""
+    from grid.models import CommunityGrid, GridWorker
+
+    if worker_id is None:
+        return None
+    if role != Role.GRID_WORKER:
+        raise UserError(f"只有网格员账号可以关联网格员（当前角色：{ROLE_LABELS[role]}）")
+    row = session.exec(select(GridWorker, CommunityGrid.code)
+                       .join(CommunityGrid, GridWorker.grid_id == CommunityGrid.id)
+                       .where(GridWorker.id == worker_id)).first()
+    if row is None or not row[0].active:
+        raise UserError(f"网格员 {worker_id} 不存在或已停用")
+    if row[1] not in grid_codes.split(","):
+        raise UserError(f"网格员 {worker_id} 属于网格 {row[1]}，不在该账号的网格 {grid_codes} 内")
+    other = session.exec(select(User.username).where(User.worker_id == worker_id,
+                                                     User.username != username)).first()
+    if other is not None:
+        raise UserError(f"网格员 {worker_id} 已关联账号 {other}")
+    return int(worker_id)
+
+
+def add_user(session: Session, *, username: str, password: str, role: str | Role,
+             grid_codes: Iterable[str] | str | None = None, display_name: str = "",
+             worker_id: int | None = None, actor: Actor | None = None) -> User:
+    """Create a user; raises UserError (Chinese message) on bad input or a duplicate username.
+    `worker_id` links a grid worker's account to its grid_worker row (see find_worker_id)."""
+    from grid.access import SYSTEM
+
+    actor = actor or SYSTEM
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        raise UserError("用户名须为 2–64 位字母、数字、下划线、点或连字符")
+    r = _parse_role(role)
+    validate_password(password, user_inputs=(username, display_name or ""))
+    if get_user(session, username) is not None:
+        raise UserError(f"用户 {username} 已存在")
+    now = utcnow()
+    grids = _normalise_grids(session, r, grid_codes)
+    worker_id = _check_worker(session, r, grids, worker_id, username)
+    user = User(username=username, display_name=display_name or "", password_hash=hash_password(password),
+                role=r.value, grid_codes=grids, worker_id=worker_id,
+                password_changed_at=now, created_at=now)
+    session.add(user)
+    session.flush()
+    record(session, actor=actor, action="user.add", entity="user", entity_id=user.id,
+           before=None, after=_public(user), reason="新增用户")
+    return user
+
+
+def _require_user(session: Session, username: str) -> User:
+    user = get_user(session, username)
+    if user is None:
+        raise UserError(f"用户 {username} 不存在")
+    return user
+
+
+def set_password(session: Session, username: str, password: str, *, actor: Actor | None = None) -> User:
+    """New password; also clears the failure counters and every lock of the account."""
+    from grid.access import SYSTEM
+
+    user = _require_user(session, username)
+    validate_password(password, user_inputs=(user.username, user.display_name or ""))
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.version += 1
+    session.add(user)
+    session.flush()
+    clear_throttle(session, user.username)  # a new password unlocks every client
+    revoke_user_sessions(session, user.username)  # a new password logs out every browser
+    record(session, actor=actor or SYSTEM, action="user.passwd", entity="user", entity_id=user.id,
+           before=None, after={"username": user.username}, reason="修改密码")
+    return user
+
+
+def disable_user(session: Session, username: str, *, actor: Actor | None = None,
+                 disabled: bool = True, reason: str = "") -> User:
+    from grid.access import SYSTEM
+
+    user = _require_user(session, username)
+    before = _public(user)
+    user.disabled = disabled
+    user.version += 1
+    session.add(user)
+    session.flush()
+    if disabled:  # a disabled account's open browser sessions end now, not at their next click
+        revoke_user_sessions(session, user.username)
+    record(session, actor=actor or SYSTEM, action="user.disable" if disabled else "user.enable",
+           entity="user", entity_id=user.id, before=before, after=_public(user),
+           reason=reason or ("停用用户" if disabled else "启用用户"))
+    return user
+
+
+def set_role(session: Session, username: str, role: str | Role,
+             grid_codes: Iterable[str] | str | None = None, *, actor: Actor | None = None) -> User:
+    from grid.access import SYSTEM
+
+    user = _require_user(session, username)
+    before = _public(user)
+    r = _parse_role(role)
+    user.role = r.value
+    user.grid_codes = _normalise_grids(session, r, grid_codes)
+    user.version += 1
+    session.add(user)
+    session.flush()
+    record(session, actor=actor or SYSTEM, action="user.role", entity="user", entity_id=user.id,
+           before=before, after=_public(user), reason="变更角色或网格")
+    return user
+
+
+def set_worker(session: Session, username: str, worker_id: int | None, *,
+               actor: Actor | None = None) -> User:
+    """Link (or with None unlink) a grid worker's account to its grid_worker row."""
+    from grid.access import SYSTEM
+
+    user = _require_user(session, username)
+    before = _public(user)
+    user.worker_id = _check_worker(session, Role(user.role), user.grid_codes, worker_id, username)
+    user.version += 1
+    session.add(user)
+    session.flush()
+    record(session, actor=actor or SYSTEM, action="user.worker", entity="user", entity_id=user.id,
+           before=before, after=_public(user), reason="关联网格员")
+    return user
+
+
+def linked_worker_id(engine, username: str) -> int | None:
+    """The grid_worker id an enabled account records visits as (None: not linked)."""
+    from grid.db import session_scope
+
+    with session_scope(engine) as session:
+        user = get_user(session, username)
+        return None if user is None or user.disabled else user.worker_id

@@ -148,12 +148,13 @@ class StepDate:
 
 
 def check_step_date(on_day: date, *, received_on: date, previous_on: date | None, today: date,
-                    late_entry_days: int, late_reason: str | None = None,
+                    late_entry_days: int | None, late_reason: str | None = None,
                     step_label: str = "本步骤") -> StepDate:
     """A decision or payment date: ``received_on`` ≤ (``previous_on`` ≤) ``on_day`` ≤ ``today``.
 
     A date more than ``late_entry_days`` before ``today`` is a late entry: refused without
     ``late_reason``; returned with ``late=True`` so the caller marks and audits it.
+    ``late_entry_days=None``: the caller does not know the business date; no late-entry rule.
     """
     if not isinstance(on_day, date):
         raise DomainError(f"{step_label}日期无效：{on_day!r}", f"invalid date: {on_day!r}", code="bad_date")
@@ -172,7 +173,7 @@ def check_step_date(on_day: date, *, received_on: date, previous_on: date | None
             f"date {on_day.isoformat()} is before the previous step ({previous_on.isoformat()})",
             code="date_before_previous")
     days = (today - on_day).days
-    late = days > late_entry_days
+    late = late_entry_days is not None and days > late_entry_days
     if late and not (late_reason and late_reason.strip()):
         earliest = today - timedelta(days=late_entry_days)
         raise DomainError(

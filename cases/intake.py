@@ -10,10 +10,13 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from cases import rules
-from cases.common import (check_scope, fen, flush_versioned, get_case, household_grid, record_event,
-                          require_write, snapshot)
+from cases import eligibility, rules
+from cases.common import (OUT_OF_SCOPE, check_scope, fen, flush_versioned, get_case, household_grid,
+                          in_scope, listed_entry, person_history, record_event, require_write,
+                          snapshot)
+from cases.limits import case_limits
 from cases.models import MATCHED, TO_MATCH, BlacklistEntry, Case
+from cases.money import parse_amount
 from cases.rules import CATEGORY_LABELS, CHANNEL_LABELS, Category, Channel, DomainError, Status
 from grid import audit
 from grid.access import AccessDenied, Actor
@@ -49,16 +52,26 @@ def locate_grid(session: Session, lon: float | None, lat: float | None) -> str |
     return None if idx == OUTSIDE else codes[idx]
 
 
+def _within(stmt, grid_codes):
+    """Restrict a Household query to the grids ``grid_codes`` (None: every grid)."""
+    if grid_codes is None:
+        return stmt
+    return stmt.join(CommunityGrid, Household.grid_id == CommunityGrid.id).where(
+        CommunityGrid.code.in_(sorted(grid_codes) or [""]))
+
+
 def match_household(session: Session, *, person_name: str = "", person_id_number: str | None = None,
-                    phone: str = "", address: str = "") -> tuple[Household | None, int]:
+                    phone: str = "", address: str = "",
+                    grid_codes: frozenset[str] | None = None) -> tuple[Household | None, int]:
     """Match to the registry only when unambiguous: (household, number of candidates).
 
     The ID number of the head decides on its own. Otherwise a name must agree together with the
-    phone or the exact address; two or more candidates → no match (never guessed).
+    phone or the exact address; two or more candidates → no match (never guessed). ``grid_codes``
+    limits the registry to those grids (a grid user never matches, or learns of, anyone outside).
     """
     if person_id_number:
-        hh = session.exec(select(Household).where(
-            Household.head_id_number == person_id_number.strip().upper())).all()
+        hh = session.exec(_within(select(Household).where(
+            Household.head_id_number == person_id_number.strip().upper()), grid_codes)).all()
         if len(hh) == 1:
             return hh[0], 1
     name = (person_name or "").strip()
@@ -71,37 +84,15 @@ def match_household(session: Session, *, person_name: str = "", person_id_number
         conds.append(Household.address == address.strip())
     if not conds:
         return None, 0
-    cands = session.exec(select(Household).where(Household.head_name == name, or_(*conds))).all()
+    cands = session.exec(_within(select(Household).where(Household.head_name == name, or_(*conds)),
+                                 grid_codes)).all()
     if len(cands) == 1:
         return cands[0], 1
     return None, len(cands)
 
 
 def blacklist_entry(session: Session, person_id_number: str | None) -> BlacklistEntry | None:
-    if not person_id_number:
-        return None
-    return session.exec(select(BlacklistEntry).where(
-        BlacklistEntry.person_id_number == person_id_number.strip().upper(),
-        BlacklistEntry.active == True,  # noqa: E712
-    ).order_by(BlacklistEntry.id.desc())).first()
-
-
-def _follow_up_dates(session: Session, *, person_id_number: str | None, household_id: int | None,
-                     category: str, exclude_case_id: int | None = None) -> list[date]:
-    stmt = select(Case).where(Case.follow_up == True, Case.category == category,  # noqa: E712
-                              Case.status != Status.rejected.value)
-    if person_id_number:
-        stmt = stmt.where(Case.person_id_number == person_id_number)
-    elif household_id is not None:
-        stmt = stmt.where(Case.household_id == household_id)
-    else:
-        return []
-    out = []
-    for c in session.exec(stmt).all():
-        if c.id == exclude_case_id:
-            continue
-        out.append(c.aid_on or c.received_on)
-    return out
+    return listed_entry(session, [person_id_number])
 
 
 @dataclass
@@ -127,9 +118,8 @@ def _parse_request(channel: str, category: str, amount_yuan: Any,
     except ValueError:
         raise DomainError(f"未知救助类别：{category}", f"unknown category: {category}",
                           code="bad_category") from None
-    amount = Decimal(str(amount_yuan or 0))
-    if amount < 0:
-        raise DomainError("申请金额不能为负数", "amount cannot be negative", code="bad_amount")
+    amount = parse_amount(amount_yuan, max_yuan=case_limits().max_case_yuan, what="申请金额",
+                          allow_zero=True, allow_blank=True)
     if person_id_number:
         from grid.ids import id_number_problem, normalize_id_number
 
@@ -140,18 +130,29 @@ def _parse_request(channel: str, category: str, amount_yuan: Any,
     return ch, cat, amount, person_id_number
 
 
-def _resolve_person(session: Session, person: _Person, *, household_id: int | None,
+def scoped_household(session: Session, actor: Actor, household_id: int) -> Household:
+    """The household, if the actor may see it. A grid user gets one refusal for "not in your grids"
+    and "does not exist" alike (no grid code, no name: nothing to probe)."""
+    household = session.get(Household, household_id)
+    if actor.grid_codes is not None:
+        if household is None or not in_scope(actor, household_grid(session, household)):
+            raise AccessDenied(f"该户{OUT_OF_SCOPE}")
+    if household is None:
+        raise DomainError(f"户{household_id}不存在", f"household {household_id} not found",
+                          code="not_found")
+    return household
+
+
+def _resolve_person(session: Session, actor: Actor, person: _Person, *, household_id: int | None,
                     phone: str) -> _Person:
-    """The given household, else an unambiguous registry match; fill blanks from it."""
+    """The given household, else an unambiguous registry match within the actor's grids; fill
+    blanks from it."""
     if household_id is not None:
-        household = session.get(Household, household_id)
-        if household is None:
-            raise DomainError(f"户{household_id}不存在", f"household {household_id} not found",
-                              code="not_found")
+        household = scoped_household(session, actor, household_id)
     else:
         household, _n = match_household(session, person_name=person.name,
                                         person_id_number=person.id_number, phone=phone,
-                                        address=person.address)
+                                        address=person.address, grid_codes=actor.grid_codes)
     if household is None:
         return person
     lon, lat = person.lon, person.lat
@@ -163,26 +164,49 @@ def _resolve_person(session: Session, person: _Person, *, household_id: int | No
                    household=household)
 
 
+@dataclass
+class _Checked:
+    overridden: bool  # an officer overrode the blacklist
+    follow_up: bool  # derived from the paid history (or ticked)
+    paid_dates: list[date]  # paid same-cause grants within the year before
+
+
 def _check_refusals(session: Session, actor: Actor, person: _Person, *, category: Category,
                     received_on: date, follow_up: bool, work_order_no: str | None,
-                    blacklist_override_reason: str | None) -> bool:
-    """Blacklist (returns True when an officer overrode it), follow-up limit, duplicate work order."""
-    entry = blacklist_entry(session, person.id_number)
+                    blacklist_override_reason: str | None) -> _Checked:
+    """Blacklist (the person's and the household head's ID), follow-up limit, duplicate work order.
+
+    Follow-up: the flag is derived from the paid history (cases.eligibility). A ticked follow-up is
+    refused here when the paid grants plus the requests still in progress reach the limit; an
+    unticked request is recorded (一户一档) with the derived flag, and every grant step
+    (approve / pay) refuses a grant beyond the limit on the paid history.
+    """
+    hh = person.household
+    entry = listed_entry(session, [person.id_number, hh.head_id_number if hh else None])
     overridden = rules.check_blacklist(entry.reason if entry else None, role=actor,
                                        override_reason=blacklist_override_reason)
+    key = eligibility.PersonKey(person.id_number, hh.id if hh else None)
+    history = person_history(session, key, category.value)
+    paid = eligibility.paid_grant_dates(history)
     if follow_up:
-        rules.check_follow_up(
-            _follow_up_dates(session, person_id_number=person.id_number,
-                             household_id=person.household.id if person.household else None,
-                             category=category.value),
-            received_on,
-        )
+        rules.check_follow_up(paid + eligibility.pending_request_dates(history), received_on)
     if work_order_no:
         dup = session.exec(select(Case.id).where(Case.work_order_no == work_order_no)).first()
         if dup is not None:
             raise DomainError(f"工单号{work_order_no}已登记（案件{dup}）",
                               f"work order {work_order_no} already recorded", code="duplicate")
-    return overridden
+    return _Checked(overridden, bool(follow_up) or eligibility.is_follow_up(paid, received_on),
+                    eligibility.within_year(paid, received_on))
+
+
+def _follow_up_note(checked: _Checked, ticked: bool) -> str:
+    if not checked.follow_up or ticked:
+        return ""
+    ds = "、".join(d.isoformat() for d in checked.paid_dates)
+    note = f"（系统按已发放记录认定为复诊救助：12个月内同一事由已发放{len(checked.paid_dates)}次：{ds}"
+    if len(checked.paid_dates) >= eligibility.FOLLOW_UP_MAX_PER_YEAR:
+        note += "，已达上限，不得再次批准或发放"
+    return note + "）"
 
 
 def intake(
@@ -211,7 +235,7 @@ def intake(
     rules.check_intake_role(actor)
     ch, cat, amount, person_id_number = _parse_request(channel, category, amount_yuan,
                                                        person_id_number)
-    who = _resolve_person(session, _Person(person_name, person_id_number, address, lon, lat),
+    who = _resolve_person(session, actor, _Person(person_name, person_id_number, address, lon, lat),
                           household_id=household_id, phone=phone)
     household = who.household
     grid_code = locate_grid(session, who.lon, who.lat)
@@ -219,9 +243,10 @@ def intake(
         grid_code = household_grid(session, household)
     if grid_code is not None or actor.grid_codes is not None:
         check_scope(actor, grid_code)
-    overridden = _check_refusals(session, actor, who, category=cat, received_on=received_on,
-                                 follow_up=follow_up, work_order_no=work_order_no,
-                                 blacklist_override_reason=blacklist_override_reason)
+    checked = _check_refusals(session, actor, who, category=cat, received_on=received_on,
+                              follow_up=follow_up, work_order_no=work_order_no,
+                              blacklist_override_reason=blacklist_override_reason)
+    overridden = checked.overridden
     dl = rules.approval_deadline(received_on)
     case = Case(
         case_no=f"TMP-{uuid.uuid4().hex[:20]}",
@@ -232,7 +257,7 @@ def intake(
         grid_code=grid_code, match_status=MATCHED if household is not None else TO_MATCH,
         work_order_no=work_order_no or None, hardship_event_id=hardship_event_id,
         status=Status.reported.value, received_on=received_on,
-        approval_due_on=dl.due_on, approval_provisional=dl.provisional, follow_up=bool(follow_up),
+        approval_due_on=dl.due_on, approval_provisional=dl.provisional, follow_up=checked.follow_up,
         blacklist_override_reason=(blacklist_override_reason or "") if overridden else "",
         reported_by=actor.username,
     )
@@ -240,7 +265,8 @@ def intake(
     session.flush()
     case.case_no = f"JZ{received_on:%Y%m}-{case.id:06d}"
     record_event(session, case, actor=actor, transition="report", from_status="",
-                 on_day=received_on, reason=f"{CHANNEL_LABELS[ch]}：{case.cause}")
+                 on_day=received_on,
+                 reason=f"{CHANNEL_LABELS[ch]}：{case.cause}{_follow_up_note(checked, follow_up)}")
     session.flush()
     audit.record(session, actor=actor, action="case.intake", entity="aid_case", entity_id=case.id,
                  after=snapshot(case),
@@ -249,14 +275,24 @@ def intake(
 
 
 def match_case(*, session: Session, actor: Actor, case_id: int, household_id: int,
-               reason: str = "") -> Case:
-    """Resolve a case in the "to match" queue by hand (an officer picks the household)."""
+               reason: str = "", blacklist_override_reason: str | None = None) -> Case:
+    """Resolve a case in the "to match" queue by hand (an officer picks the household).
+
+    Scoped: a grid user matches only to a household in their grids. The case gains a person here,
+    so the credit blacklist is checked (the person's and the household head's ID number): a listed
+    person needs an officer's override with a reason (kept on the case, audited).
+    """
     require_write(actor)
     case = get_case(session=session, actor=actor, case_id=case_id)
-    hh = session.get(Household, household_id)
-    if hh is None:
-        raise DomainError(f"户{household_id}不存在", f"household {household_id} not found", code="not_found")
+    hh = scoped_household(session, actor, household_id)
+    entry = listed_entry(session, [case.person_id_number, hh.head_id_number])
+    overridden = False
+    if entry is not None and not case.blacklist_override_reason:
+        overridden = rules.check_blacklist(entry.reason, role=actor,
+                                           override_reason=blacklist_override_reason)
     before = snapshot(case)
+    if overridden:
+        case.blacklist_override_reason = blacklist_override_reason.strip()
     case.household_id = hh.id
     case.match_status = MATCHED
     case.grid_code = case.grid_code or household_grid(session, hh)
@@ -264,10 +300,15 @@ def match_case(*, session: Session, actor: Actor, case_id: int, household_id: in
         case.lon, case.lat = hh.lon, hh.lat
     if not case.person_id_number:
         case.person_id_number = hh.head_id_number
+    paid = eligibility.paid_grant_dates(person_history(
+        session, eligibility.PersonKey(case.person_id_number, hh.id), case.category,
+        exclude_case_id=case.id))
+    case.follow_up = case.follow_up or eligibility.is_follow_up(paid, case.received_on)
     session.add(case)
     flush_versioned(session, f"案件{case.case_no}")
     audit.record(session, actor=actor, action="case.match", entity="aid_case", entity_id=case.id,
-                 before=before, after=snapshot(case), reason=reason)
+                 before=before, after=snapshot(case),
+                 reason=reason + (f"（失信名单放行：{case.blacklist_override_reason}）" if overridden else ""))
     return case
 
 

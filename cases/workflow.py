@@ -1,16 +1,31 @@
-"""Named transitions of a case (cases.rules.TRANSITIONS) and the payments they make."""
+"""Named transitions of a case (cases.rules.TRANSITIONS) and the payments they make.
+
+Guards every caller gets (the pages, the CLI, a county's script), see cases.eligibility:
+- decisions and payments are dated between the case's received date (and its previous step) and
+  today (Asia/Shanghai); a late entry (more than data/case_guards.toml late_entry_days before the
+  ``today`` the caller passes) needs ``backdate_reason`` and is marked (aid_case.backdated,
+  aid_case_event.backdated) and audited;
+- amounts go through cases.money.parse_amount (finite, whole fen, positive, ≤ the configured max);
+- approving or paying a grant beyond the follow-up limit is refused on the paid history;
+- every payment checks the credit blacklist; an officer's override (reason kept on the case,
+  audited) is the only way through.
+"""
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
-from cases import rules
-from cases.common import (case_facts, fen, flush_versioned, get_case, record_event, require_write,
+from cases import eligibility, rules
+from cases.common import (business_today, case_facts, case_id_numbers, fen, flush_versioned,
+                          get_case, listed_entry, person_history, record_event, require_write,
                           snapshot)
-from cases.models import Case, FundMovement, Payment
+from cases.limits import case_limits
+from cases.models import Case, CaseEvent, FundMovement, Payment
+from cases.money import parse_amount
 from cases.rules import CATEGORY_LABELS, CaseFacts, Category
 from grid import audit
 from grid.access import Actor
@@ -28,20 +43,36 @@ def transition(
     expected_version: int | None = None,
     amount_yuan: Any = None,
     review_opinion: str | None = None,
+    today: date | None = None,
+    backdate_reason: str | None = None,
+    blacklist_override_reason: str | None = None,
 ) -> Case:
-    """Take the named transition (see cases.rules.TRANSITIONS) on ``on_day``."""
+    """Take the named transition (see cases.rules.TRANSITIONS) on ``on_day``.
+
+    ``today``: the business date of the caller (pages pass theirs); without it the real date in
+    Asia/Shanghai bounds the future and the late-entry rule is not applied.
+    """
     require_write(actor)
     case = get_case(session=session, actor=actor, case_id=case_id)
     if expected_version is not None and case.version != expected_version:
         raise StaleEdit(f"案件{case.case_no}已被他人修改，请刷新后重试 (case changed by someone else)")
     facts = case_facts(case)
-    if amount_yuan is not None and name in ("approve_town", "approve_county", "pay_first"):
-        facts = CaseFacts(case.status, Decimal(str(amount_yuan)),
-                          matched=facts.matched, aid_first=facts.aid_first)
+    amount = None
+    if amount_yuan is not None and name in AMOUNT_STEPS:
+        amount = parse_amount(amount_yuan, max_yuan=case_limits().max_case_yuan, what="批准金额")
+        facts = CaseFacts(case.status, amount, matched=facts.matched, aid_first=facts.aid_first)
     target = rules.check_transition(facts, name, actor, reason=reason)
+    dated = _check_date(session, case, name=name, on_day=on_day, today=today,
+                        backdate_reason=backdate_reason)
+    if name in GRANT_STEPS:
+        _check_grant_limit(session, case, on_day)
+    override = (_check_blacklist_before_pay(session, case, actor, blacklist_override_reason)
+                if name in PAY_STEPS else "")
     before = snapshot(case)
     src = case.status
-    amount_fen = fen(amount_yuan) if amount_yuan is not None else case.amount_requested_fen
+    amount_fen = fen(amount) if amount is not None else case.amount_requested_fen
+    if name in PAY_STEPS:
+        _check_paid_amount(amount_fen if name == "pay_first" else case.amount_approved_fen)
     if name in ("pay", "pay_first"):
         _pay(session, case, actor=actor, name=name, on_day=on_day, reason=reason,
              review_opinion=review_opinion, amount_fen=amount_fen)
@@ -49,13 +80,73 @@ def transition(
         _record_outcome(case, name=name, on_day=on_day, reason=reason,
                         review_opinion=review_opinion, amount_fen=amount_fen)
     case.status = target.value
+    if override:
+        case.blacklist_override_reason = override
+    if dated is not None and dated.late:
+        case.backdated = True
     session.add(case)
     flush_versioned(session, f"案件{case.case_no}")
-    record_event(session, case, actor=actor, transition=name, from_status=src, on_day=on_day,
-                 reason=reason)
+    ev = record_event(session, case, actor=actor, transition=name, from_status=src, on_day=on_day,
+                      reason=reason)
+    notes = [reason] if reason else []
+    if dated is not None and dated.late:
+        ev.backdated, ev.backdate_reason = True, backdate_reason.strip()[:500]
+        notes.append(f"补录（日期{on_day.isoformat()}早于今天{dated.days_before_today}天）："
+                     f"{backdate_reason.strip()}")
+    if override:
+        notes.append(f"失信名单放行：{override}")
     audit.record(session, actor=actor, action=f"case.{name}", entity="aid_case", entity_id=case.id,
-                 before=before, after=snapshot(case), reason=reason)
+                 before=before, after={**snapshot(case), "on_day": on_day.isoformat(),
+                                       "backdated": bool(dated and dated.late)},
+                 reason="；".join(notes))
     return case
+
+
+AMOUNT_STEPS = frozenset({"approve_town", "approve_county", "pay_first"})
+GRANT_STEPS = frozenset({"approve_town", "approve_county", "pay", "pay_first"})
+PAY_STEPS = frozenset({"pay", "pay_first"})
+DATED_STEPS = frozenset({"approve_town", "approve_county", "reject", "pay", "pay_first"})
+
+
+def _check_date(session: Session, case: Case, *, name: str, on_day: date, today: date | None,
+                backdate_reason: str | None) -> eligibility.StepDate | None:
+    """Bounds of a decision or payment date (cases.eligibility.check_step_date)."""
+    if name not in DATED_STEPS:
+        return None
+    previous = session.exec(select(func.max(CaseEvent.on_day))
+                            .where(CaseEvent.case_id == case.id)).one()
+    return eligibility.check_step_date(
+        on_day, received_on=case.received_on, previous_on=previous,
+        today=today if today is not None else business_today(),
+        late_entry_days=case_limits().late_entry_days if today is not None else None,
+        late_reason=backdate_reason, step_label=rules.TRANSITIONS[name].label)
+
+
+def _check_grant_limit(session: Session, case: Case, on_day: date) -> None:
+    """No grant beyond the follow-up limit, counted on what was actually paid (whatever the tick)."""
+    key = eligibility.PersonKey(case.person_id_number, case.household_id)
+    paid = eligibility.paid_grant_dates(person_history(session, key, case.category,
+                                                       exclude_case_id=case.id))
+    eligibility.check_follow_up(paid, on_day, derived=True)
+
+
+def _check_blacklist_before_pay(session: Session, case: Case, actor: Actor,
+                                override_reason: str | None) -> str:
+    """Before every payment: a listed person (or household head) needs an officer's override.
+
+    An override already on the case stands; returns a new override reason to record, else "".
+    """
+    entry = listed_entry(session, case_id_numbers(session, case))
+    if entry is None or case.blacklist_override_reason:
+        return ""
+    if rules.check_blacklist(entry.reason, role=actor, override_reason=override_reason):
+        return override_reason.strip()[:500]
+    return ""
+
+
+def _check_paid_amount(amount_fen: int | None) -> None:
+    parse_amount(Decimal(amount_fen or 0) / 100, max_yuan=case_limits().max_case_yuan,
+                 what="发放金额")
 
 
 def _record_outcome(case: Case, *, name: str, on_day: date, reason: str,

@@ -11,17 +11,35 @@ from sqlmodel import Session, select
 
 from cases import rules
 from cases.common import fen, require_write, yuan
+from cases.limits import case_limits
 from cases.models import FundMovement
+from cases.money import parse_amount
 from cases.rules import DomainError
 from grid import audit
 from grid.access import AccessDenied, Actor
 from grid.models import CommunityGrid
 
+SETTLE_ROLES = frozenset({"county_staff", "system"})
+ALLOCATE_ROLES = SETTLE_ROLES
+DONATION_ROLES = frozenset({"township_leader", "county_staff", "system"})
+
 
 def allocate_year(*, session: Session, actor: Actor, year: int, on_day: date,
                   village_codes: Iterable[str] | None = None) -> list[FundMovement]:
-    """County reserve (10 million yuan) and a 10,000-yuan petty reserve per village/community."""
+    """County reserve (10 million yuan) and a 10,000-yuan petty reserve per village/community.
+
+    County staff (or the system) only; once per year."""
     require_write(actor)
+    if rules.role_name(actor) not in ALLOCATE_ROLES:
+        raise AccessDenied(f"只有县民政局可以下达年度资金（{actor.username}无权）"
+                           " / only county staff may allocate the year's funds")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise DomainError(f"年度无效：{year!r}", f"invalid year: {year!r}", code="bad_year")
+    done = session.exec(select(FundMovement.id).where(FundMovement.year == year,
+                                                      FundMovement.kind == "county_allocation")).first()
+    if done is not None:
+        raise DomainError(f"{year}年度资金已下达，不能重复下达", f"{year} is already allocated",
+                          code="already_allocated")
     if village_codes is None:
         village_codes = session.exec(select(CommunityGrid.code).order_by(CommunityGrid.code)).all()
     moves = [FundMovement(year=year, on_day=on_day, kind="county_allocation", account="county_reserve",
@@ -39,17 +57,21 @@ def allocate_year(*, session: Session, actor: Actor, year: int, on_day: date,
 
 def record_donation(*, session: Session, actor: Actor, on_day: date, amount_yuan: Any,
                     note: str) -> FundMovement:
+    """A donation into the town's account: officers only; a positive, finite amount in whole fen,
+    at most the configured maximum (data/case_guards.toml)."""
     require_write(actor)
+    if rules.role_name(actor) not in DONATION_ROLES:
+        raise AccessDenied(f"只有镇街领导或县民政局可以登记捐赠（{actor.username}无权）"
+                           " / only officers may record donations")
+    amount = parse_amount(amount_yuan, max_yuan=case_limits().max_donation_yuan, what="捐赠金额")
     m = FundMovement(year=on_day.year, on_day=on_day, kind="donation", account="town",
-                     amount_fen=fen(amount_yuan), note=note)
+                     amount_fen=fen(amount), note=(note or "")[:200])
     session.add(m)
     session.flush()
     audit.record(session, actor=actor, action="funds.donation", entity="aid_fund_movement",
                  entity_id=m.id, after={"amount_fen": m.amount_fen}, reason=note)
     return m
 
-
-SETTLE_ROLES = frozenset({"county_staff", "system"})
 
 
 def _settlement_rows(session: Session, year: int) -> list[FundMovement]:

@@ -156,10 +156,11 @@ def import_work_orders(path: Path, *, session: Session, actor: Actor, today: dat
                 lon=rec.get("lon"), lat=rec.get("lat"), work_order_no=rec["work_order_no"],
             )
         except DomainError as exc:
-            report.add(rec["_row"], labels["person_name"], exc.zh)
+            column = labels["amount_yuan"] if exc.code == "bad_amount" else labels["person_name"]
+            report.add(rec["_row"], column, exc.zh)
             continue
         except AccessDenied as exc:
-            report.add(rec["_row"], labels["person_name"], str(exc))
+            report.add(rec["_row"], labels["person_name"], str(exc).split(" / ")[0])
             continue
         ids.append(case.id)
         if case.match_status == TO_MATCH:

@@ -5,8 +5,11 @@ from jizhen.db import (  # noqa: F401
     StaleEdit,
     alembic_config,
     init_db,
+    is_versioned,
     make_engine,
     schema_revision,
     session_scope,
+    stale_message,
     update_versioned,
+    version_column,
 )

@@ -7,7 +7,8 @@ from typing import Optional
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from grid.geotypes import Geometry, UTCDateTime, utcnow
+from jizhen.db import version_column
+from jizhen.geotypes import Geometry, UTCDateTime, utcnow
 
 FULL_TIME = "full_time"
 PART_TIME = "part_time"
@@ -25,29 +26,41 @@ def _created() -> datetime:
     return utcnow()
 
 
+# Tables people edit carry `version`, the mapper's version_id_col (jizhen.db: optimistic locking).
+_grid_version = version_column()
+_worker_version = version_column()
+_household_version = version_column()
+_assignment_version = version_column()
+
+
 class CommunityGrid(SQLModel, table=True):
     __tablename__ = "community_grid"
+    __mapper_args__ = {"version_id_col": _grid_version}
     id: Optional[int] = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=64)
     geometry_wkt: str = Field(sa_column=Column("geometry", Geometry(), nullable=False))
+    version: int = Field(default=1, sa_column=_grid_version)
     created_at: datetime = Field(default_factory=_created, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class GridWorker(SQLModel, table=True):
     __tablename__ = "grid_worker"
+    __mapper_args__ = {"version_id_col": _worker_version}
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(max_length=32)
     phone: str = Field(max_length=20)
     employment: str = Field(max_length=16)  # full_time | part_time
     grid_id: int = Field(foreign_key="community_grid.id", index=True)
     active: bool = True
+    version: int = Field(default=1, sa_column=_worker_version)
     created_at: datetime = Field(default_factory=_created, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Household(SQLModel, table=True):
     __tablename__ = "household"
     __table_args__ = (UniqueConstraint("head_id_number", name="uq_household_head_id"),)
+    __mapper_args__ = {"version_id_col": _household_version}
     id: Optional[int] = Field(default=None, primary_key=True)
     address: str = Field(max_length=200)
     lon: float
@@ -64,7 +77,7 @@ class Household(SQLModel, table=True):
     dibao: bool = False
     tekun: bool = False
     income_per_capita_yuan: float = 0.0  # monthly
-    version: int = 1
+    version: int = Field(default=1, sa_column=_household_version)
     created_at: datetime = Field(default_factory=_created, sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -89,6 +102,7 @@ class Visit(SQLModel, table=True):
 
 class VisitAssignment(SQLModel, table=True):
     __tablename__ = "visit_assignment"
+    __mapper_args__ = {"version_id_col": _assignment_version}
     id: Optional[int] = Field(default=None, primary_key=True)
     household_id: int = Field(foreign_key="household.id", index=True)
     worker_id: int = Field(foreign_key="grid_worker.id", index=True)
@@ -96,7 +110,7 @@ class VisitAssignment(SQLModel, table=True):
     status: str = Field(default=ASSIGNMENT_OPEN, max_length=16, index=True)
     assigned_by: str = Field(max_length=64)
     visit_id: Optional[int] = Field(default=None, foreign_key="visit.id")
-    version: int = 1
+    version: int = Field(default=1, sa_column=_assignment_version)
     created_at: datetime = Field(default_factory=_created, sa_column=Column(UTCDateTime(), nullable=False))
 
 

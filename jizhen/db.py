@@ -9,8 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event, text, update
+from sqlalchemy import Column, Integer, event, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
 from jizhen.settings import get_settings
@@ -25,6 +27,31 @@ VERSION_DIRS = tuple(d for d in (MIGRATIONS_DIR / "versions",
 
 class StaleEdit(Exception):
     """Someone else changed the row since it was read (optimistic locking)."""
+
+
+def stale_message(what: str, row_id=None) -> str:
+    ref = f"（{what} #{row_id}）" if row_id is not None else f"（{what}）"
+    return (f"该记录{ref}已被他人修改，请刷新后重试；您的修改尚未保存 "
+            f"({what} {row_id if row_id is not None else ''} was changed by someone else; reload and retry)")
+
+
+# --- optimistic locking: one mechanism ----------------------------------------------------------
+# Every table people edit has an integer `version` column that is the mapper's version_id_col:
+# SQLAlchemy adds `AND version = <the version read>` to each UPDATE/DELETE of the row and bumps it;
+# when someone else got there first no row matches and the flush raises StaleDataError, which
+# session_scope (and update_versioned) turn into StaleEdit. Declare it as
+#     _version = version_column()
+#     class Thing(SQLModel, table=True):
+#         __mapper_args__ = {"version_id_col": _version}
+#         version: int = Field(default=1, sa_column=_version)
+def version_column() -> Column:
+    """A fresh `version` column for one table (1 for a new row; see the note above)."""
+    return Column("version", Integer, nullable=False, default=1, server_default="1")
+
+
+def is_versioned(model) -> bool:
+    """True when `model`'s mapper guards its rows with a version_id_col."""
+    return sa_inspect(model).version_id_col is not None
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -43,6 +70,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            from jizhen.outputs import secure_sqlite_file
+
+            secure_sqlite_file(parsed.database)  # 0600, like backups
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -77,25 +107,55 @@ def schema_revision(engine: Engine) -> str | None:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work: commit on success, roll back on any error. A lost optimistic-locking race
+    (another user saved the same row first) is rolled back and raised as StaleEdit."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
+        except StaleDataError as exc:
+            session.rollback()
+            raise StaleEdit(stale_message(_stale_what(exc))) from None
         except BaseException:
             session.rollback()
             raise
 
 
+def _stale_what(exc: StaleDataError) -> str:
+    text_ = str(exc)
+    for word in text_.split():
+        if word.startswith("'") and word.endswith("'") and "." not in word:
+            return word.strip("'")
+    return "record"
+
+
 def update_versioned(session: Session, model, row_id: int, expected_version: int, **values) -> None:
-    """UPDATE a row only if its version is still `expected_version`; bump it. Else StaleEdit."""
+    """Change a row only if its version is still `expected_version` (the version the user saw).
+
+    The same mechanism as every other edit: the row is read, compared with `expected_version`, its
+    attributes set and flushed through the mapper's version_id_col (UPDATE ... WHERE id = ? AND
+    version = ?, version bumped). A missing row, another version, or a race lost at the flush
+    raises StaleEdit and nothing of this call is written. `values` are attribute or column names.
+    """
+    if not is_versioned(model):
+        raise TypeError(f"{model.__name__} has no version_id_col: it is not guarded by optimistic locking")
+    obj = session.get(model, row_id, populate_existing=True)
+    if obj is None or int(obj.version) != int(expected_version):
+        raise StaleEdit(stale_message(model.__tablename__, row_id))
+    mapper = sa_inspect(model)
     table = model.__table__
-    result = session.execute(
-        update(table)
-        .where(table.c.id == row_id, table.c.version == expected_version)
-        .values(version=expected_version + 1, **values)
-    )
-    if result.rowcount != 1:
-        raise StaleEdit(f"该记录（{model.__tablename__} #{row_id}）已被他人修改，请刷新后重试；"
-                        f"您的修改尚未保存 ({model.__name__} {row_id} was changed by someone else)")
-    session.expire_all()
+    for key, value in values.items():
+        if key in mapper.attrs:
+            setattr(obj, key, value)
+        elif key in table.c:
+            setattr(obj, mapper.get_property_by_column(table.c[key]).key, value)
+        else:
+            raise AttributeError(f"{model.__name__} has no column {key!r}")
+    # Always a write, as before: the version moves on even when the values are unchanged, so a
+    # second user holding the old version cannot save "the same" over someone else's save.
+    setattr(obj, mapper.get_property_by_column(mapper.version_id_col).key, int(expected_version) + 1)
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise StaleEdit(stale_message(model.__tablename__, row_id)) from None

@@ -3,7 +3,6 @@ detail, and the household file (一户一档)."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Iterable
 
 import pandas as pd
@@ -16,6 +15,7 @@ from cases.rules import (CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STAT
                          Channel, DomainError, ReferralScheme, ReferralStatus, Status)
 from grid.access import Actor
 from grid.models import Household, Visit
+from grid.privacy import mask_name
 
 VISIT_FLAG_LABELS = {
     "housing_loss": "住房受损",
@@ -29,16 +29,8 @@ VISIT_FLAG_LABELS = {
 
 def deadline_facts(case: Case) -> rules.DeadlineFacts:
     """The facts cases.rules.case_deadline needs, read from a stored case."""
-    return rules.DeadlineFacts(
-        status=case.status, received_on=case.received_on,
-        amount_requested_yuan=Decimal(case.amount_requested_fen or 0) / 100,
-        amount_approved_yuan=(None if case.amount_approved_fen is None
-                              else Decimal(case.amount_approved_fen) / 100),
-        approval_due_on=case.approval_due_on, approval_provisional=case.approval_provisional,
-        aid_first=case.aid_first, paid_on=case.aid_on, decided_on=case.decided_on,
-        paperwork_due_on=case.paperwork_due_on, paperwork_provisional=case.paperwork_provisional,
-        files_completed_on=case.files_completed_on,
-    )
+    return rules.deadline_facts_from_columns(
+        {name: getattr(case, name) for name in rules.DEADLINE_COLUMNS})
 
 
 def case_deadline(case: Case, today: date) -> rules.CaseDeadline:
@@ -80,7 +72,7 @@ def case_row(case: Case, today: date, *, sees_personal: bool = True) -> dict:
         "provisional": dl.provisional,
         "household_id": case.household_id, "grid_code": case.grid_code,
         "match_status": case.match_status, "follow_up": case.follow_up,
-        "person_name": case.person_name if sees_personal else rules.mask_name(case.person_name),
+        "person_name": case.person_name if sees_personal else mask_name(case.person_name),
         "cause": case.cause, "public_note": getattr(case, "public_note", "") or "",
         "lon": case.lon, "lat": case.lat, "version": case.version,
     }

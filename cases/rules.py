@@ -344,6 +344,43 @@ class CaseDeadline:
         return DEADLINE_STATUS_LABELS[DeadlineStatus(self.status)]
 
 
+# The columns of aid_case (cases.models.Case) a deadline depends on; money in fen as stored.
+DEADLINE_COLUMNS = ("status", "received_on", "amount_requested_fen", "amount_approved_fen",
+                    "approval_due_on", "approval_provisional", "aid_first", "aid_on", "decided_on",
+                    "paperwork_due_on", "paperwork_provisional", "files_completed_on")
+
+
+def _day(value: Any) -> date | None:
+    """A date from a date, a datetime/Timestamp or an ISO string; None for missing (None/NaT/NaN)."""
+    if value is None or value != value:  # NaN / NaT
+        return None
+    if hasattr(value, "date") and callable(value.date):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def deadline_facts_from_columns(row: Mapping[str, Any]) -> DeadlineFacts:
+    """DeadlineFacts from a mapping of aid_case columns (DEADLINE_COLUMNS; a Case's attributes,
+    a database row or a pandas row), so metrics and exports judge deadlines exactly like the case
+    list: ``rules.case_deadline(rules.deadline_facts_from_columns(row), today)``."""
+    def fen_to_yuan(v: Any) -> Decimal | None:
+        return None if v is None or v != v else Decimal(int(v)) / 100
+
+    return DeadlineFacts(
+        status=str(row["status"]), received_on=_day(row["received_on"]),
+        amount_requested_yuan=fen_to_yuan(row.get("amount_requested_fen")) or Decimal(0),
+        amount_approved_yuan=fen_to_yuan(row.get("amount_approved_fen")),
+        approval_due_on=_day(row.get("approval_due_on")),
+        approval_provisional=bool(row.get("approval_provisional") or False),
+        aid_first=bool(row.get("aid_first") or False), paid_on=_day(row.get("aid_on")),
+        decided_on=_day(row.get("decided_on")), paperwork_due_on=_day(row.get("paperwork_due_on")),
+        paperwork_provisional=bool(row.get("paperwork_provisional") or False),
+        files_completed_on=_day(row.get("files_completed_on")),
+    )
+
+
 def is_county_decision(facts: DeadlineFacts) -> bool:
     """A case decided by the county: the approved amount (or, before approval, the requested one)
     is above the town's 500-yuan limit. Aid-first cases run on the paperwork clock instead."""

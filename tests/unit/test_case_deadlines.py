@@ -189,3 +189,21 @@ def test_2027_deadlines_never_earlier_than_without_make_up_days():
             if d.weekday() < 5 and d not in hol:
                 n += 1
         assert got >= d
+
+
+def test_facts_from_columns_accept_case_rows_and_pandas_rows():
+    import pandas as pd
+
+    from cases.rules import deadline_facts_from_columns
+
+    row = {"status": "paid", "received_on": "2025-09-30", "amount_requested_fen": 30000,
+           "amount_approved_fen": 30000, "approval_due_on": date(2025, 10, 11),
+           "approval_provisional": False, "aid_first": False, "aid_on": pd.Timestamp("2025-10-13"),
+           "decided_on": date(2025, 10, 10), "paperwork_due_on": pd.NaT,
+           "paperwork_provisional": False, "files_completed_on": None}
+    f = deadline_facts_from_columns(row)
+    assert f.paid_on == date(2025, 10, 13) and f.paperwork_due_on is None
+    assert case_deadline(f, date(2026, 1, 1)).status == "done_late"
+    frame = pd.DataFrame([row])
+    f2 = deadline_facts_from_columns(frame.iloc[0])
+    assert case_deadline(f2, date(2026, 1, 1)) == case_deadline(f, date(2026, 1, 1))

@@ -29,6 +29,10 @@ class Settings:
     calendar_dir: Path = CALENDAR_DIR  # JIZHEN_CALENDAR_DIR: holiday files beyond chinesecalendar
     bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS  # JIZHEN_BCRYPT_ROUNDS, clamped to 4..16
     today: date | None = None  # JIZHEN_TODAY: a fixed business date (demos, tests); None = real today
+    # The audit log's anchor (jizhen.audit): HMAC key file, checkpoint folder, checkpoint interval.
+    audit_key_file: Path | None = None  # JIZHEN_AUDIT_KEY_FILE, default <var>/audit.key
+    audit_anchor_dir: Path | None = None  # JIZHEN_AUDIT_ANCHOR_DIR, default <var>/audit-anchor
+    audit_checkpoint_every: int = 1  # JIZHEN_AUDIT_CHECKPOINT_EVERY (≥ 1; 1: every commit)
 
 
 def default_sqlite_url(var_dir: Path) -> str:
@@ -55,6 +59,15 @@ def _today(raw: str | None) -> date | None:
                          f"(JIZHEN_TODAY must be YYYY-MM-DD)") from None
 
 
+def _positive_int(raw: str | None, name: str, default: int) -> int:
+    if raw in (None, ""):
+        return default
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        raise ValueError(f"{name} 应为正整数，实际为“{raw}” ({name} must be a positive integer)") from None
+
+
 def get_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     var_dir = Path(env.get("JIZHEN_VAR_DIR", PROJECT_DIR / "var"))
@@ -71,4 +84,8 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         calendar_dir=Path(env["JIZHEN_CALENDAR_DIR"]) if env.get("JIZHEN_CALENDAR_DIR") else CALENDAR_DIR,
         bcrypt_rounds=_bcrypt_rounds(env.get("JIZHEN_BCRYPT_ROUNDS")),
         today=_today(env.get("JIZHEN_TODAY")),
+        audit_key_file=Path(env.get("JIZHEN_AUDIT_KEY_FILE") or var_dir / "audit.key"),
+        audit_anchor_dir=Path(env.get("JIZHEN_AUDIT_ANCHOR_DIR") or var_dir / "audit-anchor"),
+        audit_checkpoint_every=_positive_int(env.get("JIZHEN_AUDIT_CHECKPOINT_EVERY"),
+                                             "JIZHEN_AUDIT_CHECKPOINT_EVERY", 1),
     )

@@ -164,3 +164,18 @@ def test_settings_defaults_and_bounds():
     assert get_settings({"JIZHEN_BCRYPT_ROUNDS": "many"}).bcrypt_rounds == 12
     with pytest.raises(ValueError, match="JIZHEN_TODAY"):
         get_settings({"JIZHEN_TODAY": "29.11.2026"})
+
+
+def test_settings_hold_the_audit_anchor_variables():
+    from pathlib import Path
+
+    from jizhen.settings import get_settings
+
+    s = get_settings({"JIZHEN_VAR_DIR": "/srv/jizhen"})
+    assert s.audit_key_file == Path("/srv/jizhen/audit.key")
+    assert s.audit_anchor_dir == Path("/srv/jizhen/audit-anchor") and s.audit_checkpoint_every == 1
+    s = get_settings({"JIZHEN_AUDIT_KEY_FILE": "/etc/k", "JIZHEN_AUDIT_ANCHOR_DIR": "/mnt/a",
+                      "JIZHEN_AUDIT_CHECKPOINT_EVERY": "50"})
+    assert (s.audit_key_file, s.audit_anchor_dir, s.audit_checkpoint_every) == (Path("/etc/k"), Path("/mnt/a"), 50)
+    with pytest.raises(ValueError, match="正整数"):
+        get_settings({"JIZHEN_AUDIT_CHECKPOINT_EVERY": "often"})

@@ -179,3 +179,9 @@ def test_settings_hold_the_audit_anchor_variables():
     assert (s.audit_key_file, s.audit_anchor_dir, s.audit_checkpoint_every) == (Path("/etc/k"), Path("/mnt/a"), 50)
     with pytest.raises(ValueError, match="正整数"):
         get_settings({"JIZHEN_AUDIT_CHECKPOINT_EVERY": "often"})
+
+
+def test_user_messages_read_the_same_label_table():
+    import grid.users
+
+    assert grid.users.ROLE_LABELS is ROLE_LABELS

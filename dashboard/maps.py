@@ -226,8 +226,9 @@ def grid_layer(m: folium.Map, grids, values: pd.Series, metric: str, *, lang: st
         value = values.get(row.code, float("nan"))
         value = float(value) if value is not None else float("nan")
         features.append({"type": "Feature", "geometry": row.geometry.__geo_interface__,
-                         "properties": {"code": row.code, "name": row.name,
-                                        "value": _fmt(metric, value),
+                         # the tooltip sets these as HTML: user text goes in escaped
+                         "properties": {"code": row.code, "name": html.escape(str(row.name)),
+                                        "value": html.escape(_fmt(metric, value)),
                                         "fill": colour_for(value, breaks, palette)}})
     collection = {"type": "FeatureCollection", "features": features}
     folium.GeoJson(
@@ -235,7 +236,7 @@ def grid_layer(m: folium.Map, grids, values: pd.Series, metric: str, *, lang: st
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#333333",
                                   "weight": 1.5, "fillOpacity": 0.55, "className": "jizhen-grid"},
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(["name", "value"], aliases=["", label]),
+        tooltip=folium.GeoJsonTooltip(["name", "value"], aliases=["", html.escape(label)]),
     ).add_to(m)
     rows = []
     for lo, hi, colour in zip(breaks[:-1], breaks[1:], [colour_for(b, breaks, palette)
@@ -303,7 +304,8 @@ def case_layer(m: folium.Map, cases: pd.DataFrame, *, lang: str = "zh") -> int:
         colour = DEADLINE_COLOURS.get(status, "#555555")
         marker = folium.CircleMarker([row.lat, row.lon], radius=7, color="#ffffff", weight=1.5,
                                      fill=True, fill_color=colour, fill_opacity=0.95,
-                                     class_name=f"jizhen-case jizhen-case-{status}")
+                                     class_name="jizhen-case jizhen-case-"
+                                     + (status if status in DEADLINE_COLOURS else "other"))
         _Popup(popup).add_to(marker)
         marker.add_to(group)
     group.add_to(m)

@@ -420,7 +420,9 @@ def verify(session: Session, *, checkpoint: bool = True) -> VerifyResult:
         if _row_hash(entry, prev) != entry.hash:
             return VerifyResult(False, count, entry.id, "内容与哈希不符：该记录被篡改", len(active), path)
         if entry.mac is None:
-            if legacy_upto is None or entry.id > legacy_upto:
+            # Before the first checkpoint (an old database) rows without a MAC are adopted; after
+            # it, only those up to the head it recorded.
+            if legacy_upto is not None and entry.id > legacy_upto:
                 return VerifyResult(False, count, entry.id,
                                     "缺少签名（MAC）：该记录不是本系统写入的，或其后的哈希链被重算", len(active), path)
         else:

@@ -47,8 +47,7 @@ def h3_cells(lon, lat, resolution: int) -> np.ndarray:
 
 
 def _level_weights(levels, config: RiskConfig) -> np.ndarray:
-    lw = {"red": 1.0, "orange": 0.6, "yellow": 0.25, "green": 0.0}
-    lw.update(config.hotspots.get("level_weights", {}))
+    lw = config.level_weights
     return pd.Series(np.asarray(levels, dtype=object)).map(lw).fillna(0).to_numpy(float)
 
 

@@ -66,8 +66,10 @@ def test_period_all_grids_and_trend():
     total = period_metrics(data, start=date(2026, 11, 1), end=TODAY, today=TODAY, by_grid=False)
     assert total["grid_code"].tolist() == ["ALL"] and total["flagged"].iloc[0] == 3
     res = leader_metrics(data, today=TODAY, months=3)
-    assert res["trend"]["month"].tolist() == ["2026-09", "2026-10", "2026-11"]
-    sept = res["trend"].iloc[0]
+    # complete months only: November (today's month) is not over
+    assert res["trend"]["month"].tolist() == ["2026-08", "2026-09", "2026-10"]
+    assert res["month"] == "2026-10"
+    sept = res["trend"].iloc[1]
     assert sept["flagged"] == 0 and sept["coverage_30d"] == 0.25  # household 2 on 09-01
     assert len(res["trend_by_grid"]) == 3 * 2
     with pytest.raises(ValueError):
@@ -98,11 +100,12 @@ def test_score_times_become_shanghai_days():
 
     from grid.metrics import flags_from_history
 
-    history = pd.DataFrame({"household_id": [1, 1, 2],
-                            "scored_at": [datetime(2026, 1, 1, 20, tzinfo=timezone.utc),
-                                          datetime(2026, 1, 3, 1, tzinfo=timezone.utc),
+    base = datetime(2025, 12, 1, tzinfo=timezone.utc)  # first scores: the baseline
+    history = pd.DataFrame({"household_id": [1, 1, 1, 2, 2],
+                            "scored_at": [base, datetime(2026, 1, 1, 20, tzinfo=timezone.utc),
+                                          datetime(2026, 1, 3, 1, tzinfo=timezone.utc), base,
                                           datetime(2026, 1, 1, 1, tzinfo=timezone.utc)],
-                            "level": ["red", "red", "orange"]})
+                            "level": ["green", "red", "red", "green", "orange"]})
     flags = flags_from_history(history)
     assert flags.sort_values("household_id")["flagged_on"].dt.strftime("%Y-%m-%d").tolist() == [
         "2026-01-02", "2026-01-01"]

@@ -24,7 +24,8 @@ def _world():
         (2, 11, 45),                # hh2: by 11, 45 days ago
         (3, 10, 120),               # hh3: by 10, 120 days ago
         # hh4 never visited
-        (5, 20, 30),                # hh5: exactly 30 days ago -> counts as within 30
+        (5, 20, 30),                # hh5: exactly 30 days ago -> outside the 30 days ending today
+        (5, 20, 29),                # ... and 29 days ago -> inside
         (6, 20, 10), (6, 20, -2),   # hh6: a visit "in the future" is ignored
     ]
     visits = pd.DataFrame(rows, columns=["household_id", "worker_id", "days"])
@@ -69,7 +70,8 @@ def test_worker_shares_and_load():
 def test_capacity_is_configurable():
     h, v, w, s = _world()
     cfg = load_config()
-    cfg.coverage["capacity"] = {"part_time": {"households": 1, "visits_per_month": 1}}
+    cfg.coverage["capacity"] = dict(cfg.coverage["capacity"],
+                                    part_time={"households": 1, "visits_per_month": 1})
     r = coverage_report(h, v, w, s, today=TODAY, config=cfg)["by_worker"].set_index("worker_id")
     assert r.loc[20, "overloaded"] and r.loc[20, "load_ratio"] == 2
     assert not r.loc[10, "overloaded"]

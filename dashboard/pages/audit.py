@@ -1,4 +1,5 @@
-"""审计日志: the append-only audit log for auditors and county staff, and a chain check."""
+"""审计日志: the append-only audit log for auditors and county staff, and a chain check (hash chain,
+row MACs and the signed checkpoints outside the database: jizhen.audit.verify)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -30,5 +31,9 @@ if st.button(t("audit.verify", lang), key="audit_verify"):
         result = audit.verify(s)
     if result.ok:
         st.success(t("audit.ok", lang, n=result.checked))
-    else:
+        for note in result.notes:
+            st.warning(note)
+    elif result.first_bad_id is not None:
         st.error(t("audit.broken", lang, id=result.first_bad_id, why=result.problem))
+    else:  # the signed checkpoints outside the database are missing or do not match
+        st.error(result.problem)

@@ -24,9 +24,9 @@ from cases.intake import (add_to_blacklist, blacklist_entry, blacklist_rows, int
 from cases.oversight import (COMPLAINT_PHONE, DISCLOSURE_HEADERS, disclosure_frame,
                              disclosure_history, disclosure_rows, draw_spot_checks,
                              export_disclosure, record_disclosure, record_spot_check,
-                             spot_check_rows)
-from cases.queries import (VISIT_FLAG_LABELS, case_detail, case_row, household_timeline, list_cases,
-                           pending_cases_frame)
+                             set_public_note, spot_check_rows)
+from cases.queries import (VISIT_FLAG_LABELS, case_deadline, case_detail, case_row, deadline_facts,
+                           household_timeline, list_cases, pending_cases_frame)
 from cases.referrals import (DEFAULT_DIBAO_YUAN, STANDARDS_TOML, admit, dibao_standard, refer,
                              update_referral)
 from cases.workflow import transition
@@ -39,5 +39,6 @@ __all__ = [
     "fund_summary", "get_case", "household_timeline", "intake", "list_cases", "locate_grid",
     "match_case", "match_household", "pending_cases_frame", "record_disclosure",
     "record_donation", "record_spot_check", "refer", "settle_year", "spot_check_rows",
+    "case_deadline", "deadline_facts", "set_public_note",
     "transition", "update_referral", "yuan",
 ]

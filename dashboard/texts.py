@@ -8,6 +8,7 @@ dashboard/texts_cases.py (owned by the cases page).
 """
 from __future__ import annotations
 
+from cases.vocabulary import DEADLINE_STATUS_TEXTS
 from jizhen.vocabulary import ROLE_NAMES
 
 LANGS = ("zh", "en")
@@ -37,9 +38,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "level.orange": ("橙色（较高）", "orange"),
     "level.yellow": ("黄色（关注）", "yellow"),
     "level.green": ("绿色（一般）", "green"),
-    "deadline.on_time": ("未到期", "on time"),
-    "deadline.due_soon": ("1个工作日内到期", "due within 1 working day"),
-    "deadline.overdue": ("已超期", "overdue"),
+    # deadline statuses: the one label table in cases.vocabulary
+    **{f"deadline.{k.value}": v for k, v in DEADLINE_STATUS_TEXTS.items()},
     "cat.housing_loss": ("住房或生活设施严重损失", "loss of housing or facilities"),
     "cat.accidental_injury": ("突发意外伤害", "accidental injury"),
     "cat.illness_or_disaster": ("家庭成员突发重病或自然灾害", "sudden illness or disaster"),

@@ -102,13 +102,15 @@ def test_deadline_crossing_new_year_into_2027():
 
 
 def test_spring_festival_2027_computed():
-    # Feb 4 (Thu) 1; Feb 5 eve, 6–7 weekend+festival, 8 festival; Feb 9 (Tue) 2; Feb 10 3
-    assert add_working_days(date(2027, 2, 3), 3) == date(2027, 2, 10)
+    # Feb 4 (Thu) 1; Feb 5 eve, 6–7 weekend+festival, 8 festival; Feb 9–10 补假 for the
+    # weekend festival days; Feb 11 (Thu) 2; Feb 12 (Fri) 3
+    assert add_working_days(date(2027, 2, 3), 3) == date(2027, 2, 12)
     assert not is_working_day(date(2027, 2, 8))
 
 
 def test_national_day_2027_computed():
-    assert add_working_days(date(2027, 9, 30), 1) == date(2027, 10, 4)
+    # Oct 2–3 (Sat–Sun) are made up (补假) on Oct 4–5
+    assert add_working_days(date(2027, 9, 30), 1) == date(2027, 10, 6)
     assert not is_working_day(date(2027, 10, 1))
 
 

@@ -107,6 +107,8 @@ def case_facts(case: Case) -> CaseFacts:
 def get_case(*, session: Session, actor: Actor, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None:
+        if actor.grid_codes is not None:  # a grid user cannot tell "elsewhere" from "nowhere"
+            raise AccessDenied(f"案件{OUT_OF_SCOPE}")
         raise DomainError(f"案件{case_id}不存在", f"case {case_id} not found", code="not_found")
     check_scope(actor, case.grid_code)
     return case

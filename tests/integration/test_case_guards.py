@@ -345,3 +345,14 @@ def test_spot_check_results_only_by_officers_within_scope(world):
             assert "G01" not in str(e.value)
         check_spot_check_result(LEADER, sc.grid_code)
         check_spot_check_result(COUNTY, sc.grid_code)
+
+
+def test_case_lookup_cannot_be_probed_by_id(world):
+    engine, hh = world
+    with session_scope(engine) as s:
+        cid = _intake(s, household_id=hh[2], received_on=date(2025, 9, 1)).id  # a G02 case
+    elsewhere = _refusal(engine, lambda s: svc.get_case(session=s, actor=SUP, case_id=cid))
+    nowhere = _refusal(engine, lambda s: svc.get_case(session=s, actor=SUP, case_id=cid + 1000))
+    assert elsewhere == nowhere and "G02" not in elsewhere
+    with session_scope(engine) as s, pytest.raises(DomainError):  # the town sees "not found"
+        svc.get_case(session=s, actor=LEADER, case_id=cid + 1000)

@@ -94,11 +94,15 @@ def _at(value: datetime):
     return literal(value, UTCDateTime())
 
 
-def _ensure_rows(session: Session, ukey: str, keys: tuple[str, ...], now: datetime) -> None:
-    """Forget stale rows, then make sure the rows exist (INSERT … ON CONFLICT DO NOTHING)."""
+def purge_throttle(session: Session, now: datetime) -> int:
+    """Forget rows whose window and lock are over (they would start again at 1 anyway)."""
     oldest = now - max(ACCOUNT_WINDOW, CLIENT_WINDOW)
-    session.execute(delete(_T).where(_T.c.window_start < oldest,
-                                     or_(_T.c.locked_until.is_(None), _T.c.locked_until <= now)))
+    return session.execute(delete(_T).where(
+        _T.c.window_start < oldest, or_(_T.c.locked_until.is_(None), _T.c.locked_until <= now))).rowcount or 0
+
+
+def _ensure_rows(session: Session, ukey: str, keys: tuple[str, ...], now: datetime) -> None:
+    """Make sure the rows exist (INSERT … ON CONFLICT DO NOTHING: safe under concurrency)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -221,17 +225,20 @@ def _finish(session: Session, username: str, ckey: str, now: datetime, ticket: _
     ukey = user_key(username)
     user = session.get(User, ticket.user_id) if ticket.user_id is not None else None
     if not password_ok or user is None:
+        # Lock order, the same in every login transaction: throttle rows (client, then "*"), then
+        # the app_user row, then the audit chain (PostgreSQL would otherwise deadlock).
+        fired = _lock_if_over(session, ukey, ckey, now, MAX_FAILED_ATTEMPTS, LOCKOUT)
+        account = _lock_if_over(session, ukey, ALL_CLIENTS, now, ACCOUNT_MAX_FAILED, ACCOUNT_LOCKOUT)
+        if account is not None and user is not None:
+            user.locked_until = account
+            session.add(user)
+        session.flush()
         _audit(session, "user.login_failed", username, user, ckey, "登录失败：用户名或密码错误",
                failures=ticket.seen)
-        fired = _lock_if_over(session, ukey, ckey, now, MAX_FAILED_ATTEMPTS, LOCKOUT)
         if fired is not None:
             _audit(session, "user.locked", username, user, ckey,
                    f"连续 {MAX_FAILED_ATTEMPTS} 次登录失败，锁定该来源", scope="client", locked_until=fired)
-        account = _lock_if_over(session, ukey, ALL_CLIENTS, now, ACCOUNT_MAX_FAILED, ACCOUNT_LOCKOUT)
         if account is not None:
-            if user is not None:
-                user.locked_until = account
-                session.add(user)
             _audit(session, "user.locked", username, user, ckey,
                    f"{int(ACCOUNT_WINDOW.total_seconds() // 3600)} 小时内 {ACCOUNT_MAX_FAILED} 次登录失败，锁定账户",
                    scope="account", locked_until=account)
@@ -251,6 +258,7 @@ def _finish(session: Session, username: str, ckey: str, now: datetime, ticket: _
         user.locked_until = None
     user.last_login_at = now
     session.add(user)
+    session.flush()
     record(session, actor=actor_for(user), action="user.login", entity="user", entity_id=user.id,
            before=None, after={"client": ckey or "未知"}, reason="登录")
     session.flush()
@@ -280,6 +288,7 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     now = _aware(now)
     username = (username or "").strip()
     ckey = client_key(client)
+    purge_throttle(session, now)
     ticket = _begin(session, username, ckey, now)
     if ticket.refused is not None:
         return ticket.refused
@@ -296,6 +305,8 @@ def login(engine, username: str, password: str, now: datetime | None = None, *,
     now = _aware(now)
     username = (username or "").strip()
     ckey = client_key(client)
+    with session_scope(engine) as session:
+        purge_throttle(session, now)
     with session_scope(engine) as session:
         ticket = _begin(session, username, ckey, now)
     if ticket.refused is not None:

@@ -335,3 +335,48 @@ def blacklist_rows(*, session: Session, actor: Actor) -> list[dict]:
     return [{"id": e.id, "person_name": rules.mask_name(e.person_name),
              "person_id_number": rules.mask_id(e.person_id_number), "reason": e.reason,
              "evidence": e.evidence, "listed_on": e.listed_on, "active": e.active} for e in rows]
+
+
+def correct_person_id(*, session: Session, actor: Actor, case_id: int, person_id_number: str,
+                      reason: str, expected_version: int | None = None,
+                      blacklist_override_reason: str | None = None) -> Case:
+    """Correct the ID number of a case's person (a typing error at intake), with a reason.
+
+    The case changes its person here, so the credit blacklist is checked again (an officer's
+    override is the only way through) and the follow-up flag is derived again; audited.
+    """
+    from grid.db import StaleEdit
+    from grid.ids import id_number_problem, normalize_id_number
+
+    require_write(actor)
+    rules.check_intake_role(actor)
+    case = get_case(session=session, actor=actor, case_id=case_id)
+    if expected_version is not None and case.version != expected_version:
+        raise StaleEdit(f"案件{case.case_no}已被他人修改，请刷新后重试 (case changed by someone else)")
+    if not (reason and reason.strip()):
+        raise DomainError("更正身份证号须写明理由", "a reason is required", code="reason_required")
+    problem = id_number_problem(person_id_number)
+    if problem:
+        raise DomainError(problem, "invalid ID number", code="bad_id_number")
+    new_id = normalize_id_number(person_id_number)
+    hh = session.get(Household, case.household_id) if case.household_id else None
+    entry = listed_entry(session, [new_id, hh.head_id_number if hh else None])
+    overridden = rules.check_blacklist(entry.reason if entry else None, role=actor,
+                                       override_reason=blacklist_override_reason)
+    before = snapshot(case)
+    old = case.person_id_number
+    case.person_id_number = new_id
+    if overridden:
+        case.blacklist_override_reason = blacklist_override_reason.strip()[:500]
+    paid = eligibility.paid_grant_dates(person_history(
+        session, eligibility.PersonKey(new_id, case.household_id), case.category,
+        exclude_case_id=case.id))
+    case.follow_up = case.follow_up or eligibility.is_follow_up(paid, case.received_on)
+    session.add(case)
+    flush_versioned(session, f"案件{case.case_no}")
+    audit.record(session, actor=actor, action="case.correct_person_id", entity="aid_case",
+                 entity_id=case.id, before={**before, "person": rules.mask_id(old)},
+                 after={**snapshot(case), "person": rules.mask_id(new_id)},
+                 reason=reason.strip() + (f"（失信名单放行：{case.blacklist_override_reason}）"
+                                          if overridden else ""))
+    return case

@@ -356,3 +356,29 @@ def test_case_lookup_cannot_be_probed_by_id(world):
     assert elsewhere == nowhere and "G02" not in elsewhere
     with session_scope(engine) as s, pytest.raises(DomainError):  # the town sees "not found"
         svc.get_case(session=s, actor=LEADER, case_id=cid + 1000)
+
+
+def test_correcting_the_person_id_checks_the_blacklist_again(world):
+    from cases.intake import correct_person_id
+
+    engine, hh = world
+    listed = ident(60)
+    with session_scope(engine) as s:
+        _list(s, listed, name="钱某")
+        c = _intake(s, actor=SUP, person_name="钱某", person_id_number=ident(61),
+                    lon=118.6035, lat=33.7035, received_on=date(2025, 9, 1))
+        cid, version = c.id, c.version
+    for actor, kw, exc in ((SUP, {}, Blacklisted), (LEADER, {}, Blacklisted),
+                           (SUP, {"blacklist_override_reason": "紧急"}, PermissionDenied)):
+        with session_scope(engine) as s, pytest.raises(exc):
+            correct_person_id(session=s, actor=actor, case_id=cid, person_id_number=listed,
+                              reason="登记时录错", expected_version=version, **kw)
+    with session_scope(engine) as s:
+        assert s.get(Case, cid).person_id_number == ident(61)
+        c = correct_person_id(session=s, actor=LEADER, case_id=cid, person_id_number=listed,
+                              reason="登记时录错", expected_version=version,
+                              blacklist_override_reason="重病住院，镇街领导批准")
+        assert c.person_id_number == listed and c.blacklist_override_reason.startswith("重病")
+        audit = s.exec(select(AuditEntry).where(AuditEntry.action == "case.correct_person_id")).one()
+        assert listed not in audit.after_json and listed not in audit.before_json  # masked in the log
+        assert "失信名单放行" in audit.reason

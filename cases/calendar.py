@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,15 +56,12 @@ _EN_TO_ZH = {
     "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
 }
 
-_ENV_DIR = "JIZHEN_CALENDAR_DIR"
-
-
 def calendar_dir() -> Path:
-    """Directory of holiday files: env ``JIZHEN_CALENDAR_DIR`` or ``<project>/data/calendar``."""
-    env = os.environ.get(_ENV_DIR)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[1] / "data" / "calendar"
+    """Directory of holiday files: the settings' ``calendar_dir`` (env ``JIZHEN_CALENDAR_DIR``,
+    default ``<project>/data/calendar``)."""
+    from jizhen.settings import get_settings
+
+    return get_settings().calendar_dir
 
 
 def clear_cache() -> None:

@@ -44,7 +44,7 @@ class OutputError(ValueError):
 _ERRNO_ZH = {
     errno.EACCES: "没有写入权限", errno.EPERM: "不允许写入", errno.ENOENT: "目录不存在或不可写",
     errno.EROFS: "只读文件系统", errno.ENOSPC: "磁盘空间不足", errno.EISDIR: "这是一个目录",
-    errno.ENOTDIR: "路径中有一段不是目录", errno.ENAMETOOLONG: "文件名过长", errno.EDQUOT: "超出磁盘配额",
+    errno.ENOTDIR: "路径中有一段不是目录", errno.EEXIST: "路径中有一段是文件而不是目录", errno.ENAMETOOLONG: "文件名过长", errno.EDQUOT: "超出磁盘配额",
 }
 
 
@@ -173,9 +173,9 @@ def check_output(out: str | os.PathLike, *, kind: str, force: bool = False,
             raise OutputError(f"拒绝写出：{raw} 是正在使用的数据库文件，即使加 --force 也不会覆盖")
     if path.exists() or os.path.lexists(raw):
         if path.is_dir():
-            raise OutputError(f"无法写入 {raw}：这是一个目录")
+            raise OutputError(f"无法写出 {raw}：这是一个目录")
         if not path.is_file():
-            raise OutputError(f"无法写入 {raw}：这不是普通文件")
+            raise OutputError(f"无法写出 {raw}：这不是普通文件")
         existing = output_kind(path)
         if kind != "backup" and is_database_file(path):
             raise OutputError(f"拒绝写出：{raw} 是数据库或数据库备份，导出文件不能覆盖它（--force 也不行）")
@@ -197,7 +197,7 @@ def write_output(out: str | os.PathLike, write: Callable[[Path], Any], *, kind: 
         fd, tmp_name = tempfile.mkstemp(prefix=".jizhen-out-", suffix=suffix, dir=path.parent)
         os.close(fd)
     except OSError as exc:
-        raise OutputError(f"无法写入 {out}：{_zh_oserror(exc)}") from None
+        raise OutputError(f"无法写出 {out}：{_zh_oserror(exc)}") from None
     tmp = Path(tmp_name)
     try:
         result = write(tmp)
@@ -208,7 +208,7 @@ def write_output(out: str | os.PathLike, write: Callable[[Path], Any], *, kind: 
         check_output(out, kind=kind, force=force, database_url=database_url)
         os.replace(tmp, path)
     except OSError as exc:
-        raise OutputError(f"无法写入 {out}：{_zh_oserror(exc)}") from None
+        raise OutputError(f"无法写出 {out}：{_zh_oserror(exc)}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return result

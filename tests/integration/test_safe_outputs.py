@@ -136,15 +136,15 @@ def test_unwritable_paths_give_a_chinese_error(sqlite_url, target):
     res = _disclose(db_url, target)
     assert res.exit_code != 0
     _no_traceback(res)
-    assert "无法写入" in res.output, res.output
+    assert "无法写出" in res.output, res.output
     res = _cli(db_url, "template", "visits", "--out", target)
-    assert res.exit_code != 0 and "无法写入" in res.output
+    assert res.exit_code != 0 and "无法写出" in res.output
     _no_traceback(res)
 
 
 def test_a_directory_is_not_an_output(tmp_path):
     (tmp_path / "d").mkdir()
-    with pytest.raises(OutputError, match="无法写入.*目录"):
+    with pytest.raises(OutputError, match="无法写出.*目录"):
         check_output(tmp_path / "d", kind="disclosure", force=True, database_url="sqlite:///:memory:")
 
 

@@ -16,16 +16,28 @@ def _schema_error(exc: Exception) -> click.ClickException:
     return click.ClickException(f"数据库未初始化或结构过旧，请先运行 `jizhen init`（{type(exc).__name__}）")
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _read_password(password: str | None, password_stdin: bool, *, confirm: bool = True) -> str:
+    """--password (scripts; visible in the process list and shell history), --password-stdin (one
+    line from standard input), or else a hidden prompt typed twice. Without a terminal and without
+    either option: an error, never a wait."""
+    if password is not None and password_stdin:
+        raise click.UsageError("--password 与 --password-stdin 只能给一个")
     if password is not None:
         return password
     if password_stdin:
         line = sys.stdin.readline()
-        if not line:
+        if not line.rstrip("\r\n"):
             raise click.UsageError("--password-stdin：标准输入为空")
         return line.rstrip("\r\n")
-    if sys.stdin.isatty():
-        return click.prompt("密码", hide_input=True, confirmation_prompt=confirm)
+    if _interactive():
+        first = click.prompt("密码", hide_input=True)
+        if confirm and click.prompt("再次输入密码", hide_input=True) != first:
+            raise click.UsageError("两次输入的密码不一致")
+        return first
     raise click.UsageError("非交互运行时须提供 --password 或 --password-stdin")
 
 
@@ -57,7 +69,7 @@ def register(group: click.Group) -> None:
 
     @user.command("add", help="新增用户。角色：grid_worker grid_supervisor township_leader county_staff auditor")
     @click.option("--username", required=True)
-    @click.option("--password", default=None, help="不给时在终端中隐藏输入")
+    @click.option("--password", default=None, help="不给时在终端中隐藏输入（输入两次）")
     @click.option("--password-stdin", is_flag=True, help="从标准输入读一行作为密码（脚本用，不留在命令行历史中）")
     @click.option("--role", required=True,
                   type=click.Choice(["grid_worker", "grid_supervisor", "township_leader", "county_staff", "auditor"]))
@@ -93,14 +105,22 @@ def register(group: click.Group) -> None:
 
     @user.command("passwd", help="修改密码（同时解除锁定）")
     @click.option("--username", required=True)
-    @click.option("--password", default=None)
-    @click.option("--password-stdin", is_flag=True)
+    @click.option("--password", default=None, help="不给时在终端中隐藏输入（输入两次）")
+    @click.option("--password-stdin", is_flag=True, help="从标准输入读一行作为密码（脚本用，不留在命令行历史中）")
     def user_passwd(username, password, password_stdin):
         from grid.users import set_password
 
         pw = _read_password(password, password_stdin)
         _run_db(lambda s: set_password(s, username, pw))
         click.echo(f"已修改用户 {username} 的密码")
+
+    @user.command("unlock", help="解除账户的登录锁定（不改密码）")
+    @click.option("--username", required=True)
+    def user_unlock(username):
+        from grid.users import unlock_user
+
+        _run_db(lambda s: unlock_user(s, username))
+        click.echo(f"已解除用户 {username} 的登录锁定")
 
     @user.command("disable", help="停用用户（--enable 重新启用）")
     @click.option("--username", required=True)
@@ -134,10 +154,13 @@ def register(group: click.Group) -> None:
 
         result = _run_db(verify)
         if result.ok:
-            click.echo(f"审计日志完整：共 {result.checked} 条记录，哈希链校验通过")
+            click.echo(f"审计日志完整：共 {result.checked} 条记录，哈希链校验通过"
+                       f"（签名检查点 {result.checkpoints} 个：{result.anchor_file}）")
+            for note in result.notes:
+                click.echo(note, err=True)
             return
-        click.echo(f"审计日志校验失败：第 {result.checked} 条记录（id={result.first_bad_id}）"
-                   f"{result.problem}", err=True)
+        where = f"第 {result.checked} 条记录（id={result.first_bad_id}）" if result.first_bad_id else ""
+        click.echo(f"审计日志校验失败：{where}{result.problem}", err=True)
         sys.exit(2)
 
     @audit.command("show", help="显示最近的审计记录")
@@ -156,12 +179,13 @@ def register(group: click.Group) -> None:
 
     @group.command("backup", help="备份数据库（SQLite 在线备份；PostgreSQL 用 pg_dump -Fc）")
     @click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
-    def backup_cmd(out):
+    @click.option("--force", is_flag=True, help="覆盖不是备份的已有文件（数据库文件本身永远不会被覆盖）")
+    def backup_cmd(out, force):
         from grid.backup import BackupError, backup
         from grid.config import get_settings
 
         try:
-            path = backup(get_settings().database_url, out)
+            path = backup(get_settings().database_url, out, force=force)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"已备份到 {path}（{path.stat().st_size} 字节）")
@@ -170,14 +194,16 @@ def register(group: click.Group) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option("--yes", is_flag=True, help="不再确认")
     def restore_cmd(file, yes):
-        from grid.backup import BackupError, restore
+        from grid.backup import BackupError, restore_with_report
         from grid.config import get_settings
 
         url = get_settings().database_url
         if not yes and sys.stdin.isatty():
             click.confirm("恢复将覆盖当前数据库的全部数据，确定继续？", abort=True)
         try:
-            revision = restore(url, file)
+            report = restore_with_report(url, file)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(f"已从 {file} 恢复数据库" + (f"（结构版本 {revision}）" if revision else ""))
+        click.echo(f"已从 {file} 恢复数据库" + (f"（结构版本 {report.revision}）" if report.revision else ""))
+        for line in report.lines():
+            click.echo(line)

@@ -6,5 +6,5 @@ from jizhen.users import (  # noqa: F401
     ROLE_LABELS, USERNAME_RE, AuthResult, LoginThrottle, User, UserError, active_actor, actor_for,
     add_user, authenticate, check_password, demo_credentials, demo_step, disable_user,
     find_worker_id, get_user, hash_password, linked_worker_id, list_users, login, password_strength,
-    random_password, set_password, set_role, set_worker, validate_password,
+    random_password, set_password, set_role, set_worker, unlock_user, validate_password,
 )

@@ -3,6 +3,7 @@ throttling (login), server-side login sessions (sessions), administration (admin
 logins (demo). grid.users and grid.user_sessions re-export these names for old imports."""
 from jizhen.users.admin import (  # noqa: F401
     add_user, disable_user, find_worker_id, linked_worker_id, set_password, set_role, set_worker,
+    unlock_user,
 )
 from jizhen.users.demo import DEMO_USERS, demo_credentials, demo_step, random_password  # noqa: F401
 from jizhen.users.login import (  # noqa: F401

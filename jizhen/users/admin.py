@@ -212,3 +212,21 @@ def linked_worker_id(engine, username: str) -> int | None:
     with session_scope(engine) as session:
         user = get_user(session, username)
         return None if user is None or user.disabled else user.worker_id
+
+
+def unlock_user(session: Session, username: str, *, actor: Actor | None = None) -> User:
+    """End every lock of the account (all clients and the account-wide one) without a new
+    password; audited."""
+    from grid.access import SYSTEM
+
+    user = _require_user(session, username)
+    cleared = clear_throttle(session, user.username)
+    before = {"locked_until": user.locked_until}
+    user.locked_until = None
+    user.failed_attempts = 0
+    user.version += 1
+    session.add(user)
+    session.flush()
+    record(session, actor=actor or SYSTEM, action="user.unlock", entity="user", entity_id=user.id,
+           before=before, after={"username": user.username, "throttle_rows": cleared}, reason="解除锁定")
+    return user

@@ -203,3 +203,46 @@ def test_disabled_account_is_refused_only_after_the_right_password(engine, zhao)
         disable_user(s, "zhao")
     assert login(engine, "zhao", WRONG, NOW).message == BAD_CREDENTIALS
     assert "停用" in login(engine, "zhao", PW, NOW).message
+
+
+# --- the command line --------------------------------------------------------------------------------
+
+def _cli(db_url, args, **kw):
+    from click.testing import CliRunner
+
+    from grid.cli import main
+
+    return CliRunner().invoke(main, args, env={"DATABASE_URL": db_url}, **kw)
+
+
+def test_cli_refuses_a_weak_password_in_chinese(engine, db_url):
+    r = _cli(db_url, ["user", "add", "--username", "weak", "--password", "password1", "--role", "auditor"])
+    assert r.exit_code != 0 and "密码太容易被猜到" in r.output
+    with Session(engine) as s:
+        assert get_user(s, "weak") is None
+
+
+def test_cli_password_from_stdin_and_from_a_hidden_prompt(engine, db_url, zhao, monkeypatch):
+    import grid.user_cli
+
+    r = _cli(db_url, ["user", "passwd", "--username", "zhao", "--password-stdin"], input="Stdinpass2027\n")
+    assert r.exit_code == 0, r.output
+    assert login(engine, "zhao", "Stdinpass2027", NOW).ok
+    monkeypatch.setattr(grid.user_cli, "_interactive", lambda: True)
+    r = _cli(db_url, ["user", "passwd", "--username", "zhao"], input="Promptpass2027\nPromptpass2027\n")
+    assert r.exit_code == 0, r.output
+    assert "Promptpass2027" not in r.output  # typed hidden
+    assert login(engine, "zhao", "Promptpass2027", NOW).ok
+    r = _cli(db_url, ["user", "passwd", "--username", "zhao"], input="Promptpass2028\nPromptpass2029\n")
+    assert r.exit_code != 0 and "两次输入的密码不一致" in r.output
+    assert login(engine, "zhao", "Promptpass2027", NOW + timedelta(seconds=1)).ok
+
+
+def test_cli_unlock_ends_every_lock(engine, db_url, zhao):
+    for i in range(MAX_FAILED_ATTEMPTS):
+        login(engine, "zhao", WRONG, NOW + timedelta(seconds=i))
+    assert "锁定" in login(engine, "zhao", PW, NOW + timedelta(seconds=30)).message
+    r = _cli(db_url, ["user", "unlock", "--username", "zhao"])
+    assert r.exit_code == 0 and "已解除" in r.output
+    assert login(engine, "zhao", PW, NOW + timedelta(seconds=31)).ok
+    assert len(_audit(engine, "user.unlock")) == 1

@@ -114,16 +114,7 @@ def load_key(path: Path | None = None, *, create: bool = True) -> bytes:
     path = Path(path or anchor_settings().key_file)
     try:
         if create and not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process made it a moment ago
-            else:
-                with os.fdopen(fd, "w") as fh:
-                    fh.write(os.urandom(32).hex() + "\n")
-                    fh.flush()
-                    os.fsync(fh.fileno())
+            _create_key(path)
         st = path.stat()
         cached = _KEYS.get(str(path))
         if cached and cached[0] == st.st_mtime:
@@ -140,6 +131,26 @@ def load_key(path: Path | None = None, *, create: bool = True) -> bytes:
         raise AnchorError(f"审计密钥文件 {path} 内容无效")
     _KEYS[str(path)] = (st.st_mtime, key)
     return key
+
+
+def _create_key(path: Path) -> None:
+    """Write a complete key file, then link it into place: a concurrent reader never sees a
+    half-written key, and of two creators exactly one wins."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".audit-key-", dir=path.parent)  # 0600
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(os.urandom(32).hex() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it a moment ago: use theirs
+    finally:
+        os.unlink(tmp)
 
 
 def row_mac(row_hash: str, key: bytes | None = None) -> str:
@@ -381,6 +392,17 @@ class VerifyResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _local(at_iso: str) -> str:
+    """A checkpoint time (UTC, ISO) as Beijing time for messages."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        return datetime.fromisoformat(at_iso).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return str(at_iso)
+
+
 def _bind_url(session: Session):
     bind = session.get_bind()
     return bind.engine.url if isinstance(bind, Connection) else bind.url
@@ -433,7 +455,7 @@ def verify(session: Session, *, checkpoint: bool = True) -> VerifyResult:
         for line in by_head.get(entry.id, ()):
             if line["head_hash"] != entry.hash or int(line["count"]) != count:
                 return VerifyResult(False, count, entry.id,
-                                    f"与 {line['at'][:19]} 的签名检查点不符（检查点记录至此共 {line['count']} 条）："
+                                    f"与 {_local(line['at'])} 的签名检查点不符（检查点记录至此共 {line['count']} 条）："
                                     "之前的记录被删除或哈希链被重算", len(active), path)
         prev = entry.hash
         last_id = entry.id
@@ -443,11 +465,11 @@ def verify(session: Session, *, checkpoint: bool = True) -> VerifyResult:
         if int(top["count"]) > count or (top.get("head_id") and (last_id is None or int(top["head_id"]) > last_id)):
             if count == 0:
                 bad = top.get("first_id")
-                what = (f"审计日志被整体删除：{top['at'][:19]} 的签名检查点记录有 {top['count']} 条"
+                what = (f"审计日志被整体删除：{_local(top['at'])} 的签名检查点记录有 {top['count']} 条"
                         f"（id {top.get('first_id')}–{top['head_id']}），现在一条也没有")
             else:
                 bad = last_id + 1
-                what = (f"审计日志末尾被截断：{top['at'][:19]} 的签名检查点记录共 {top['count']} 条、"
+                what = (f"审计日志末尾被截断：{_local(top['at'])} 的签名检查点记录共 {top['count']} 条、"
                         f"最后一条 id={top['head_id']}，现在只有 {count} 条、最后一条 id={last_id}；"
                         f"id={bad} 起的记录被删除")
             what += f"（如为有意重建数据库，请同时移走检查点文件 {path}）"

@@ -96,13 +96,13 @@ def backup(url: str, out: str | os.PathLike, *, force: bool = False) -> Path:
     from jizhen.outputs import OutputError, write_output
 
     try:
-        write_output(out, lambda tmp: _raw_backup(url, tmp), kind="backup", force=force, database_url=url)
+        write_output(out, lambda tmp: _raw_backup(url, tmp, name=Path(out).name), kind="backup", force=force, database_url=url)
     except OutputError as exc:
         raise BackupError(str(exc)) from None
     return Path(out)
 
 
-def _checkpoint_backup(url: str, copy: Path) -> None:
+def _checkpoint_backup(url: str, copy: Path, name: str) -> None:
     """Checkpoint the chain inside the copy (SQLite: read from the copy itself, exact; PostgreSQL:
     the live head just before pg_dump takes its snapshot)."""
     from jizhen.audit import AnchorError, append_checkpoint, chain_state, checkpoint_engine, db_identity
@@ -117,21 +117,22 @@ def _checkpoint_backup(url: str, copy: Path) -> None:
                     state = chain_state(conn)
             finally:
                 eng.dispose()
-            append_checkpoint(db_identity(url), kind="backup", state=state, extra={"file": copy.name})
+            append_checkpoint(db_identity(url), kind="backup", state=state, extra={"file": name})
         else:
             from jizhen.db import make_engine
 
             eng = make_engine(url)
             try:
-                checkpoint_engine(eng, "backup")
+                checkpoint_engine(eng, "backup", extra={"file": name})
             finally:
                 eng.dispose()
     except (AnchorError, SQLAlchemyError) as exc:
         raise BackupError(f"备份已生成，但无法写入审计检查点：{exc}") from None
 
 
-def _raw_backup(url: str, out: str | os.PathLike) -> Path:
+def _raw_backup(url: str, out: str | os.PathLike, *, name: str = "") -> Path:
     out = Path(out)
+    name = name or out.name
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".backup-", dir=out.parent)
     os.close(fd)
@@ -150,10 +151,10 @@ def _raw_backup(url: str, out: str | os.PathLike) -> Path:
                 dst.close()
                 src.close()
             _check_sqlite_file(tmp)
-            _checkpoint_backup(url, tmp)
+            _checkpoint_backup(url, tmp, name)
         else:
             env, db = _pg_env(url)
-            _checkpoint_backup(url, tmp)
+            _checkpoint_backup(url, tmp, name)
             _run([_tool("pg_dump"), "-Fc", "--no-owner", "-f", str(tmp), db], env)
         os.replace(tmp, out)
     except BaseException:

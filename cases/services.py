@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from cases.common import fen, get_case, yuan
 from cases.funds import allocate_year, fund_summary, record_donation, settle_year
-from cases.intake import (add_to_blacklist, blacklist_entry, blacklist_rows, intake, locate_grid,
-                          match_case, match_household)
+from cases.intake import (add_to_blacklist, blacklist_entry, blacklist_rows, correct_person_id,
+                          intake, locate_grid, match_case, match_household)
 from cases.oversight import (COMPLAINT_PHONE, DISCLOSURE_HEADERS, disclosure_frame,
                              disclosure_history, disclosure_rows, draw_spot_checks,
                              export_disclosure, record_disclosure, record_spot_check,
@@ -34,7 +34,7 @@ from cases.workflow import transition
 __all__ = [
     "COMPLAINT_PHONE", "DEFAULT_DIBAO_YUAN", "DISCLOSURE_HEADERS", "STANDARDS_TOML",
     "VISIT_FLAG_LABELS", "add_to_blacklist", "admit", "allocate_year", "blacklist_entry",
-    "blacklist_rows", "case_detail", "case_row", "disclosure_frame", "disclosure_history",
+    "blacklist_rows", "case_detail", "correct_person_id", "case_row", "disclosure_frame", "disclosure_history",
     "disclosure_rows", "dibao_standard", "draw_spot_checks", "export_disclosure", "fen",
     "fund_summary", "get_case", "household_timeline", "intake", "list_cases", "locate_grid",
     "match_case", "match_household", "pending_cases_frame", "record_disclosure",

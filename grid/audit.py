@@ -15,3 +15,6 @@ from jizhen.audit import (  # noqa: F401
     record,
     verify,
 )
+from grid.models import AuditEntry  # noqa: F401,E402  (was importable from here)
+from jizhen.access import Actor  # noqa: F401,E402
+from jizhen.geotypes import utcnow  # noqa: F401,E402

@@ -8,7 +8,8 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from cases import rules
-from cases.common import (fen, flush_versioned, get_case, month_bounds, require_write, scope_filter,
+from cases.common import (check_spot_check_result, fen, flush_versioned, get_case, month_bounds,
+                          require_write, scope_filter,
                           yuan)
 from cases.models import Case, Disclosure, Payment, SpotCheck
 from cases.public_text import PUBLIC_NOTE_MAX, mask_public_text, public_reason
@@ -202,6 +203,7 @@ def record_spot_check(*, session: Session, actor: Actor, spot_check_id: int, res
     sc = session.get(SpotCheck, spot_check_id)
     if sc is None:
         raise DomainError(f"抽查{spot_check_id}不存在", "spot check not found", code="not_found")
+    check_spot_check_result(actor, sc.grid_code)
     before = {"result": sc.result}
     sc.result, sc.result_note, sc.checked_on = result, note, checked_on
     session.add(sc)

@@ -19,6 +19,7 @@ class CaseLimits:
     late_entry_days: int  # a decision/payment dated more than this many days before today is a late entry
     max_case_yuan: Decimal  # ceiling of any single amount of a case
     max_donation_yuan: Decimal  # ceiling of one donation
+    max_medical_cost_yuan: Decimal  # ceiling of the compliant medical cost of one referral
 
 
 def parse_limits(raw: dict) -> CaseLimits:
@@ -27,16 +28,18 @@ def parse_limits(raw: dict) -> CaseLimits:
         days = raw["dates"]["late_entry_days"]
         max_case = raw["amounts"]["max_case_yuan"]
         max_don = raw["amounts"]["max_donation_yuan"]
+        max_med = raw["amounts"]["max_medical_cost_yuan"]
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{CASE_GUARDS_TOML.name} 缺少配置项 {exc}") from None
     if isinstance(days, bool) or not isinstance(days, int) or days < 0:
         raise ValueError(f"{CASE_GUARDS_TOML.name}: dates.late_entry_days 须为非负整数（{days!r}）")
     out = []
-    for key, v in (("max_case_yuan", max_case), ("max_donation_yuan", max_don)):
+    for key, v in (("max_case_yuan", max_case), ("max_donation_yuan", max_don),
+                   ("max_medical_cost_yuan", max_med)):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
             raise ValueError(f"{CASE_GUARDS_TOML.name}: amounts.{key} 须为正数（{v!r}）")
         out.append(Decimal(str(v)))
-    return CaseLimits(days, out[0], out[1])
+    return CaseLimits(days, *out)
 
 
 @lru_cache(maxsize=4)

@@ -10,13 +10,15 @@ from typing import Any
 from sqlmodel import Session
 
 from cases import rules
-from cases.common import fen, flush_versioned, get_case, require_write
+from cases.common import OUT_OF_SCOPE, fen, flush_versioned, get_case, require_write
+from cases.limits import case_limits
+from cases.money import parse_amount
 from cases.models import Referral
 from cases.rules import (REFERRAL_SCHEMES, STATUS_LABELS, CaseFacts, Category, DomainError,
                          ReferralScheme, ReferralStatus, Status)
 from cases.workflow import transition
 from grid import audit
-from grid.access import Actor
+from grid.access import AccessDenied, Actor
 from grid.models import Household
 
 DEFAULT_DIBAO_YUAN = 640.0
@@ -74,6 +76,10 @@ def refer(
                    fast_track=sch == ReferralScheme.medical
                    and case.category == Category.illness_or_disaster.value)
     if compliant_cost_yuan is not None:
+        limit = case_limits().max_medical_cost_yuan
+        compliant_cost_yuan = parse_amount(compliant_cost_yuan, max_yuan=limit, what="合规医疗费用")
+        insurance_paid_yuan = parse_amount(insurance_paid_yuan, max_yuan=limit, what="医保已报销金额",
+                                           allow_zero=True, allow_blank=True)
         amount = rules.medical_reimbursement(compliant_cost_yuan, insurance_paid_yuan=insurance_paid_yuan)
         ref.compliant_cost_fen = fen(compliant_cost_yuan)
         ref.insurance_paid_fen = fen(insurance_paid_yuan)
@@ -90,8 +96,8 @@ def update_referral(*, session: Session, actor: Actor, referral_id: int, status:
                     reason: str = "") -> Referral:
     require_write(actor)
     ref = session.get(Referral, referral_id)
-    if ref is None:
-        raise DomainError(f"转诊{referral_id}不存在", f"referral {referral_id} not found", code="not_found")
+    if ref is None:  # the same refusal as a referral outside the actor's grids
+        raise AccessDenied(f"转诊{OUT_OF_SCOPE}")
     get_case(session=session, actor=actor, case_id=ref.case_id)  # scope
     new = rules.check_referral_transition(ref.status, status, reason=reason)
     before = {"status": ref.status}

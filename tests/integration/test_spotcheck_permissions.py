@@ -55,3 +55,33 @@ def test_officer_outside_the_grid_is_refused_and_inside_it_records(drawn):
     with session_scope(engine) as s:
         results = {sc.id: sc.result for sc in s.exec(select(SpotCheck)).all()}
     assert results[g01] == "ok" and results[other] == "pending"
+
+
+# ------------------------------------------------------------------ referrals (issue 10, item 8)
+@pytest.mark.parametrize("cost, paid", [(float("nan"), 0), (20000, float("inf")), ("0.001", 0),
+                                        (-5, 0), (999_999_999, 0), ("abc", 0)])
+def test_medical_referral_amounts_are_validated(engine, cost, paid):
+    from cases.rules import DomainError
+
+    with session_scope(engine) as s:
+        w = build_world(s)
+        c = svc.intake(session=s, actor=LEADER, channel="window", category="illness_or_disaster",
+                       received_on=DAY, amount_yuan=300, household_id=w["households"][0].id,
+                       cause="重病")
+        svc.transition(session=s, actor=LEADER, case_id=c.id, name="accept", on_day=DAY)
+        cid = c.id
+    with pytest.raises(DomainError) as err, session_scope(engine) as s:
+        svc.refer(session=s, actor=LEADER, case_id=cid, scheme="medical", on_day=DAY,
+                  compliant_cost_yuan=cost, insurance_paid_yuan=paid)
+    assert err.value.code == "bad_amount"
+    with session_scope(engine) as s:
+        from cases.models import Referral
+        assert s.exec(select(Referral)).all() == []
+
+
+def test_unknown_referral_is_refused_like_one_outside_the_grid(engine):
+    with session_scope(engine) as s:
+        build_world(s)
+    with pytest.raises(AccessDenied) as err, session_scope(engine) as s:
+        svc.update_referral(session=s, actor=SUP, referral_id=987654, status="accepted", on_day=DAY)
+    assert "987654" not in str(err.value) and "不存在" in str(err.value)

@@ -155,7 +155,7 @@ def test_config_problems_are_errors_not_defaults():
         parse_limits({"dates": {"late_entry_days": 7}})
     with pytest.raises(ValueError, match="late_entry_days"):
         parse_limits({"dates": {"late_entry_days": -1},
-                      "amounts": {"max_case_yuan": 1, "max_donation_yuan": 1}})
+                      "amounts": {"max_case_yuan": 1, "max_donation_yuan": 1, "max_medical_cost_yuan": 1}})
     with pytest.raises(ValueError, match="max_case_yuan"):
         parse_limits({"dates": {"late_entry_days": 1},
-                      "amounts": {"max_case_yuan": 0, "max_donation_yuan": 1}})
+                      "amounts": {"max_case_yuan": 0, "max_donation_yuan": 1, "max_medical_cost_yuan": 1}})

@@ -449,7 +449,10 @@ def verify(session: Session, *, checkpoint: bool = True) -> VerifyResult:
                                     "缺少签名（MAC）：该记录不是本系统写入的，或其后的哈希链被重算", len(active), path)
         else:
             macs_seen += 1
-            if key is None or not hmac.compare_digest(entry.mac, row_mac(entry.hash, key)):
+            if key is None:
+                return VerifyResult(False, count, entry.id,
+                                    f"找不到审计密钥文件 {settings.key_file}：无法核对签名（MAC）", len(active), path)
+            if not hmac.compare_digest(entry.mac, row_mac(entry.hash, key)):
                 return VerifyResult(False, count, entry.id,
                                     "签名（MAC）不符：哈希链从这条记录起被重算或伪造", len(active), path)
         for line in by_head.get(entry.id, ()):

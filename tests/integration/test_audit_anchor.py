@@ -196,6 +196,13 @@ def test_a_missing_checkpoint_file_is_reported(engine):
     assert not result.ok and "找不到签名检查点文件" in result.problem
 
 
+def test_a_missing_key_is_reported_not_accepted(engine):
+    _fill(engine, 2)
+    anchor_settings().key_file.unlink()
+    result = _verify(engine)
+    assert not result.ok and "密钥" in result.problem
+
+
 def test_restore_of_an_older_backup_is_audited_and_verifies(engine, db_url, tmp_path):
     before = _fill(engine, 3)
     backup_file = tmp_path / "older.backup"

@@ -190,8 +190,18 @@ def _sidebar(actor: Actor, engine=None) -> None:
             st.rerun()
 
 
+def _client() -> str | None:
+    """Where this login comes from, for the per-client login limit (jizhen.users.login): the
+    browser's address as Streamlit saw it (None on localhost or without a request)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # no browser request behind this run (bare mode, some test harnesses)
+        return None
+    return ip if isinstance(ip, str) and ip else None
+
+
 def _form(engine) -> None:
-    from grid.users import login
+    from grid.users import LOGIN_HINT, login
 
     st.title("急诊 · 网格化急难救助")
     st.subheader("登录")
@@ -203,12 +213,12 @@ def _form(engine) -> None:
         password = st.text_input("密码", type="password")
         submitted = st.form_submit_button("登录")
     if not submitted:
-        st.caption("请使用管理员分配的账号登录。连续 5 次密码错误将锁定 15 分钟。")
+        st.caption(LOGIN_HINT)
         return
     if not username or not password:
         st.error("请输入用户名和密码")
         return
-    result = login(engine, username, password)
+    result = login(engine, username, password, client=_client())
     del password
     if not result.ok:
         st.error(result.message)

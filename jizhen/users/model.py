@@ -17,19 +17,13 @@ from sqlmodel import Field, Session, SQLModel, select
 from grid.access import Actor, Role
 from grid.geotypes import UTCDateTime, utcnow
 from jizhen.db import version_column
+from jizhen.vocabulary import ROLE_LABELS as _ROLE_LABELS
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 HUMAN_ROLES = (Role.GRID_WORKER, Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER, Role.COUNTY_STAFF,
                Role.AUDITOR)
 GRID_ROLES = (Role.GRID_WORKER, Role.GRID_SUPERVISOR)  # scoped to their own grid(s)
-ROLE_LABELS = {
-    Role.GRID_WORKER: "网格员",
-    Role.GRID_SUPERVISOR: "网格长",
-    Role.TOWNSHIP_LEADER: "镇（街道）民政",
-    Role.COUNTY_STAFF: "县民政局",
-    Role.AUDITOR: "审计",
-    Role.SYSTEM: "系统",
-}
+ROLE_LABELS = _ROLE_LABELS  # the one role-label table (jizhen.vocabulary)
 
 
 _user_version = version_column()

@@ -312,7 +312,11 @@ _PENDING = "jizhen_audit_checkpoint"
 _HOOKED = "jizhen_audit_hooked"
 
 
+_DIRTY = "jizhen_audit_appended"  # this transaction appended audit rows (not committed yet)
+
+
 def _after_commit(session: Session) -> None:
+    session.info.pop(_DIRTY, None)
     kind = session.info.pop(_PENDING, None)
     if not kind:
         return
@@ -327,13 +331,18 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_DIRTY, None)
 
 
-def _schedule_checkpoint(session: Session, kind: str) -> None:
+def _hook(session: Session) -> None:
     if not session.info.get(_HOOKED):
         event.listen(session, "after_commit", _after_commit)
         event.listen(session, "after_rollback", _after_rollback)
         session.info[_HOOKED] = True
+    session.info[_DIRTY] = True
+
+
+def _schedule_checkpoint(session: Session, kind: str) -> None:
     current = session.info.get(_PENDING)
     if current is None or current == "append":
         session.info[_PENDING] = kind
@@ -357,6 +366,7 @@ def record(session: Session, *, actor: Actor, action: str, entity: str, entity_i
     entry.mac = row_mac(entry.hash, key)
     session.add(entry)
     session.flush()
+    _hook(session)
     kind = CHECKPOINT_ACTIONS.get(action)
     if kind or settings.every == 1 or prev == GENESIS or (entry.id or 0) % settings.every == 0:
         _schedule_checkpoint(session, kind or "append")
@@ -483,7 +493,8 @@ def verify(session: Session, *, checkpoint: bool = True) -> VerifyResult:
                             0, path)
 
     notes: tuple[str, ...] = ()
-    if checkpoint and count:
+    # Only a committed head is checkpointed: not when this transaction has appended rows itself.
+    if checkpoint and count and not session.info.get(_DIRTY):
         try:
             with_first = session.execute(text("SELECT min(id) FROM audit_entry")).scalar()
             state = ChainState(count, with_first, last_id, prev, 0)

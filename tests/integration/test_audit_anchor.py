@@ -196,6 +196,21 @@ def test_a_missing_checkpoint_file_is_reported(engine):
     assert not result.ok and "找不到签名检查点文件" in result.problem
 
 
+def test_verify_inside_a_writing_transaction_does_not_checkpoint_uncommitted_rows(engine):
+    _fill(engine, 2)
+    path = anchor_file(db_identity(engine.url))
+    lines_before = path.read_text().count("\n")
+    with Session(engine) as s:
+        record(s, actor=SYSTEM, action="test.uncommitted", entity="case")
+        assert verify(s).ok  # sees its own row, but must not sign a head that may roll back
+        s.rollback()
+    assert path.read_text().count("\n") == lines_before
+    assert _verify(engine).ok
+    with Session(engine) as s:
+        assert verify(s).ok
+    assert path.read_text().count("\n") == lines_before + 1
+
+
 def test_a_missing_key_is_reported_not_accepted(engine):
     _fill(engine, 2)
     anchor_settings().key_file.unlink()

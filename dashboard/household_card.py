@@ -31,8 +31,13 @@ def household_card(actor: Actor, household_id: int, lang: str, *, key: str) -> N
         st.text(_lines(masked, lang))  # st.text: data is shown verbatim, never as markdown
         if not may_reveal(actor):
             return
+        # The reason belongs to this household: a reason typed for another one is not kept.
+        shown_key, reason_key = f"{key}_reveal_household", f"{key}_reveal_reason"
+        if st.session_state.get(shown_key) != int(household_id):
+            st.session_state[shown_key] = int(household_id)
+            st.session_state.pop(reason_key, None)
         with st.form(f"{key}_reveal_form", clear_on_submit=True):
-            reason = st.text_input(t("hh.reveal_reason", lang), key=f"{key}_reveal_reason",
+            reason = st.text_input(t("hh.reveal_reason", lang), key=reason_key,
                                    max_chars=200)
             asked = st.form_submit_button(t("hh.reveal", lang))
         if not asked:

@@ -50,11 +50,14 @@ def visit_world(tmp_path_factory):
     with session_scope(engine) as s:
         ids = assign_visits(session=s, actor=SYSTEM, household_ids=in_grid[:2], worker_id=worker_id,
                             due_on=DEMO_TODAY + timedelta(days=3), today=DEMO_TODAY)
+        (later,) = assign_visits(session=s, actor=SYSTEM, household_ids=in_grid[2:3],
+                                 worker_id=worker_id, due_on=DEMO_TODAY + timedelta(days=6),
+                                 today=DEMO_TODAY)
     with session_scope(engine) as s:
         by_id = {a.id: a.household_id for a in
-                 s.exec(select(VisitAssignment).where(VisitAssignment.id.in_(ids))).all()}
+                 s.exec(select(VisitAssignment).where(VisitAssignment.id.in_([*ids, later]))).all()}
     user = ensure_user(engine, "fb_worker", "grid_worker", grids=first, worker_id=worker_id)
-    yield {"url": url, "engine": engine, "user": user, "assignments": sorted(ids),
+    yield {"url": url, "engine": engine, "user": user, "assignments": sorted(ids), "later": later,
            "household_of": by_id, "worker_id": worker_id, "hh": hh.set_index("id")}
     engine.dispose()
 
@@ -149,21 +152,13 @@ def test_two_households_in_a_row_each_gets_what_was_typed_for_it(visit_world, vi
     assert config.factors["income_below_standard"].reason in history.iloc[-1]["reasons"]
 
 
-def test_a_double_tap_on_save_records_once(visit_world, visit_page, monkeypatch):
+def test_a_double_tap_on_save_records_once(visit_world, visit_page):
     """The same submit arriving twice (a double tap on a slow phone): one visit, one closed
     assignment; the repeat writes nothing and the screen does not show an error."""
     engine = visit_world["engine"]
-    with session_scope(engine) as s:
-        hh = visit_world["hh"]
-        extra = [h for h in hh[hh["grid_code"] == hh.loc[visit_world["household_of"][
-            visit_world["assignments"][0]], "grid_code"]].index.tolist()[2:3]]
-        (aid,) = assign_visits(session=s, actor=SYSTEM, household_ids=extra,
-                               worker_id=visit_world["worker_id"],
-                               due_on=DEMO_TODAY + timedelta(days=1), today=DEMO_TODAY)
+    aid = visit_world["later"]
+    household = visit_world["household_of"][aid]
     at = visit_page
-    at.run()
-    state.open_assignments.clear()
-    at.run()
     at.selectbox(key="visit_assignment").set_value(aid).run()
     at.checkbox(key=f"visit_{aid}_new_illness").check()
     tap = _save_button(at).click()
@@ -171,15 +166,16 @@ def test_a_double_tap_on_save_records_once(visit_world, visit_page, monkeypatch)
     tap.run()   # the same tap again, sent from the same (old) screen
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    visits = _visits_of(engine, extra[0])
+    visits = _visits_of(engine, household)
     assert len(visits) == 1 and visits[0].new_illness
     with session_scope(engine) as s:
         assert s.get(VisitAssignment, aid).status == "done"
 
 
-def test_the_save_callback_itself_refuses_a_second_write(visit_world, monkeypatch):
-    """Even when the repeated tap reaches the save handler (the first run still going), the
-    assignment's version makes it a no-op, reported as already saved."""
+def test_a_repeated_save_of_the_same_assignment_version_writes_nothing(visit_world):
+    """What guards a repeated tap that reaches the save handler while the first is still being
+    saved: the form carries the assignment version it was drawn with, so the second record_visit
+    is refused by the domain and nothing more is written."""
     from grid.users import actor_for, get_user
     from grid.visits import VisitObservations, record_visit
 
@@ -318,3 +314,75 @@ def test_submit_without_choosing_an_action_writes_nothing(desk_db):
     assert any("请先选择" in m.value for m in [*at.warning, *at.error])
     with session_scope(desk_db["engine"]) as s:
         assert s.get(Case, x).version == version
+
+
+def test_a_reveal_reason_typed_for_one_household_is_not_kept_for_the_next(desk_db):
+    x, y = desk_db["ids"]["X"], desk_db["ids"]["Y"]
+    at = _open_case(_officer(desk_db, "county"), x)
+    at.text_input(key="cases_household_reveal_reason").input("核实X户身份")  # typed, not sent
+    _open_case(at, y)
+    assert at.text_input(key="cases_household_reveal_reason").value == ""
+
+
+# ============================================================================ the same, as services
+def test_desk_binding_through_the_services(engine):
+    """cases.desk on SQLite and PostgreSQL: a submit bound to an old version writes nothing (and
+    says who changed what); a current one dispatches by name to its own service."""
+    from cases import desk
+    from cases.models import Referral
+    from tests.cases_fixtures import COUNTY
+
+    with session_scope(engine) as s:
+        hh = [h.id for h in build_world(s)["households"]]
+        ids = []
+        for household in hh[:2]:
+            c = svc.intake(session=s, actor=LEADER, channel="grid_visit", category="housing_loss",
+                           received_on=date(2025, 10, 16), amount_yuan=300, household_id=household,
+                           cause="房屋受损")
+            svc.transition(session=s, actor=SUP, case_id=c.id, name="accept", on_day=date(2025, 10, 16))
+            ids.append(c.id)
+    x, y = ids
+
+    def shown(actor, case_id):
+        with session_scope(engine) as s:
+            return desk.shown_case(svc.case_detail(session=s, actor=actor, case_id=case_id, today=TODAY))
+
+    county_saw, leader_saw = shown(COUNTY, x), shown(LEADER, x)
+    assert {"reject", "refer"} <= set(county_saw.offered)
+    with session_scope(engine) as s:
+        desk.submit_action(session=s, actor=LEADER, shown=leader_saw,
+                           action=desk.DeskAction(name="approve_town", on_day=TODAY, reason="属实",
+                                                  amount_yuan=300))
+    with pytest.raises(desk.FormOutdated) as refused:
+        with session_scope(engine) as s:
+            desk.submit_action(session=s, actor=COUNTY, shown=county_saw,
+                               action=desk.DeskAction(name="reject", on_day=TODAY, reason="不符合"))
+    assert LEADER.username in refused.value.zh
+    assert "批准" in refused.value.zh and "未保存" in refused.value.zh
+    with session_scope(engine) as s:
+        case = s.get(Case, x)
+        assert case.status == "town_approved" and case.amount_approved_fen == 30000
+        assert s.exec(select(Payment).where(Payment.case_id == x)).all() == []
+        assert [e.transition for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == x)
+                                             .order_by(CaseEvent.id)).all()][-1] == "approve_town"
+
+    # refer goes to cases.services.refer (a referral row), named, not by position
+    saw_y = shown(COUNTY, y)
+    with session_scope(engine) as s:
+        desk.submit_action(session=s, actor=COUNTY, shown=saw_y,
+                           action=desk.DeskAction(name="refer", on_day=TODAY, scheme="dibao",
+                                                  reason="长期困难"))
+    with session_scope(engine) as s:
+        assert s.get(Case, y).status == "referred"
+        (ref,) = s.exec(select(Referral).where(Referral.case_id == y)).all()
+        ref_saw = desk.ShownReferral(ref.id, ref.version, ref.status)
+    # the referral form is bound too: an update on an old version writes nothing
+    with session_scope(engine) as s:
+        desk.update_referral_bound(session=s, actor=COUNTY, shown=ref_saw, status="accepted",
+                                   on_day=TODAY)
+    with pytest.raises(desk.FormOutdated):
+        with session_scope(engine) as s:
+            desk.update_referral_bound(session=s, actor=COUNTY, shown=ref_saw, status="rejected",
+                                       on_day=TODAY, reason="材料不全")
+    with session_scope(engine) as s:
+        assert s.get(Referral, ref_saw.referral_id).status == "accepted"

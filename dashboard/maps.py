@@ -20,6 +20,7 @@ import folium.plugins as plugins
 import numpy as np
 import pandas as pd
 from branca.element import MacroElement
+from folium.map import Layer
 from jinja2 import Template
 
 from cases.vocabulary import OPEN_DEADLINE_STATUSES, deadline_status_label
@@ -58,6 +59,19 @@ LOW_IS_BAD = set(SHARE_METRICS)
 CENTER = (33.72, 118.68)
 MAX_ZOOM = 19
 MIN_ZOOM = 9
+
+
+def _js_json(value) -> str:
+    """JSON for a <script>: branca compiles every rendered script as a Jinja template again, so
+    braces in user text ("{{ 7*7 }}") would be evaluated; inside JSON strings they are written
+    as \\u escapes (the same text for JavaScript), and "</" cannot close the script."""
+    return (json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+            .replace("{", "\\u007b").replace("}", "\\u007d"))
+
+
+def _html_text(value) -> str:
+    """User text for an HTML property (a tooltip): escaped, and with no Jinja braces left."""
+    return html.escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
 
 
 class UnknownTiles(ValueError):
@@ -140,7 +154,7 @@ class _Legend(MacroElement):
     def __init__(self, html_text: str):
         super().__init__()
         self._name = "Legend"
-        self.html_json = json.dumps(html_text, ensure_ascii=False).replace("</", "<\\/")
+        self.html_json = _js_json(html_text)
 
 
 class _Popup(MacroElement):
@@ -156,7 +170,7 @@ class _Popup(MacroElement):
     def __init__(self, html_text: str, max_width: int = 260):
         super().__init__()
         self._name = "Popup"
-        self.html_json = json.dumps(html_text, ensure_ascii=False).replace("</", "<\\/")
+        self.html_json = _js_json(html_text)
         self.max_width = int(max_width)
 
 
@@ -227,8 +241,8 @@ def grid_layer(m: folium.Map, grids, values: pd.Series, metric: str, *, lang: st
         value = float(value) if value is not None else float("nan")
         features.append({"type": "Feature", "geometry": row.geometry.__geo_interface__,
                          # the tooltip sets these as HTML: user text goes in escaped
-                         "properties": {"code": row.code, "name": html.escape(str(row.name)),
-                                        "value": html.escape(_fmt(metric, value)),
+                         "properties": {"code": row.code, "name": _html_text(row.name),
+                                        "value": _html_text(_fmt(metric, value)),
                                         "fill": colour_for(value, breaks, palette)}})
     collection = {"type": "FeatureCollection", "features": features}
     folium.GeoJson(
@@ -285,13 +299,38 @@ def heat_layer(m: folium.Map, points: pd.DataFrame, *, lang: str = "zh") -> int:
     return len(data)
 
 
+class _CaseMarkers(Layer):
+    """Every pending case as a Leaflet circle marker with its popup, from one JSON array: one
+    layer element (listed in the layer control) for the whole set. Folium renders each marker
+    and each popup element as a template of its own, which cost more than the rest of the map
+    on every rerun."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        {{ this.data_json }}.forEach(function (c) {
+            L.circleMarker([c[0], c[1]], {radius: 7, color: "#ffffff", weight: 1.5, fill: true,
+                                          fillColor: c[2], fillOpacity: 0.95, className: c[3]})
+                .bindPopup(c[4], {maxWidth: 260})
+                .addTo({{ this.get_name() }});
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list, name: str):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "CaseMarkers"
+        self.data_json = _js_json(rows)
+
+
 def case_layer(m: folium.Map, cases: pd.DataFrame, *, lang: str = "zh") -> int:
-    """One circle marker per pending case (a town has hundreds, not thousands), coloured by
-    deadline status, with a popup. Returns the number drawn (cases without coordinates skip)."""
+    """One circle marker per pending case, coloured by deadline status, with a popup (every text
+    in it escaped). Returns the number drawn (cases without coordinates skip)."""
     pts = cases.dropna(subset=["lon", "lat"])
-    group = folium.FeatureGroup(name=t("layer.cases", lang))
+    rows = []
     for row in pts.itertuples():
         status = str(row.deadline_status)
+        known = status in DEADLINE_COLOURS
         cat_key = f"cat.{row.category}"
         category = t(cat_key, lang) if _has_text(cat_key) else str(row.category)
         days = getattr(row, "working_days_left", None)
@@ -300,17 +339,13 @@ def case_layer(m: folium.Map, cases: pd.DataFrame, *, lang: str = "zh") -> int:
                  f"{html.escape(t('map.popup_category', lang))}：{html.escape(category)}<br>"
                  f"{html.escape(t('map.popup_days_left', lang))}：{days_txt}<br>"
                  f"{html.escape(t('map.popup_status', lang))}："
-                 f"{html.escape(deadline_label(status, lang) if status in DEADLINE_COLOURS else status)}")
-        colour = DEADLINE_COLOURS.get(status, "#555555")
-        marker = folium.CircleMarker([row.lat, row.lon], radius=7, color="#ffffff", weight=1.5,
-                                     fill=True, fill_color=colour, fill_opacity=0.95,
-                                     class_name="jizhen-case jizhen-case-"
-                                     + (status if status in DEADLINE_COLOURS else "other"))
-        _Popup(popup).add_to(marker)
-        marker.add_to(group)
-    group.add_to(m)
-    rows = "".join(_swatch(c, deadline_label(s, lang)) for s, c in DEADLINE_COLOURS.items())
-    _Legend(f"<b>{html.escape(t('layer.cases', lang))}</b>{rows}").add_to(m)
+                 f"{html.escape(deadline_label(status, lang) if known else status)}")
+        rows.append([round(float(row.lat), 6), round(float(row.lon), 6),
+                     DEADLINE_COLOURS.get(status, "#555555"),
+                     "jizhen-case jizhen-case-" + (status if known else "other"), popup])
+    _CaseMarkers(rows, t("layer.cases", lang)).add_to(m)
+    rows_html = "".join(_swatch(c, deadline_label(s, lang)) for s, c in DEADLINE_COLOURS.items())
+    _Legend(f"<b>{html.escape(t('layer.cases', lang))}</b>{rows_html}").add_to(m)
     return len(pts)
 
 

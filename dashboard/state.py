@@ -248,7 +248,10 @@ def _workers(url: str, actor: Actor, token: int) -> pd.DataFrame:
     return workers_frame(_engine(url), actor)
 
 
-@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+# Per-grid entries are resources, not pickled copies: reading 12 grids back from pickles cost more
+# than recomputing the one grid a write touched. Callers only ever get them combined or through
+# pandas (copy-on-write: a change to a returned frame never reaches the cached one).
+@st.cache_resource(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _household_state_grid(url: str, code: str, day: date, token: int) -> pd.DataFrame:
     """One grid's households with their current state (all grids of the town share these)."""
     from grid.access import SYSTEM
@@ -384,7 +387,7 @@ def grid_summary(url: str, actor: Actor, day: date) -> pd.DataFrame:
                          _tokens(url, codes, CASES))
 
 
-@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+@st.cache_resource(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _metrics_data_grid(url: str, code: str, hh_token: int, case_token: int):
     """One grid's leaders'-page data, dates converted and flag delays computed."""
     from grid.access import SYSTEM
@@ -393,20 +396,36 @@ def _metrics_data_grid(url: str, code: str, hh_token: int, case_token: int):
     return prepare(load_metrics_data(_engine(url), SYSTEM, grid_codes=[code]))
 
 
+@st.cache_resource(ttl=TTL_S, max_entries=4 * MAX_ENTRIES, show_spinner=False)
+def _period_facts_grid(url: str, code: str, day: date, start: date, hh_token: int,
+                       case_token: int):
+    """One grid's facts of the month starting `start` (grid.metrics.period_facts)."""
+    from grid.metrics import month_end, period_facts
+
+    return period_facts(_metrics_data_grid(url, code, hh_token, case_token), start=start,
+                        end=month_end(start), today=day)
+
+
 @st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _leader_metrics(url: str, actor: Actor, day: date, months: int, month, hh_tokens: tuple,
                     case_tokens: tuple) -> dict:
-    from grid.metrics import concat_data, leader_metrics as compute
+    """The grids' cached facts of each month, combined (a write recomputes its grid's only)."""
+    from grid.metrics import (concat_facts, leader_metrics as compute, leader_metrics_from_facts,
+                              leader_months)
 
     codes = scope_codes(url, actor)
-    gens = generations(url)
-    parts = [_metrics_data_grid(url, c, gens.token(HOUSEHOLDS, c), gens.token(CASES, c))
-             for c in codes]
-    if not parts:
+    if not codes:
         from grid.metrics import load_metrics_data
 
-        parts = [load_metrics_data(_engine(url), actor)]
-    return compute(concat_data(parts), today=day, months=months, month=month)
+        return compute(load_metrics_data(_engine(url), actor), today=day, months=months,
+                       month=month)
+    if len(codes) != len(hh_tokens):  # the scope changed since the key was made
+        hh_tokens, case_tokens = _tokens(url, codes, HOUSEHOLDS), _tokens(url, codes, CASES)
+    starts, shown = leader_months(day, months, month)
+    facts = {start: concat_facts([_period_facts_grid(url, c, day, start, ht, ct)
+                                  for c, ht, ct in zip(codes, hh_tokens, case_tokens)])
+             for start in starts}
+    return leader_metrics_from_facts(facts, month=shown)
 
 
 def leader_metrics(url: str, actor: Actor, day: date, months: int,

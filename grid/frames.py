@@ -24,8 +24,12 @@ VISIT_FLAGS = ["housing_loss", "accidental_injury", "sudden_illness_or_disaster"
 
 
 def _frame(result) -> pd.DataFrame:
+    """Rows as plain tuples: pandas probes a SQLAlchemy Row for array attributes one lookup at a
+    time (a failed key lookup each), which costs more than the query on a grid's visits."""
     rows = result.fetchall()
-    return pd.DataFrame.from_records(rows, columns=list(result.keys())) if rows else pd.DataFrame()
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(result.keys()))
 
 
 def _read(conn: Engine | Connection, stmt) -> pd.DataFrame:

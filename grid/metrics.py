@@ -210,58 +210,133 @@ def days_since_last_visit(households: pd.DataFrame, visits: pd.DataFrame, as_of)
     return pd.Series(households["id"].map(days).to_numpy(dtype=float), index=households.index)
 
 
-def period_metrics(data: MetricsData, *, start: date, end: date, today: date,
-                   by_grid: bool = True) -> pd.DataFrame:
-    """One row per grid (or one row 'ALL') with METRIC_COLUMNS for the period [start, end]
-    (end clipped to today). See DEFINITIONS."""
+@dataclass
+class PeriodFacts:
+    """What the indicators of one period are computed from, one row per grid or per item, each
+    row carrying its grid_code. Grids partition every table, so the facts of several grids
+    concatenate (concat_facts) into the facts of all of them: the dashboard computes each grid's
+    facts once per data generation and combines them, and gets the same numbers as from all the
+    data at once."""
+    grids: pd.DataFrame      # grid_code, households, visited_30d (as of the period's end),
+                             # overdue_visits
+    flags: pd.DataFrame      # grid_code, household_id, delay_days (NaN: not visited yet)
+    aid_days: pd.DataFrame   # grid_code, days (cases received in the period and aided)
+    small_aid: pd.DataFrame  # grid_code, on_time (1.0/0.0; small-aid decisions of the period)
+    paperwork: pd.DataFrame  # grid_code, on_time (aid-first files of the period)
+
+
+def period_facts(data: MetricsData, *, start: date, end: date, today: date) -> PeriodFacts:
+    """The facts of the period [start, end] (end clipped to today). See DEFINITIONS."""
     d = prepare(data)
     end = min(end, today)
     s, e, now = pd.Timestamp(start), pd.Timestamp(end), pd.Timestamp(today)
     hh = d.households
-    keys = sorted(hh["grid_code"].dropna().unique()) if by_grid else [ALL]
+    codes = hh["grid_code"].to_numpy(dtype=object)
+
+    seen = visited_within(days_since_last_visit(hh, d.visits, e), COVERAGE_DAYS)
+    a = d.assignments
+    late = (((a["status"] == "open") & (a["due_on"] < now))
+            | ((a["status"] == "done") & (a["visited_on"] > a["due_on"])))
+    late &= (a["due_on"] >= s) & (a["due_on"] <= e)
+    grids = pd.DataFrame({"grid_code": codes, "households": 1, "visited_30d": seen.astype(int)}) \
+        .groupby("grid_code", sort=True).sum()
+    overdue = pd.Series(late.to_numpy(dtype=bool)).groupby(a["grid_code"].to_numpy(dtype=object)) \
+        .sum() if len(a) else pd.Series(dtype=int)
+    grids["overdue_visits"] = overdue.reindex(grids.index).fillna(0).astype(int)
+    # assignments of grids without households (none in a consistent database) still count
+    extra = overdue.index.difference(grids.index)
+    if len(extra):
+        grids = pd.concat([grids, pd.DataFrame({"households": 0, "visited_30d": 0,
+                                                "overdue_visits": overdue[extra].astype(int)},
+                                               index=extra)])
+    grids = grids.rename_axis("grid_code").reset_index()
+
+    fl = d.flags[_between(d.flags["flagged_on"], s, e)]
+    flags = fl[["grid_code", "household_id", "delay_days"]].reset_index(drop=True)
+
+    c = d.cases
+    cp = c[_between(c["received_on"], s, e)]
+    aid_days = pd.DataFrame({"grid_code": cp["grid_code"].to_numpy(dtype=object),
+                             "days": (cp["aid_on"] - cp["received_on"]).dt.days.to_numpy()}) \
+        .dropna(subset=["days"])
+    approved = pd.to_numeric(cp["amount_approved_fen"], errors="coerce")
+    small = cp[((approved <= SMALL_AID_FEN) & cp["decided_on"].notna()
+                & (cp["status"] != "rejected")).to_numpy(dtype=bool)]
+    small_aid = pd.DataFrame({"grid_code": small["grid_code"].to_numpy(dtype=object),
+                              "on_time": (small["decided_on"] <= small["approval_due_on"])
+                              .astype(float).to_numpy()})
+    sel = (c["aid_first"].fillna(False).astype(bool).to_numpy() & _between(c["aid_on"], s, e)
+           & c["paperwork_due_on"].notna().to_numpy()
+           & (c["files_completed_on"].notna() | (c["paperwork_due_on"] < now)).to_numpy())
+    pw = c[sel]
+    paperwork = pd.DataFrame({"grid_code": pw["grid_code"].to_numpy(dtype=object),
+                              "on_time": (pw["files_completed_on"] <= pw["paperwork_due_on"])
+                              .astype(float).to_numpy()})
+    return PeriodFacts(grids=grids, flags=flags, aid_days=aid_days, small_aid=small_aid,
+                       paperwork=paperwork)
+
+
+def concat_facts(parts: list[PeriodFacts]) -> PeriodFacts:
+    """The facts of several grids' parts (same period) together."""
+    if not parts:
+        raise ValueError("no period facts")
+    fields = ["grids", "flags", "aid_days", "small_aid", "paperwork"]
+    return PeriodFacts(**{f: _concat_rows([getattr(p, f) for p in parts]) for f in fields})
+
+
+def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    non_empty = [f for f in frames if len(f)]
+    if not non_empty:
+        return frames[0].iloc[0:0]
+    return non_empty[0] if len(non_empty) == 1 else pd.concat(non_empty, ignore_index=True)
+
+
+def metrics_from_facts(facts: PeriodFacts, *, by_grid: bool = True) -> pd.DataFrame:
+    """One row per grid with households (or one row 'ALL') with METRIC_COLUMNS: the one place
+    where the indicators are computed from their facts (counts, medians, shares)."""
+    g = facts.grids
+    keys = sorted(g.loc[g["households"] > 0, "grid_code"].dropna().unique()) if by_grid else [ALL]
 
     def per(series: pd.Series, frame: pd.DataFrame, how: str, fill=None) -> pd.Series:
         out = getattr(series.groupby(_key(frame, by_grid)), how)().reindex(keys)
         return out if fill is None else out.fillna(fill).astype(int)
 
     out = pd.DataFrame(index=pd.Index(keys, name="grid_code"))
-    out["households"] = per(hh["id"], hh, "size", 0)
-
-    fl = d.flags[_between(d.flags["flagged_on"], s, e)]
+    out["households"] = per(g["households"], g, "sum", 0)
+    fl = facts.flags
     out["flagged"] = per(fl["household_id"], fl, "nunique", 0)
     out["flags_without_visit"] = per(fl["delay_days"].isna(), fl, "sum", 0)
     out["median_days_flag_to_visit"] = per(fl["delay_days"], fl, "median")
-
-    c = d.cases
-    cp = c[_between(c["received_on"], s, e)]
-    aid_days = (cp["aid_on"] - cp["received_on"]).dt.days
-    out["median_days_intake_to_aid"] = per(aid_days, cp, "median")
-
-    approved = pd.to_numeric(cp["amount_approved_fen"], errors="coerce")
-    small = cp[((approved <= SMALL_AID_FEN) & cp["decided_on"].notna()
-                & (cp["status"] != "rejected")).to_numpy(dtype=bool)]
-    on_time = (small["decided_on"] <= small["approval_due_on"]).astype(float)
-    out["small_aid_cases"] = per(on_time, small, "size", 0)
-    out["small_aid_3wd_share"] = per(on_time, small, "mean")
-
-    sel = (c["aid_first"].fillna(False).astype(bool).to_numpy() & _between(c["aid_on"], s, e)
-           & c["paperwork_due_on"].notna().to_numpy()
-           & (c["files_completed_on"].notna() | (c["paperwork_due_on"] < now)).to_numpy())
-    pw = c[sel]
-    pw_ok = (pw["files_completed_on"] <= pw["paperwork_due_on"]).astype(float)
-    out["paperwork_cases"] = per(pw_ok, pw, "size", 0)
-    out["paperwork_15wd_share"] = per(pw_ok, pw, "mean")
-
-    seen = pd.Series(visited_within(days_since_last_visit(hh, d.visits, e), COVERAGE_DAYS),
-                     index=hh.index).astype(float)
-    out["coverage_30d"] = per(seen, hh, "mean")
-
-    a = d.assignments
-    late = (((a["status"] == "open") & (a["due_on"] < now))
-            | ((a["status"] == "done") & (a["visited_on"] > a["due_on"])))
-    late &= (a["due_on"] >= s) & (a["due_on"] <= e)
-    out["overdue_visits"] = per(late, a, "sum", 0)
+    ad = facts.aid_days
+    out["median_days_intake_to_aid"] = per(ad["days"], ad, "median")
+    sa = facts.small_aid
+    out["small_aid_cases"] = per(sa["on_time"], sa, "size", 0)
+    out["small_aid_3wd_share"] = per(sa["on_time"], sa, "mean")
+    pw = facts.paperwork
+    out["paperwork_cases"] = per(pw["on_time"], pw, "size", 0)
+    out["paperwork_15wd_share"] = per(pw["on_time"], pw, "mean")
+    visited = per(g["visited_30d"], g, "sum", 0)
+    out["coverage_30d"] = visited / out["households"].where(out["households"] > 0)
+    out["overdue_visits"] = per(g["overdue_visits"], g, "sum", 0)
     return out[METRIC_COLUMNS].reset_index()
+
+
+def period_metrics(data: MetricsData, *, start: date, end: date, today: date,
+                   by_grid: bool = True) -> pd.DataFrame:
+    """One row per grid (or one row 'ALL') with METRIC_COLUMNS for the period [start, end]
+    (end clipped to today). See DEFINITIONS."""
+    return metrics_from_facts(period_facts(data, start=start, end=end, today=today),
+                              by_grid=by_grid)
+
+
+def leader_months(today: date, months: int, month: date | None = None) -> tuple[list[date], date]:
+    """The months the leaders' page computes (first days, oldest first) and the month it shows:
+    the `months` complete months ending with the last complete one, plus `month` if older."""
+    starts = complete_months(today, months)
+    month = month_start(month) if month is not None else starts[-1]
+    if month not in starts:
+        starts = sorted({month, *starts})
+    return starts, month
 
 
 def leader_metrics(data: MetricsData, *, today: date, months: int = 6,
@@ -271,22 +346,25 @@ def leader_metrics(data: MetricsData, *, today: date, months: int = 6,
     row), 'trend': one row per complete month (the `months` ending with the last complete one,
     plus `month` if it is older), 'trend_by_grid': month x grid}. Per-grid flagged households
     and overdue visits add up to the total (grids partition the households)."""
-    starts = complete_months(today, months)
-    month = month_start(month) if month is not None else starts[-1]
-    if month not in starts:
-        starts = sorted({month, *starts})
+    starts, month = leader_months(today, months, month)
     d = prepare(data)
+    facts = {start: period_facts(d, start=start, end=month_end(start), today=today)
+             for start in starts}
+    return leader_metrics_from_facts(facts, month=month)
+
+
+def leader_metrics_from_facts(facts: dict[date, PeriodFacts], *, month: date) -> dict:
+    """leader_metrics from each month's facts (keys: the months' first days; `month` among
+    them): how the dashboard combines the grids' cached facts."""
     trend, trend_by_grid = [], []
-    for start in starts:
-        end = month_end(start)
+    for start in sorted(facts):
         label = start.strftime("%Y-%m")
-        trend.append(period_metrics(d, start=start, end=end, today=today, by_grid=False)
-                     .assign(month=label))
-        trend_by_grid.append(period_metrics(d, start=start, end=end, today=today).assign(month=label))
+        trend.append(metrics_from_facts(facts[start], by_grid=False).assign(month=label))
+        trend_by_grid.append(metrics_from_facts(facts[start]).assign(month=label))
     cols = ["month", *METRIC_COLUMNS]
     trend = pd.concat(trend, ignore_index=True)[cols]
     tbg = pd.concat(trend_by_grid, ignore_index=True)[["month", "grid_code", *METRIC_COLUMNS]]
-    label = month.strftime("%Y-%m")
+    label = month_start(month).strftime("%Y-%m")
     return {"month": label,
             "by_grid": tbg[tbg["month"] == label].drop(columns="month").reset_index(drop=True),
             "total": trend[trend["month"] == label].reset_index(drop=True),

@@ -154,12 +154,7 @@ def _scope(stmt, actor: Actor, grid_codes=None):
 
 
 def _frame(conn, stmt) -> pd.DataFrame:
-    if isinstance(conn, Engine):
-        with conn.connect() as c:
-            rows = c.execute(stmt).mappings().all()
-    else:
-        rows = conn.execute(stmt).mappings().all()
-    return pd.DataFrame(rows)
+    return frames._read(conn, stmt)
 
 
 SCORE_COLUMNS = ["household_id", "grid_code", "score", "level", "reasons", "config_version",

@@ -117,18 +117,25 @@ def _label(name: str | None) -> str:
 
 
 def outdated(shown: ShownCase, name: str | None, *, version: int, status: str,
-             offered_now: Sequence[str], new_events: Sequence[dict] = ()) -> tuple[str, str] | None:
+             offered_now: Sequence[str], new_events: Sequence[dict] = (),
+             me: str | None = None) -> tuple[str, str] | None:
     """Why a submit of action `name` on a form drawn as `shown` must not be written, given the
     case as it is now; None when it still holds. Returns (Chinese, English) messages.
 
     Refused when: no action was chosen; the case changed since it was shown (its version), told
-    with who did what when the timeline says so; the chosen action was not among those shown, or
-    is no longer offered."""
+    with who did what when the timeline says so (when the change is this very action by `me`,
+    the submit was a repeated tap: said so); the chosen action was not among those shown, or is
+    no longer offered."""
     if not name:
         return "请先选择要办理的操作，未保存。", "Choose an action first; nothing was saved."
     now_label = STATUS_LABELS[Status(status)]
     chosen = _label(name)
     if version != shown.version:
+        if new_events and me is not None and [(e.get("transition"), e.get("actor"))
+                                              for e in new_events] == [(name, me)]:
+            return (f"您的操作“{chosen}”已办理（案件{shown.case_no}现为“{now_label}”），重复提交未再办理。",
+                    f"Your '{name}' on case {shown.case_no} is already done; the repeated submit "
+                    "did nothing.")
         if new_events:
             last = new_events[-1]
             did_zh, did_en = _did(last)
@@ -159,7 +166,7 @@ def check_bound(*, session: Session, actor: Actor, shown: ShownCase, name: str |
     case = get_case(session=session, actor=actor, case_id=shown.case_id)
     offered_now = available_transitions(case_facts(case), actor) if actor.may_write else []
     why = outdated(shown, name, version=int(case.version), status=case.status,
-                   offered_now=offered_now,
+                   offered_now=offered_now, me=actor.username,
                    new_events=_events_after(session, case.id, shown.events_seen)
                    if case.version != shown.version else ())
     if why:

@@ -353,6 +353,12 @@ def test_desk_binding_through_the_services(engine):
         desk.submit_action(session=s, actor=LEADER, shown=leader_saw,
                            action=desk.DeskAction(name="approve_town", on_day=TODAY, reason="属实",
                                                   amount_yuan=300))
+    with pytest.raises(desk.FormOutdated) as twice:  # the leader's double tap: the same submit again
+        with session_scope(engine) as s:
+            desk.submit_action(session=s, actor=LEADER, shown=leader_saw,
+                               action=desk.DeskAction(name="approve_town", on_day=TODAY, reason="属实",
+                                                      amount_yuan=300))
+    assert "重复提交未再办理" in twice.value.zh
     with pytest.raises(desk.FormOutdated) as refused:
         with session_scope(engine) as s:
             desk.submit_action(session=s, actor=COUNTY, shown=county_saw,
@@ -363,8 +369,9 @@ def test_desk_binding_through_the_services(engine):
         case = s.get(Case, x)
         assert case.status == "town_approved" and case.amount_approved_fen == 30000
         assert s.exec(select(Payment).where(Payment.case_id == x)).all() == []
-        assert [e.transition for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == x)
-                                             .order_by(CaseEvent.id)).all()][-1] == "approve_town"
+        events = [e.transition for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == x)
+                                               .order_by(CaseEvent.id)).all()]
+        assert events[-1] == "approve_town" and events.count("approve_town") == 1
 
     # refer goes to cases.services.refer (a referral row), named, not by position
     saw_y = shown(COUNTY, y)
@@ -386,3 +393,4 @@ def test_desk_binding_through_the_services(engine):
                                        on_day=TODAY, reason="材料不全")
     with session_scope(engine) as s:
         assert s.get(Referral, ref_saw.referral_id).status == "accepted"
+

@@ -48,6 +48,19 @@ def test_the_action_chosen_is_judged_by_name_even_if_it_is_still_offered_after_a
     assert why is not None and "办理“不予救助”" in why[0] and "“转诊”未保存" in why[0]
 
 
+def test_a_repeated_submit_of_my_own_action_is_said_to_be_done_already():
+    mine = [{"transition": "reject", "actor": "xian", "role": "county_staff"}]
+    zh, _ = desk.outdated(SHOWN, "reject", version=4, status="rejected", offered_now=["close"],
+                          new_events=mine, me="xian")
+    assert zh == "您的操作“不予救助”已办理（案件JZ202510-000007现为“不予救助”），重复提交未再办理。"
+    # someone else's identical action, or mine plus another change, is a change like any other
+    assert "已被" in desk.outdated(SHOWN, "reject", version=4, status="rejected", offered_now=[],
+                                  new_events=mine, me="other")[0]
+    both = [*mine, {"transition": "close", "actor": "y", "role": "township_leader"}]
+    assert "已被y" in desk.outdated(SHOWN, "reject", version=5, status="closed", offered_now=[],
+                                   new_events=both, me="xian")[0]
+
+
 def test_a_change_without_a_timeline_entry_is_still_refused():
     zh, _ = desk.outdated(SHOWN, "reject", version=4, status="accepted", offered_now=["reject"])
     assert zh.startswith("案件JZ202510-000007已被他人修改，现为“已受理”") and "未保存" in zh

@@ -176,3 +176,17 @@ def test_visit_form_flags_and_notes():
     assert (obs.care_gap, obs.lost_job, obs.housing_loss, obs.notes) == (True, False, False, "漏雨")
     with pytest.raises(ValueError, match="未知的走访观察项"):
         VisitObservations.from_form(income=None, on_fire=True)
+
+
+def test_visit_messages_name_the_household_in_both_languages():
+    from dashboard.texts_visit import TEXTS, tv
+
+    fields = {"id": 581, "head": "谢甲六", "address": "演示路1号", "score": 26.0, "level": "黄色",
+              "coverage": 0.324, "msg": "x"}
+    for key in TEXTS:
+        for lang in ("zh", "en"):
+            text = tv(key, lang, **fields)
+            assert "{" not in text
+            if key != "income_placeholder":
+                assert "581" in text, (key, lang)
+    assert "谢甲六" in tv("saved", "zh", **fields) and "32.4%" in tv("saved", "zh", **fields)

@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -218,6 +219,38 @@ def _table_counts(engine) -> dict[str, int]:
         return {n: int(conn.execute(text(f'SELECT count(*) FROM "{n}"')).scalar()) for n in names}
 
 
+class _Chain:
+    """The (id, hash) pairs of an audit chain, compact (8 + 32 bytes a row)."""
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.hashes = bytearray()
+
+    @classmethod
+    def read(cls, engine) -> "_Chain":
+        from sqlalchemy import text
+
+        chain = cls()
+        with engine.connect() as conn:
+            for row_id, row_hash in conn.execute(text("SELECT id, hash FROM audit_entry ORDER BY id")):
+                chain.ids.append(int(row_id))
+                chain.hashes += bytes.fromhex(row_hash)
+        return chain
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def at(self, i: int) -> tuple[int, bytes]:
+        return self.ids[i], bytes(self.hashes[32 * i: 32 * i + 32])
+
+    def common_prefix(self, other: "_Chain") -> int:
+        """How many leading rows the two chains share (same id, same hash)."""
+        n, limit = 0, min(len(self), len(other))
+        while n < limit and self.at(n) == other.at(n):
+            n += 1
+        return n
+
+
 @dataclass(frozen=True)
 class RestoreReport:
     """What a restore did: the audit chain before and after, and the rows per table."""
@@ -227,28 +260,25 @@ class RestoreReport:
     before: "ChainState"
     after: "ChainState"
     tables: dict[str, tuple[int, int]]  # table -> (rows before, rows after)
+    common: int = 0  # leading audit rows the restored chain shares with the one it replaced
+    discarded_ids: tuple[int, int] | None = None  # first and last id of the discarded audit rows
     audit_entry_id: int | None = None
 
     @property
     def discarded_audit_rows(self) -> int:
-        return max(0, self.before.count - self.after.count)
+        return self.before.count - self.common
 
     @property
-    def discarded_ids(self) -> tuple[int, int] | None:
-        if self.discarded_audit_rows and self.before.head_id is not None:
-            return ((self.after.head_id or 0) + 1, self.before.head_id)
-        return None
-
-    @property
-    def fewer_rows(self) -> dict[str, int]:
-        """Tables that lost rows (rows before − rows after > 0)."""
-        return {t: b - a for t, (b, a) in self.tables.items() if b > a and t != "audit_entry"}
+    def foreign(self) -> bool:
+        """The backup's chain is not a prefix of the one it replaced (another database or branch)."""
+        return self.common < self.after.count
 
     def summary(self) -> dict:
         ids = self.discarded_ids
         return {"file": Path(self.file).name, "revision": self.revision,
                 "backup_point": {"audit_rows": self.after.count, "head_id": self.after.head_id},
                 "before_restore": {"audit_rows": self.before.count, "head_id": self.before.head_id},
+                "common_audit_rows": self.common, "backup_is_older_copy_of_this_log": not self.foreign,
                 "discarded_audit_rows": self.discarded_audit_rows,
                 "discarded_audit_ids": list(ids) if ids else None,
                 "rows_per_table": {t: {"before": b, "after": a} for t, (b, a) in self.tables.items() if b != a}}
@@ -257,6 +287,9 @@ class RestoreReport:
         """Chinese lines for the command line."""
         out = [f"备份点：审计记录 {self.after.count} 条（最后一条 id={self.after.head_id}）；"
                f"恢复前：{self.before.count} 条（最后一条 id={self.before.head_id}）"]
+        if self.foreign:
+            out.append(f"注意：备份中的审计记录与恢复前只有前 {self.common} 条相同，"
+                       "它不是本库较早的备份（来自另一数据库或另一分支）")
         ids = self.discarded_ids
         if ids:
             out.append(f"丢弃备份点之后的审计记录 {self.discarded_audit_rows} 条（id {ids[0]}–{ids[1]}）")
@@ -275,31 +308,42 @@ def restore_with_report(url: str, file: str | os.PathLike, *, actor=None) -> Res
     (the restored chain is the new baseline; what was cut off is listed) and a ``database.restore``
     audit row chained onto the restored head."""
     from jizhen.access import SYSTEM
-    from jizhen.audit import AnchorError, append_checkpoint, chain_state, db_identity, record
-    from jizhen.db import make_engine, session_scope
+    from jizhen.audit import GENESIS, AnchorError, ChainState, append_checkpoint, chain_state, db_identity, record
+    from jizhen.db import init_db, make_engine, schema_revision, session_scope
 
     actor = actor or SYSTEM
     eng = make_engine(url)
     try:
         with eng.connect() as conn:
             before = chain_state(conn)
+        before_chain = _Chain.read(eng)
         before_counts = _table_counts(eng)
-    except SQLAlchemyError:
-        before, before_counts = None, {}
+    except SQLAlchemyError:  # nothing (readable) there yet
+        before, before_chain, before_counts = ChainState(0, None, None, GENESIS, 0), _Chain(), {}
     finally:
         eng.dispose()
     revision = _raw_restore(url, file)
     eng = make_engine(url)
     try:
+        # A backup from an older release is brought to the current schema before the restore is
+        # audited (a no-op for a backup at the current revision).
+        old_revision = schema_revision(eng)
+        try:
+            init_db(eng)
+        except Exception as exc:
+            raise BackupError(f"数据库已恢复（结构版本 {old_revision}），但无法升级到当前结构：{exc}；"
+                              "请运行 jizhen init 后再运行 jizhen audit verify") from None
+        upgraded = schema_revision(eng)
+        if upgraded != old_revision:
+            revision = f"{old_revision} → {upgraded}"
         with eng.connect() as conn:
             after = chain_state(conn)
+        common = before_chain.common_prefix(_Chain.read(eng))
         after_counts = _table_counts(eng)
-        from jizhen.audit import ChainState
-
-        before = before or ChainState(0, None, None, "0" * 64, 0)
         tables = {t: (before_counts.get(t, 0), after_counts.get(t, 0))
                   for t in sorted(set(before_counts) | set(after_counts))}
-        report = RestoreReport(str(file), revision, before, after, tables)
+        discarded = (before_chain.ids[common], before_chain.ids[-1]) if common < len(before_chain) else None
+        report = RestoreReport(str(file), revision, before, after, tables, common, discarded)
         try:
             append_checkpoint(db_identity(url), kind="restore", state=after, legacy_upto=after.legacy_upto,
                               extra=report.summary())
@@ -312,7 +356,7 @@ def restore_with_report(url: str, file: str | os.PathLike, *, actor=None) -> Res
             entry_id = entry.id
     finally:
         eng.dispose()
-    return RestoreReport(str(file), revision, before, after, tables, entry_id)
+    return RestoreReport(str(file), revision, before, after, tables, common, discarded, entry_id)
 
 
 def restore(url: str, file: str | os.PathLike) -> str | None:

@@ -302,3 +302,47 @@ def test_checkpoint_every_n_appends(engine, monkeypatch):
     with session_scope(engine) as s:
         record(s, actor=SYSTEM, action="disclosure.publish", entity="aid_disclosure", entity_id="2026-11")
     assert read_checkpoints(db_identity(engine.url)).lines[-1]["kind"] == "disclosure"
+
+
+def test_restoring_a_backup_from_before_the_mac_column_is_upgraded_audited_and_verifies(tmp_path):
+    """A backup made by the release before migration 0011 (audit rows without MAC): restore brings
+    it to the current schema, adopts its rows in the restore checkpoint, audits the restore."""
+    from alembic import command
+    from datetime import datetime, timezone
+
+    from grid.db import alembic_config, make_engine, schema_revision
+
+    old_url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = make_engine(old_url)
+    command.upgrade(alembic_config(old), "0010_case_guards")
+    prev = "0" * 64
+    with old.begin() as c:
+        for i in range(3):
+            at = datetime(2026, 1, 1, 8, i, tzinfo=timezone.utc)
+            h = entry_hash(prev, at.isoformat(timespec="microseconds"), "system", "system", "old.write",
+                           "case", str(i), "", "", "")
+            c.execute(text("INSERT INTO audit_entry (at, actor, role, action, entity, entity_id, before_json, "
+                           "after_json, reason, prev_hash, hash) VALUES (:at, 'system', 'system', 'old.write', "
+                           "'case', :eid, '', '', '', :p, :h)"), {"at": at, "eid": str(i), "p": prev, "h": h})
+            prev = h
+    old.dispose()
+    live_url = f"sqlite:///{tmp_path / 'live.db'}"
+    live = make_engine(live_url)
+    from grid.db import init_db
+
+    init_db(live)
+    _fill(live, 4)
+    live.dispose()
+    res = _cli(live_url, "restore", str(tmp_path / "old.db"), "--yes")
+    assert res.exit_code == 0, res.output
+    assert "0010_case_guards → " in res.output
+    # Not an older copy of this log: all four rows it replaces are discarded, and it says so.
+    assert "丢弃备份点之后的审计记录 4 条" in res.output and "不是本库较早的备份" in res.output
+    assert schema_revision(live) != "0010_case_guards"
+    with Session(live) as s:
+        rows = s.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [r.mac is None for r in rows] == [True, True, True, False]
+    assert rows[-1].action == "database.restore"
+    res = _cli(live_url, "audit", "verify")
+    assert res.exit_code == 0, res.output
+    live.dispose()

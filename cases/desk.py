@@ -30,6 +30,7 @@ from cases import services as svc
 from cases.common import case_facts, get_case
 from cases.errors import DomainError
 from cases.models import CaseEvent, Referral
+from cases.vocabulary import OPEN_DEADLINE_STATUSES
 from cases.rules import (REFERRAL_SCHEMES, REFERRAL_STATUS_LABELS, ROLE_LABELS, STATUS_LABELS,
                          TRANSITIONS, ReferralStatus, Status, available_transitions)
 from grid.access import Actor
@@ -39,8 +40,9 @@ from grid.db import StaleEdit
 AMOUNT_TRANSITIONS = frozenset({"approve_town", "approve_county", "pay_first"})
 # Transitions that run their own service (not cases.services.transition).
 SERVICE_OF = {"refer": "refer", "admit": "admit"}
-# Deadline filters the list offers, in this order (cases.rules.deadline_status values).
-DEADLINE_FILTERS = ("overdue", "due_soon", "on_time")
+# Deadline filters the list offers, in this order: the statuses of a running clock
+# (cases.vocabulary.OPEN_DEADLINE_STATUSES, the one definition).
+DEADLINE_FILTERS = tuple(str(s.value) for s in OPEN_DEADLINE_STATUSES)
 # How an approval is said in a sentence ("案件已被XX批准").
 _APPROVALS = frozenset({"approve_town", "approve_county"})
 

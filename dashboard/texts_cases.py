@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from cases.rules import (CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES,
                          REFERRAL_STATUS_LABELS, STATUS_LABELS, TRANSITIONS)
+from cases.vocabulary import DEADLINE_STATUS_TEXTS, DEADLINE_STEP_TEXTS
 
 LANGS = ("zh", "en")
 
@@ -34,9 +35,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                          "Deadlines marked provisional use the statutory holidays (the State Council "
                          "has not published that year's arrangement yet); they update once it is added."),
     "count": ("共 {n} 件，其中逾期 {overdue} 件", "{n} cases, {overdue} overdue"),
-    "deadline.on_time": ("正常", "on time"),
-    "deadline.due_soon": ("即将到期", "due soon"),
-    "deadline.overdue": ("已逾期", "overdue"),
+    # deadline statuses: the one label table in cases.vocabulary
+    **{f"deadline.{k.value}": v for k, v in DEADLINE_STATUS_TEXTS.items()},
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "detail.pick": ("选择案件", "Choose a case"),
@@ -46,8 +46,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "detail.deadline": ("{step}期限：{due}（剩余 {left} 个工作日）{prov}",
                         "{step} due {due} ({left} working days left){prov}"),
     "detail.deadline_done": ("{step}期限：{due}（{state}）", "{step} due {due} ({state})"),
-    "step.approval": ("审批", "Approval"),
-    "step.paperwork": ("补办手续", "Paperwork"),
+    # which clock a case runs against: the one label table in cases.vocabulary
+    **{f"step.{k}": v for k, v in DEADLINE_STEP_TEXTS.items()},
     "detail.prov": ("（暂定）", " (provisional)"),
     "detail.timeline": ("办理经过", "Timeline"),
     "detail.referrals": ("转诊", "Referrals"),

@@ -86,13 +86,13 @@ def test_leader_approves_from_detail(db):
     at = _run(LEADER)
     at.selectbox(key="cases_detail_id").set_value(unmatched).run()
     # an unmatched hotline case cannot be accepted: only reject / aid-first are offered
-    assert set(at.selectbox(key="cases_act_name").options) == {"不予救助", "先救助、后办理（先行发放）"}
+    assert set(at.selectbox(key=f"cases_act_{unmatched}_name").options) == {"不予救助", "先救助、后办理（先行发放）"}
     at.selectbox(key="cases_detail_id").set_value(cid).run()
-    names = at.selectbox(key="cases_act_name").options
+    names = at.selectbox(key=f"cases_act_{cid}_name").options
     assert "镇街审批同意（≤500元）" in names and "县民政局审批同意" not in names
     assert any("剩余" in m.value or "已逾期" in m.value or "期限" in m.value for m in at.markdown)
-    at.selectbox(key="cases_act_name").set_value("approve_town")
-    at.text_input(key="cases_act_reason").input("入户核实属实")
+    at.selectbox(key=f"cases_act_{cid}_name").set_value("approve_town")
+    at.text_input(key=f"cases_act_{cid}_reason").input("入户核实属实")
     at.button[0].click().run()
     assert not at.exception
     assert any("已办理" in s.value for s in at.success)
@@ -147,7 +147,8 @@ def test_disclosure_download_goes_through_exports_masked_as_public(db, monkeypat
                        received_on=date(2025, 9, 15), amount_yuan=300, household_id=hh.id,
                        cause='=HYPERLINK("http://evil","点击")')
         svc.transition(session=s, actor=SYSTEM, case_id=c.id, name="pay_first",
-                       on_day=date(2025, 9, 15), reason="急")
+                       on_day=date(2025, 9, 15), reason="急",
+                       review_opinion='=HYPERLINK("http://evil","点击")')
     engine.dispose()
     real_rows = svc.disclosure_rows
 
@@ -175,7 +176,8 @@ def test_disclosure_download_goes_through_exports_masked_as_public(db, monkeypat
     assert "王甲一" not in flat and ident(1) not in flat
     person = body[0]
     assert person["救助对象"] == "王*一" and person["身份证号"] == ident(1)[:6] + "*" * 8 + ident(1)[-4:]
-    assert person["救助事由"].startswith("'=HYPERLINK")
+    assert person["救助事由"] == "住房或生活设施严重损失"  # the public reason, never the intake text
+    assert person["审核意见"].startswith("'=HYPERLINK")
     assert body[1]["序号"] == "合计：1人次" and body[1]["救助标准/金额（元）"] == 300
     assert body[2]["序号"].startswith("说明：2025-09临时救助（急难救助）公示") and "监督电话" in body[2]["序号"]
 

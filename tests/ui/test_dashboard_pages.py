@@ -122,10 +122,10 @@ def test_assign_then_record_visit_updates_coverage_and_score(app, demo_url):
         a = s.exec(__import__("sqlmodel").select(VisitAssignment)
                    .where(VisitAssignment.household_id == target_id)).one()
     app.selectbox(key="visit_worker").set_value(a.worker_id).run()
-    app.selectbox(key="visit_assignment").set_value(a.id)
+    app.selectbox(key="visit_assignment").set_value(a.id).run()
     # coverage shown on the map page before the visit
-    app.checkbox(key="visit_housing_loss").check()
-    app.checkbox(key="visit_sudden_illness_or_disaster").check()
+    app.checkbox(key=f"visit_{a.id}_housing_loss").check()
+    app.checkbox(key=f"visit_{a.id}_sudden_illness_or_disaster").check()
     next(b for b in app.button if b.label == "保存走访记录").click().run()
     _ok(app)
     saved = [s.value for s in app.success]

@@ -32,4 +32,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/risk_bench.py --households 100000
 
 clean:
-	rm -rf $(VENV) var/*.db var/*.db-wal var/*.db-shm
+	rm -rf $(VENV) var/*.db var/*.db-wal var/*.db-shm var/audit-anchor

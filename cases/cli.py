@@ -217,19 +217,21 @@ def settle_cmd(year: int, as_json: bool, today: date) -> None:
 @click.command("disclosure", help="导出月度公示名单（姓名、身份证号已脱敏）")
 @month_option
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="覆盖不是公示名单的已有文件（数据库及其备份永远不会被覆盖）")
 @click.option("--phone", default=None, help="监督电话（默认 12345）")
 @today_option
-def disclosure_cmd(month: str, out: str, phone: str | None, today: date) -> None:
+def disclosure_cmd(month: str, out: str, force: bool, phone: str | None, today: date) -> None:
     from cases import services as svc
     from grid.access import SYSTEM
+    from jizhen.outputs import OutputError, write_output
 
     try:
         with _session() as s:
-            n = svc.export_disclosure(session=s, actor=SYSTEM, month=month, out_path=out,
-                                      published_on=today,
-                                      complaint_phone=phone or svc.COMPLAINT_PHONE)
-    except OSError as exc:
-        raise click.ClickException(f"无法写出 {out}：{exc.strerror or exc}") from None
+            n = write_output(out, lambda tmp: svc.export_disclosure(
+                session=s, actor=SYSTEM, month=month, out_path=tmp, published_on=today,
+                complaint_phone=phone or svc.COMPLAINT_PHONE), kind="disclosure", force=force)
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"已写出 {out}：{month} 公示 {n} 人次")
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import subprocess
 import sys
 import time
 from datetime import date, datetime
@@ -114,7 +113,10 @@ def dashboard(port: int, host: str) -> None:
            "--server.address", host, "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true"]
     click.echo(f"看板地址 http://{host}:{port}  数据库 {get_settings().database_url}")
-    raise SystemExit(subprocess.call(cmd, cwd=PROJECT_DIR))
+    from jizhen.supervise import run_supervised
+
+    # SIGTERM/SIGINT/SIGHUP are forwarded to the server and waited for: it never outlives us.
+    raise SystemExit(run_supervised(cmd, cwd=PROJECT_DIR))
 
 
 def _register_extensions() -> None:

@@ -122,10 +122,15 @@ def import_visits_cmd(file: Path, today_str: str | None, dry_run: bool, quiet: b
 @click.argument("kind", type=click.Choice(["households", "visits"]))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出文件，如 住户模板.xlsx")
-def template_cmd(kind: str, out: Path) -> None:
+@click.option("--force", is_flag=True, help="覆盖不是同类模板的已有文件（数据库及其备份永远不会被覆盖）")
+def template_cmd(kind: str, out: Path, force: bool) -> None:
     from grid.imports.templates import write_template
+    from jizhen.outputs import OutputError, write_output
 
-    write_template(kind, out)
+    try:
+        write_output(out, lambda tmp: write_template(kind, tmp), kind=f"template-{kind}", force=force)
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"模板已写入 {out}")
 
 

@@ -142,3 +142,4 @@ class AuditEntry(SQLModel, table=True):
     reason: str = Field(default="", max_length=500)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    mac: Optional[str] = Field(default=None, max_length=64)  # HMAC with a key outside the DB (jizhen.audit)

@@ -72,7 +72,8 @@ def test_edited_row_is_named(engine, db_url, column, value):
 
 
 def test_rehashed_row_breaks_the_next_link(engine, db_url):
-    """Editing a row and recomputing its own hash is caught at the following row."""
+    """Editing a row and recomputing its own hash is caught at that row (its MAC, made with a key
+    the database does not hold, no longer matches)."""
     from grid.audit import _iso, entry_hash
 
     ids = _fill(engine)
@@ -85,7 +86,7 @@ def test_rehashed_row_breaks_the_next_link(engine, db_url):
         s.add(e)
     with Session(engine) as s:
         result = verify(s)
-    assert not result.ok and result.first_bad_id == ids[2]
+    assert not result.ok and result.first_bad_id == ids[1]
     assert _cli_verify(db_url).exit_code != 0
 
 

@@ -14,6 +14,7 @@ at once (so the writer sees the write in the same run); it clears nothing.
 """
 from __future__ import annotations
 
+import functools
 import os
 from datetime import date, timedelta
 
@@ -396,10 +397,13 @@ def _metrics_data_grid(url: str, code: str, hh_token: int, case_token: int):
     return prepare(load_metrics_data(_engine(url), SYSTEM, grid_codes=[code]))
 
 
-@st.cache_resource(ttl=TTL_S, max_entries=4 * MAX_ENTRIES, show_spinner=False)
+@functools.lru_cache(maxsize=4 * MAX_ENTRIES)
 def _period_facts_grid(url: str, code: str, day: date, start: date, hh_token: int,
                        case_token: int):
-    """One grid's facts of the month starting `start` (grid.metrics.period_facts)."""
+    """One grid's facts of the month starting `start` (grid.metrics.period_facts). A plain LRU:
+    the page asks for grids x months of these on every recompute, and Streamlit's argument
+    hashing cost more than the lookups themselves. Keys hold the data generations, so entries
+    never go stale; old generations fall out of the LRU."""
     from grid.metrics import month_end, period_facts
 
     return period_facts(_metrics_data_grid(url, code, hh_token, case_token), start=start,

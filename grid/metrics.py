@@ -292,16 +292,33 @@ def _concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def metrics_from_facts(facts: PeriodFacts, *, by_grid: bool = True) -> pd.DataFrame:
-    """One row per grid with households (or one row 'ALL') with METRIC_COLUMNS: the one place
-    where the indicators are computed from their facts (counts, medians, shares)."""
+    """One row per grid with households (or one row 'ALL') with METRIC_COLUMNS."""
+    return _metrics_table(facts, ["grid_code"] if by_grid else []).reset_index()
+
+
+def _metrics_table(facts: PeriodFacts, by: list[str]) -> pd.DataFrame:
+    """The one place where the indicators are computed from their facts (counts, medians,
+    shares), grouped by the fact columns `by` (grid_code, and 'month' for several months'
+    facts at once; none: one row 'ALL'). Rows: every group with households."""
     g = facts.grids
-    keys = sorted(g.loc[g["households"] > 0, "grid_code"].dropna().unique()) if by_grid else [ALL]
+    if by:
+        groups = g.loc[g["households"] > 0, by].dropna().drop_duplicates()
+        index = (pd.MultiIndex.from_frame(groups.sort_values(by)) if len(by) > 1
+                 else pd.Index(sorted(groups[by[0]].unique()), name=by[0]))
+    else:
+        index = pd.Index([ALL], name="grid_code")
+
+    def keys(frame: pd.DataFrame):
+        if not by:
+            return pd.Series(ALL, index=frame.index)
+        return [frame[k] for k in by] if len(by) > 1 else frame[by[0]]
 
     def per(series: pd.Series, frame: pd.DataFrame, how: str, fill=None) -> pd.Series:
-        out = getattr(series.groupby(_key(frame, by_grid)), how)().reindex(keys)
+        out = getattr(series.groupby(keys(frame)), how)()
+        out = out.reindex(index) if len(out) else pd.Series(np.nan, index=index)
         return out if fill is None else out.fillna(fill).astype(int)
 
-    out = pd.DataFrame(index=pd.Index(keys, name="grid_code"))
+    out = pd.DataFrame(index=index)
     out["households"] = per(g["households"], g, "sum", 0)
     fl = facts.flags
     out["flagged"] = per(fl["household_id"], fl, "nunique", 0)
@@ -318,7 +335,7 @@ def metrics_from_facts(facts: PeriodFacts, *, by_grid: bool = True) -> pd.DataFr
     visited = per(g["visited_30d"], g, "sum", 0)
     out["coverage_30d"] = visited / out["households"].where(out["households"] > 0)
     out["overdue_visits"] = per(g["overdue_visits"], g, "sum", 0)
-    return out[METRIC_COLUMNS].reset_index()
+    return out[METRIC_COLUMNS]
 
 
 def period_metrics(data: MetricsData, *, start: date, end: date, today: date,
@@ -355,15 +372,21 @@ def leader_metrics(data: MetricsData, *, today: date, months: int = 6,
 
 def leader_metrics_from_facts(facts: dict[date, PeriodFacts], *, month: date) -> dict:
     """leader_metrics from each month's facts (keys: the months' first days; `month` among
-    them): how the dashboard combines the grids' cached facts."""
-    trend, trend_by_grid = [], []
-    for start in sorted(facts):
-        label = start.strftime("%Y-%m")
-        trend.append(metrics_from_facts(facts[start], by_grid=False).assign(month=label))
-        trend_by_grid.append(metrics_from_facts(facts[start]).assign(month=label))
+    them): how the dashboard combines the grids' cached facts. All months are computed in one
+    pass (the facts carry their month)."""
+    fields = ["grids", "flags", "aid_days", "small_aid", "paperwork"]
+    labelled = [PeriodFacts(**{f: getattr(facts[start], f).assign(month=start.strftime("%Y-%m"))
+                               for f in fields}) for start in sorted(facts)]
+    both = concat_facts(labelled)
+    months = [start.strftime("%Y-%m") for start in sorted(facts)]
+    trend = _metrics_table(both, ["month"]).reindex(pd.Index(months, name="month")).reset_index()
+    for col in METRIC_COLUMNS:  # a month without households keeps zero counts
+        if col not in SHARE_METRICS + MEDIAN_METRICS:
+            trend[col] = trend[col].fillna(0).astype(int)
+    tbg = _metrics_table(both, ["month", "grid_code"]).reset_index()
     cols = ["month", *METRIC_COLUMNS]
-    trend = pd.concat(trend, ignore_index=True)[cols]
-    tbg = pd.concat(trend_by_grid, ignore_index=True)[["month", "grid_code", *METRIC_COLUMNS]]
+    trend = trend[cols]
+    tbg = tbg[["month", "grid_code", *METRIC_COLUMNS]]
     label = month_start(month).strftime("%Y-%m")
     return {"month": label,
             "by_grid": tbg[tbg["month"] == label].drop(columns="month").reset_index(drop=True),

@@ -84,6 +84,8 @@ class DeskAction:
     reason: str = ""
     amount_yuan: float | None = None
     scheme: str | None = None
+    today: date | None = None  # the business date: a decision dated after it is refused
+    backdate_reason: str = ""  # required when on_day is a late entry (cases.limits late_entry_days)
 
 
 def default_amount(detail: dict) -> float:
@@ -193,7 +195,8 @@ def submit_action(*, session: Session, actor: Actor, shown: ShownCase, action: D
     return svc.transition(session=session, actor=actor, case_id=shown.case_id, name=name,
                           on_day=action.on_day, reason=action.reason,
                           expected_version=shown.version,
-                          amount_yuan=amount_for(name, action.amount_yuan))
+                          amount_yuan=amount_for(name, action.amount_yuan), today=action.today,
+                          backdate_reason=action.backdate_reason or None)
 
 
 @dataclass(frozen=True)

@@ -91,19 +91,15 @@ class AnchorSettings:
 
 
 def anchor_settings(env: Mapping[str, str] | None = None) -> AnchorSettings:
+    """The key file, checkpoint directory and interval, from the one Settings object."""
     from jizhen.settings import get_settings
 
-    env = dict(os.environ if env is None else env)
-    var_dir = get_settings(env).var_dir
     try:
-        every = max(1, int(env.get("JIZHEN_AUDIT_CHECKPOINT_EVERY", "1")))
-    except ValueError:
-        raise AnchorError("JIZHEN_AUDIT_CHECKPOINT_EVERY 应为正整数") from None
-    return AnchorSettings(
-        key_file=Path(env.get("JIZHEN_AUDIT_KEY_FILE") or var_dir / "audit.key"),
-        anchor_dir=Path(env.get("JIZHEN_AUDIT_ANCHOR_DIR") or var_dir / "audit-anchor"),
-        every=every,
-    )
+        s = get_settings(None if env is None else dict(env))
+    except ValueError as exc:
+        raise AnchorError(str(exc)) from None
+    return AnchorSettings(key_file=s.audit_key_file, anchor_dir=s.audit_anchor_dir,
+                          every=s.audit_checkpoint_every)
 
 
 _KEYS: dict[str, tuple[float, bytes]] = {}

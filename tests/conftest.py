@@ -20,6 +20,16 @@ from grid.db import init_db, make_engine
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Cheap password hashing in tests only (production keeps bcrypt's default cost of 12).
 os.environ.setdefault("JIZHEN_BCRYPT_ROUNDS", "4")
+# The audit chain's HMAC key and checkpoint files (jizhen.audit) of the test databases live in a
+# directory of this test run, not in the project's var/ (inherited by servers the tests start).
+if "JIZHEN_AUDIT_KEY_FILE" not in os.environ:
+    import atexit
+    import tempfile
+
+    _AUDIT_DIR = tempfile.mkdtemp(prefix="jizhen-test-audit-")
+    atexit.register(shutil.rmtree, _AUDIT_DIR, True)
+    os.environ["JIZHEN_AUDIT_KEY_FILE"] = os.path.join(_AUDIT_DIR, "audit.key")
+    os.environ["JIZHEN_AUDIT_ANCHOR_DIR"] = os.path.join(_AUDIT_DIR, "audit-anchor")
 PG_ADMIN_URL = os.environ.get("JIZHEN_TEST_PG_URL", "")
 DEMO_TODAY = date(2026, 11, 29)
 BACKENDS = ["sqlite", "postgres"]

@@ -74,7 +74,8 @@ def _submit_action(shown: desk.ShownCase) -> None:
     action = desk.DeskAction(
         name=ss.get(act_key(cid, "name")), on_day=ss.get(act_key(cid, "day")) or state.today(),
         reason=ss.get(act_key(cid, "reason")) or "", amount_yuan=ss.get(act_key(cid, "amount")),
-        scheme=ss.get(act_key(cid, "scheme")))
+        scheme=ss.get(act_key(cid, "scheme")), today=state.today(),
+        backdate_reason=ss.get(act_key(cid, "backdate")) or "")
     _write(f"act_{cid}", desk.submit_action, shown=shown, action=action,
            done=lambda _out, lang_: tc("act.done", lang_, what=transition_label(action.name, lang_)))
 
@@ -224,6 +225,8 @@ with tab_detail:
                 st.number_input(tc("act.amount", lang), min_value=0.0, value=desk.default_amount(d),
                                 step=50.0, key=act_key(case_id, "amount"))
                 st.date_input(tc("act.day", lang), value=day, max_value=day, key=act_key(case_id, "day"))
+                st.text_input(tc("act.backdate", lang), key=act_key(case_id, "backdate"),
+                              placeholder=tc("act.backdate_hint", lang))
                 st.selectbox(tc("act.scheme", lang), [x.value for x in REFERRAL_SCHEMES], index=None,
                              format_func=lambda s: scheme_label(s, lang), key=act_key(case_id, "scheme"),
                              placeholder=t("choose", lang))

@@ -7,7 +7,6 @@ longer than bcrypt's 72 bytes are pre-hashed with SHA-256 so that no byte is sil
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from typing import Iterable
 
@@ -62,10 +61,10 @@ _WARNINGS_ZH = {
 
 
 def _rounds() -> int:
-    try:
-        return max(4, min(16, int(os.environ.get("JIZHEN_BCRYPT_ROUNDS", "12"))))
-    except ValueError:
-        return 12
+    """bcrypt's cost from the one Settings object (JIZHEN_BCRYPT_ROUNDS, kept within 4–16)."""
+    from jizhen.settings import get_settings
+
+    return get_settings().bcrypt_rounds
 
 
 def _prepare(password: str) -> bytes:

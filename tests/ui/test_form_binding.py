@@ -394,3 +394,41 @@ def test_desk_binding_through_the_services(engine):
     with session_scope(engine) as s:
         assert s.get(Referral, ref_saw.referral_id).status == "accepted"
 
+
+
+def test_a_late_decision_from_the_desk_needs_a_reason_and_is_marked(engine):
+    """The desk passes the business date and the late-entry reason to the service: a decision
+    dated more than the configured days before today is refused without a reason (nothing
+    written) and marked on the case with one; a date after today is refused."""
+    from datetime import timedelta
+
+    from cases import desk
+    from cases.limits import case_limits
+    from cases.rules import DomainError
+
+    late_day = TODAY - timedelta(days=case_limits().late_entry_days + 3)
+    with session_scope(engine) as s:
+        hh = build_world(s)["households"][0].id
+        c = svc.intake(session=s, actor=LEADER, channel="window", category="housing_loss",
+                       received_on=late_day - timedelta(days=1), amount_yuan=300, household_id=hh,
+                       cause="房屋受损")
+        svc.transition(session=s, actor=SUP, case_id=c.id, name="accept", on_day=late_day)
+        cid = c.id
+
+    def saw():
+        with session_scope(engine) as s:
+            return desk.shown_case(svc.case_detail(session=s, actor=LEADER, case_id=cid, today=TODAY))
+
+    for day in (late_day, TODAY + timedelta(days=1)):
+        with pytest.raises(DomainError), session_scope(engine) as s:
+            desk.submit_action(session=s, actor=LEADER, shown=saw(), action=desk.DeskAction(
+                name="approve_town", on_day=day, reason="属实", amount_yuan=300, today=TODAY))
+        with session_scope(engine) as s:
+            assert s.get(Case, cid).status == "accepted"
+    with session_scope(engine) as s:
+        desk.submit_action(session=s, actor=LEADER, shown=saw(), action=desk.DeskAction(
+            name="approve_town", on_day=late_day, reason="属实", amount_yuan=300, today=TODAY,
+            backdate_reason="当日系统停机，纸质审批单补录"))
+    with session_scope(engine) as s:
+        case = s.get(Case, cid)
+        assert case.status == "town_approved" and case.backdated

@@ -26,7 +26,7 @@ def _today(value: str | None) -> date:
         except ValueError:
             raise click.BadParameter(f"日期格式应为 YYYY-MM-DD（收到“{value}”）",
                                      param_hint="--today") from None
-    from grid.cli import today_local
+    from jizhen.cli import today_local
 
     return today_local()
 

@@ -35,7 +35,7 @@ REFER_BY_CATEGORY = {
 
 
 def demo_step(session: Session, *, today: date, seed: int) -> None:
-    """Hook called by `jizhen demo` (grid.cli.demo_steps)."""
+    """Hook called by `jizhen demo` (jizhen.cli.demo_steps)."""
     populate_cases(session, today=today, seed=seed)
 
 

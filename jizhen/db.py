@@ -18,11 +18,7 @@ from sqlmodel import Session, create_engine
 from jizhen.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# Revision files: the platform's folder, plus grid/migrations/versions while the migrations written
-# in parallel (0007, 0009-0011) still live there (both are read; a revision id is unique across them).
-VERSION_DIRS = tuple(d for d in (MIGRATIONS_DIR / "versions",
-                                 Path(__file__).resolve().parent.parent / "grid" / "migrations" / "versions")
-                     if d.is_dir())
+VERSION_DIRS = (MIGRATIONS_DIR / "versions",)
 
 
 class StaleEdit(Exception):

@@ -131,7 +131,7 @@ def engine(db_url):
 def demo_engine(engine):
     """A small demo world (600 households, fixed seed and today) in a fresh database, without the
     demo's open visit assignments (tests make their own and count them)."""
-    from grid.cli import demo_steps
+    from jizhen.cli import demo_steps
     from grid.demo import load_demo
 
     steps = [s for s in demo_steps() if s.__module__ != "grid.demo_assignments"]

@@ -41,7 +41,7 @@ from sqlmodel import Session
 from grid.access import Actor
 from grid.audit import record
 from grid.geotypes import UTCDateTime, utcnow
-from jizhen.users.model import USERNAME_RE, LoginThrottle, User, actor_for, get_user
+from jizhen.users.model import LoginThrottle, User, actor_for, get_user
 from jizhen.users.passwords import burn_time, check_password
 
 MAX_FAILED_ATTEMPTS = 5

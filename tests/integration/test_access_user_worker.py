@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from grid.cli import main
+from jizhen.cli import main
 from grid.db import session_scope
 from grid.models import AuditEntry, GridWorker
 from grid.users import UserError, add_user, demo_step, get_user, linked_worker_id, set_worker

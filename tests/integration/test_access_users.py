@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from grid.access import AccessDenied, Actor, Role
 from grid.audit import verify
-from grid.cli import main
+from jizhen.cli import main
 from grid.db import session_scope
 from grid.models import AuditEntry, Household
 from grid.privacy import reveal

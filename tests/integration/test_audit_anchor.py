@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from grid.access import SYSTEM
 from grid.audit import _iso, entry_hash, record, verify
-from grid.cli import main
+from jizhen.cli import main
 from grid.db import session_scope
 from grid.models import AuditEntry
 from jizhen.audit import anchor_file, anchor_settings, db_identity, read_checkpoints

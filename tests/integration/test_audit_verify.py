@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from grid.access import SYSTEM
 from grid.audit import record, verify
-from grid.cli import main
+from jizhen.cli import main
 from grid.db import session_scope
 from grid.models import AuditEntry
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from grid.access import SYSTEM
 from grid.audit import record, verify
-from grid.cli import main
+from jizhen.cli import main
 from grid.db import session_scope
 from grid.models import Household, VisitAssignment
 from sqlmodel import Session

@@ -43,7 +43,7 @@ def _spend_2025(engine, hh, amounts=(300, "200.01")):
 
 
 def _cli(*args):
-    from grid.cli import main
+    from jizhen.cli import main
 
     return CliRunner().invoke(main, list(args))
 

@@ -160,7 +160,7 @@ def test_cli_list_json(world, monkeypatch):
     with session_scope(engine) as s:
         _paid_case(s, hh[0], date(2026, 12, 24))
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    from grid.cli import main
+    from jizhen.cli import main
 
     res = CliRunner().invoke(main, ["cases", "list", "--json", "--today", "2026-12-28"])
     assert res.exit_code == 0, res.output

@@ -20,7 +20,7 @@ DEMO_RUNS = [(500, 5), (100, 1), (100, 7), (200, 2), (300, 3), (400, 11), (500, 
 @pytest.mark.parametrize("households,seed", DEMO_RUNS)
 def test_demo_succeeds_for_any_size_and_seed(tmp_path, households, seed):
     from cases.models import BlacklistEntry, Case
-    from grid.cli import demo_steps
+    from jizhen.cli import demo_steps
 
     engine = make_engine(f"sqlite:///{tmp_path}/demo.db")
     init_db(engine)
@@ -114,7 +114,7 @@ def test_finished_cases_are_never_overdue_in_lists_map_or_cli(world):
 def test_cli_marks_only_open_cases_overdue(world, monkeypatch, tmp_path):
     from click.testing import CliRunner
 
-    from grid.cli import main
+    from jizhen.cli import main
 
     engine, hh = world
     with session_scope(engine) as s:

@@ -3,7 +3,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from grid.cli import demo_steps
+from jizhen.cli import demo_steps
 from grid.demo import load_demo
 from grid.demo_assignments import PER_WORKER, WORKERS_PER_GRID
 

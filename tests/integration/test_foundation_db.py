@@ -101,7 +101,7 @@ def test_optimistic_locking(engine):
 
 
 def test_cli_demo_then_stats_json(db_url, monkeypatch):
-    from grid.cli import main
+    from jizhen.cli import main
 
     monkeypatch.setenv("DATABASE_URL", db_url)
     runner = CliRunner()

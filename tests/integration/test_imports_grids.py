@@ -15,7 +15,7 @@ from grid.access import SYSTEM, Actor, AccessDenied, Role
 from grid.db import session_scope
 from grid.frames import grids_frame
 from grid.geometry import load_demo_grids
-from grid.import_cli import register
+from jizhen.import_cli import register
 from grid.imports import InvalidImport
 from grid.imports.grids import import_grids
 from grid.models import AuditEntry, CommunityGrid

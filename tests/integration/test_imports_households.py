@@ -14,7 +14,7 @@ from grid.access import SYSTEM, Actor, Role
 from grid.db import session_scope
 from grid.geometry import load_demo_grids
 from grid.ids import make_id_number
-from grid.import_cli import register
+from jizhen.import_cli import register
 from grid.imports import InvalidImport
 from grid.imports.columns import HOUSEHOLD_COLUMNS
 from grid.imports.grids import import_grids

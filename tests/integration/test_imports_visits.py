@@ -14,7 +14,7 @@ from grid.access import SYSTEM
 from grid.db import session_scope
 from grid.geometry import load_demo_grids
 from grid.ids import make_id_number
-from grid.import_cli import register
+from jizhen.import_cli import register
 from grid.imports import InvalidImport
 from grid.imports.columns import VISIT_COLUMNS
 from grid.imports.grids import import_grids
@@ -177,7 +177,7 @@ def test_template_round_trip(world, tmp_path):
 
 
 def test_main_cli_has_the_commands():
-    from grid.cli import main
+    from jizhen.cli import main
 
     assert {"import", "template"} <= set(main.commands)
     assert {"grids", "households", "visits"} <= set(main.commands["import"].commands)

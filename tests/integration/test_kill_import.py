@@ -42,7 +42,7 @@ def _roster(path: Path, rows: int, seed: int = 5) -> Path:
 def _start_import(db_url: str, path: Path) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=db_url, PYTHONUNBUFFERED="1")
     return subprocess.Popen(
-        [sys.executable, "-c", "from grid.cli import main; main()", "import", "households", str(path),
+        [sys.executable, "-c", "from jizhen.cli import main; main()", "import", "households", str(path),
          "--today", "2026-11-29"],
         cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -210,7 +210,7 @@ def test_disabled_account_is_refused_only_after_the_right_password(engine, zhao)
 def _cli(db_url, args, **kw):
     from click.testing import CliRunner
 
-    from grid.cli import main
+    from jizhen.cli import main
 
     return CliRunner().invoke(main, args, env={"DATABASE_URL": db_url}, **kw)
 
@@ -223,12 +223,12 @@ def test_cli_refuses_a_weak_password_in_chinese(engine, db_url):
 
 
 def test_cli_password_from_stdin_and_from_a_hidden_prompt(engine, db_url, zhao, monkeypatch):
-    import grid.user_cli
+    import jizhen.user_cli
 
     r = _cli(db_url, ["user", "passwd", "--username", "zhao", "--password-stdin"], input="Stdinpass2027\n")
     assert r.exit_code == 0, r.output
     assert login(engine, "zhao", "Stdinpass2027", NOW).ok
-    monkeypatch.setattr(grid.user_cli, "_interactive", lambda: True)
+    monkeypatch.setattr(jizhen.user_cli, "_interactive", lambda: True)
     r = _cli(db_url, ["user", "passwd", "--username", "zhao"], input="Promptpass2027\nPromptpass2027\n")
     assert r.exit_code == 0, r.output
     assert "Promptpass2027" not in r.output  # typed hidden

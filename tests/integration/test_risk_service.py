@@ -91,7 +91,7 @@ def test_hotspots_density_and_coverage(demo_db):
 
 
 def test_cli_score_json(demo_db):
-    from grid.cli import main
+    from jizhen.cli import main
 
     url, engine = demo_db
     res = CliRunner().invoke(main, ["score", "--json", "--today", "2026-11-29"],
@@ -103,7 +103,7 @@ def test_cli_score_json(demo_db):
 
 
 def test_cli_evaluate_model_beats_recency(demo_db):
-    from grid.cli import main
+    from jizhen.cli import main
 
     url, engine = demo_db
     res = CliRunner().invoke(main, ["risk", "evaluate", "--json"], env={"DATABASE_URL": url})

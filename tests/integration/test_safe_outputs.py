@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy.engine import make_url
 
-from grid.cli import main
+from jizhen.cli import main
 from jizhen.outputs import OutputError, check_output, output_kind, write_output, xlsx_marker
 
 MONTH = "2026-11"

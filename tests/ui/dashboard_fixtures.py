@@ -12,7 +12,7 @@ APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 def make_demo_db(path: Path, households: int = 600, seed: int = 7) -> str:
     """SQLite file with the demo (scores, cases, users; not the demo's open visit assignments:
     tests make their own and count them); returns its URL."""
-    from grid.cli import demo_steps
+    from jizhen.cli import demo_steps
     from grid.db import init_db, make_engine
     from grid.demo import load_demo
 

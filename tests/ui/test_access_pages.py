@@ -32,7 +32,7 @@ TIMEOUT = 120
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """A small demo database (SQLite) with its printed demo logins; DATABASE_URL points at it."""
-    from grid.cli import demo_steps
+    from jizhen.cli import demo_steps
     from grid.demo import load_demo
     from grid.users import DEMO_USERS, set_password
 

@@ -201,7 +201,7 @@ def test_a_refused_basemap_is_an_error_not_a_crash(app, demo_url, monkeypatch):
 def test_dashboard_command_refuses_a_bad_basemap(monkeypatch):
     from click.testing import CliRunner
 
-    from grid.cli import main
+    from jizhen.cli import main
 
     monkeypatch.setenv("JIZHEN_TILES", "tianditu_img")
     monkeypatch.delenv("JIZHEN_TIANDITU_KEY", raising=False)

@@ -1,4 +1,4 @@
-"""`jizhen user …`, `jizhen audit …`, `jizhen backup`, `jizhen restore` (registered by grid.cli)."""
+"""`jizhen user …`, `jizhen audit …`, `jizhen backup`, `jizhen restore` (registered by jizhen.cli)."""
 from __future__ import annotations
 
 import sys

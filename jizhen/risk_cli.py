@@ -117,7 +117,8 @@ def register(group: click.Group) -> None:
     def coverage(as_json, weights, today_str) -> None:
         from grid.risk_service import coverage as run_coverage
 
-        rep = run_coverage(_engine(), config=_config(weights), today=_today(today_str))
+        cfg = _config(weights)
+        rep = run_coverage(_engine(), config=cfg, today=_today(today_str))
         g, w, o = rep["by_grid"], rep["by_worker"], rep["overdue"]
         if as_json:
             click.echo(json.dumps({
@@ -130,4 +131,4 @@ def register(group: click.Group) -> None:
             click.echo(f"  {row.grid_code}: {row.households} 户，30天走访 {row.share_30d:.0%}，"
                        f"90天 {row.share_90d:.0%}，负荷 {row.load_ratio:.0%}")
         click.echo(f"超负荷网格员 {int(w['overloaded'].sum())} 名；"
-                   f"超过14天未走访的高风险户 {len(o)} 户")
+                   f"超过{cfg.overdue_days}天未走访的高风险户 {len(o)} 户")

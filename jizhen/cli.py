@@ -13,7 +13,7 @@ import click
 from grid.config import PROJECT_DIR, TIMEZONE, get_settings
 
 # Modules that add sub-commands; each exposes register(group: click.Group).
-EXTENSIONS = ["grid.import_cli", "grid.risk_cli", "grid.user_cli", "cases.cli"]
+EXTENSIONS = ["jizhen.import_cli", "jizhen.risk_cli", "jizhen.user_cli", "cases.cli"]
 
 
 def today_local() -> date:

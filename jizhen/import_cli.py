@@ -42,7 +42,7 @@ class _Bars:
 
 def _run(kind: str, path: Path, *, dry_run: bool, quiet: bool, **kwargs) -> None:
     from grid.access import SYSTEM
-    from grid.cli import engine_from_ctx
+    from jizhen.cli import engine_from_ctx
     from grid.db import init_db, session_scope
     from grid.imports import InvalidImport
     from grid.imports.grids import import_grids
@@ -71,7 +71,7 @@ def _run(kind: str, path: Path, *, dry_run: bool, quiet: bool, **kwargs) -> None
 
 
 def _today(value: str | None) -> date:
-    from grid.cli import today_local
+    from jizhen.cli import today_local
 
     if not value:
         return today_local()

@@ -12,8 +12,8 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from anywhere
 
 from dashboard import state  # noqa: E402
 from dashboard.auth import login_gate  # noqa: E402
+from dashboard.navigation import landing_page, pages_for  # noqa: E402
 from dashboard.texts import t  # noqa: E402
-from grid.access import Role  # noqa: E402
 
 st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide")
 
@@ -27,18 +27,10 @@ actor = login_gate(state.engine())
 if actor is None:
     st.stop()
 
-# A grid worker on a phone lands on the visit form; everyone else on the map.
-worker_first = actor.role == Role.GRID_WORKER
+# Each role sees the pages it can use (dashboard.navigation); a grid worker lands on the visit form.
 PAGES = ROOT / "dashboard" / "pages"
-pages = [
-    st.Page(str(PAGES / "map.py"), title=t("nav.map", lang), url_path="map",
-            default=not worker_first),
-    st.Page(str(PAGES / "assign.py"), title=t("nav.assign", lang), url_path="assign"),
-    st.Page(str(PAGES / "visit.py"), title=t("nav.visit", lang), url_path="visit",
-            default=worker_first),
-    st.Page(str(PAGES / "leaders.py"), title=t("nav.leaders", lang), url_path="leaders"),
-]
-pages.insert(1, st.Page(str(PAGES / "case_desk.py"), title=t("nav.cases", lang), url_path="cases"))
-if actor.role in (Role.AUDITOR, Role.COUNTY_STAFF):
-    pages.append(st.Page(str(PAGES / "audit.py"), title=t("nav.audit", lang), url_path="audit"))
+landing = landing_page(actor.role)
+pages = [st.Page(str(PAGES / p.file), title=t(p.title_key, lang), url_path=p.url_path,
+                 default=p is landing)
+         for p in pages_for(actor.role)]
 st.navigation(pages).run()

@@ -22,20 +22,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from cases.errors import Blacklisted, DomainError, FollowUpLimitExceeded, PermissionDenied
-from cases.vocabulary import OFFICERS, Role
+from cases.errors import Blacklisted, DomainError, FollowUpLimitExceeded, PermissionDenied, role_of
+from cases.vocabulary import OFFICERS
 
 FOLLOW_UP_MAX_PER_YEAR = 2
 
 
-def _role(role: Any) -> Role:
-    if hasattr(role, "role") and not isinstance(role, str):
-        role = role.role
-    name = str(getattr(role, "value", role))
-    try:
-        return Role(name)
-    except ValueError:
-        raise PermissionDenied(f"未知角色：{name}", f"unknown role: {name}") from None
+_role = role_of
 
 
 # ----------------------------------------------------------------------------- the same person

@@ -32,3 +32,17 @@ class FollowUpLimitExceeded(DomainError):
 
 class Blacklisted(DomainError):
     code = "blacklisted"
+
+
+def role_of(role: Any):
+    """The one Role (jizhen.access) of a Role, an object with ``.role`` (an Actor) or a role name;
+    an unknown name is a PermissionDenied."""
+    from jizhen.access import Role
+
+    if hasattr(role, "role") and not isinstance(role, str):
+        role = role.role
+    name = str(getattr(role, "value", role))
+    try:
+        return Role(name)
+    except ValueError:
+        raise PermissionDenied(f"未知角色：{name}", f"unknown role: {name}") from None

@@ -25,7 +25,7 @@ from cases.admission import (SINGLE_PERSON_INCOME_MULTIPLE, AdmissionDecision,  
                              AdmissionFacts, assess_admission)
 from cases.calendar import add_working_days, deadline, is_provisional, working_days_between
 from cases.errors import (Blacklisted, DomainError, FollowUpLimitExceeded,  # noqa: F401
-                          IllegalTransition, PermissionDenied)
+                          IllegalTransition, PermissionDenied, role_of)
 from cases.masking import mask_id, mask_name, mask_phone  # noqa: F401
 from cases.money import (ASSISTANT_STIPEND_MONTHLY_YUAN, COUNTY_RESERVE_YUAN,  # noqa: F401
                          MEDICAL_MIN_REIMBURSEMENT_RATE, SETTLEMENT_COUNTY_SHARE,
@@ -54,18 +54,13 @@ DUE_SOON_WORKING_DAYS = 1  # countdown ≤ this many working days → 'due_soon'
 
 
 def role_name(role: Any) -> str:
-    """'grid_worker' from a Role enum (ours or grid.access's), an object with ``.role`` or a str."""
+    """'grid_worker' from a Role, an object with ``.role`` (an Actor) or a str."""
     if hasattr(role, "role") and not isinstance(role, str):
         role = role.role
     return str(getattr(role, "value", role))
 
 
-def _role(role: Any) -> Role:
-    name = role_name(role)
-    try:
-        return Role(name)
-    except ValueError:
-        raise PermissionDenied(f"未知角色：{name}", f"unknown role: {name}") from None
+_role = role_of
 
 
 # ----------------------------------------------------------------------------- state machine

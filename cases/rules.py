@@ -44,10 +44,8 @@ from cases.vocabulary import (CATEGORY_LABELS, CHANNEL_LABELS,  # noqa: F401
 
 TOWN_APPROVAL_LIMIT_YUAN = Decimal("500")
 TOWN_APPROVAL_WORKING_DAYS = 3  # 审批发放: approved AND paid within 3 working days of receipt
-# County decisions (> 500 yuan): the county text gives no number; the value lives in
-# data/standards.toml [deadlines].county_working_days (see the comment there). Used only when the
-# file does not say.
-COUNTY_DECISION_WORKING_DAYS_DEFAULT = 10
+# County decisions (> 500 yuan): the county text gives no number; the value lives only in
+# data/standards.toml [deadlines].county_working_days (see the comment there).
 STANDARDS_TOML = Path(__file__).resolve().parents[1] / "data" / "standards.toml"
 AID_FIRST_PAPERWORK_WORKING_DAYS = 15
 DUE_SOON_WORKING_DAYS = 1  # countdown ≤ this many working days → 'due_soon'
@@ -242,24 +240,26 @@ def paperwork_deadline(aid_on: date):
 
 
 @lru_cache(maxsize=8)
-def _standards_deadlines(path: str) -> dict:
-    try:
-        return dict(tomllib.loads(Path(path).read_text(encoding="utf-8")).get("deadlines", {}))
-    except (OSError, ValueError, tomllib.TOMLDecodeError):
-        return {}
+def _standards_deadlines(path: str, _mtime: float) -> dict:
+    return dict(tomllib.loads(Path(path).read_text(encoding="utf-8")).get("deadlines", {}))
 
 
 def county_decision_working_days(path: str | Path | None = None) -> int:
     """Working days the county has, from receipt, to approve and pay a case above 500 yuan.
 
-    Read from data/standards.toml ``[deadlines].county_working_days`` (the county text gives no
-    number: the default is a documented product choice, COUNTY_DECISION_WORKING_DAYS_DEFAULT)."""
-    raw = _standards_deadlines(str(path or STANDARDS_TOML)).get("county_working_days")
+    Read from data/standards.toml ``[deadlines].county_working_days`` and nowhere else (the county
+    text gives no number; the file says where its value comes from). A missing file or key, or a
+    value that is not a positive whole number, is a ValueError naming the file and key, never a
+    silent default."""
+    p = Path(path or STANDARDS_TOML)
     try:
-        n = int(raw)
-    except (TypeError, ValueError):
-        return COUNTY_DECISION_WORKING_DAYS_DEFAULT
-    return n if n > 0 else COUNTY_DECISION_WORKING_DAYS_DEFAULT
+        raw = _standards_deadlines(str(p), p.stat().st_mtime).get("county_working_days")
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"无法读取 {p}：{exc}") from None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
+        raise ValueError(f"{p.name} 缺少或错误的配置项 [deadlines].county_working_days（{raw!r}），"
+                         "应为正整数")
+    return raw
 
 
 def county_due_on(received_on: date, working_days: int | None = None) -> date:

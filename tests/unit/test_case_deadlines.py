@@ -87,8 +87,14 @@ def test_county_days_are_read_from_the_standards_file(tmp_path):
     assert rules.county_decision_working_days(f) == 7
     g = tmp_path / "empty.toml"
     g.write_text("[[dibao]]\ncounty = '321323'\n", encoding="utf-8")
-    assert rules.county_decision_working_days(g) == rules.COUNTY_DECISION_WORKING_DAYS_DEFAULT
-    assert rules.county_decision_working_days(tmp_path / "missing.toml") == 10
+    with pytest.raises(ValueError, match="county_working_days"):  # no silent default
+        rules.county_decision_working_days(g)
+    h = tmp_path / "zero.toml"
+    h.write_text("[deadlines]\ncounty_working_days = 0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="county_working_days"):
+        rules.county_decision_working_days(h)
+    with pytest.raises(ValueError, match="无法读取"):
+        rules.county_decision_working_days(tmp_path / "missing.toml")
 
 
 # ------------------------------------------------------------------ defect 5: finished cases

@@ -181,8 +181,16 @@ class BlacklistEntry(SQLModel, table=True):
     evidence: str = Field(default="", max_length=1000)
     listed_on: date
     listed_by: str = Field(max_length=64)
-    active: bool = True
+    active: bool = True  # blocks intake: an approved entry not lifted (pending/rejected: False)
     lifted_on: Optional[date] = None
+    # Review by a second officer (migration 0016_oversight): a proposal is "pending" and does not
+    # block until another officer approves it; rows from before the review existed are "approved".
+    review_status: str = Field(default="approved", max_length=16)  # pending | approved | rejected
+    reviewed_by: str = Field(default="", max_length=64)
+    reviewed_on: Optional[date] = None
+    review_note: str = Field(default="", max_length=500)
+    lifted_by: str = Field(default="", max_length=64)
+    lift_reason: str = Field(default="", max_length=500)
     version: int = Field(default=1, sa_column=_blacklist_version)
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 
@@ -202,6 +210,22 @@ class FundMovement(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class AssistantStipend(SQLModel, table=True):
+    """The monthly stipend of a village/community assistance assistant (救助协理员, 200 yuan a month,
+    data/standards.toml [stipend]); one row per community and month (migration 0016_oversight)."""
+
+    __tablename__ = "aid_assistant_stipend"
+    __table_args__ = (UniqueConstraint("month", "grid_code", name="uq_stipend_month_grid"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)  # YYYY-MM
+    grid_code: str = Field(max_length=32)
+    assistant_name: str = Field(max_length=32)
+    amount_fen: int
+    paid_on: date
+    recorded_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class Disclosure(SQLModel, table=True):
     """A published monthly disclosure list (公示)."""
 
@@ -215,4 +239,5 @@ class Disclosure(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-ALL_TABLES = (Case, CaseEvent, Referral, Payment, SpotCheck, BlacklistEntry, FundMovement, Disclosure)
+ALL_TABLES = (Case, CaseEvent, Referral, Payment, SpotCheck, BlacklistEntry, FundMovement, Disclosure,
+              AssistantStipend)

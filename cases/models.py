@@ -239,5 +239,31 @@ class Disclosure(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
+
+_verification_version = _version_col()
+
+
+class VerificationResult(SQLModel, table=True):
+    """逢进必核: the result of one checklist item (data/verification.toml) for one application (a
+    case on its way to admission): what the department answered, the evidence, who entered it and
+    when. Migration 0014_officer_desk."""
+
+    __tablename__ = "aid_verification"
+    __table_args__ = (UniqueConstraint("case_id", "item_code", name="uq_aid_verification_case_item"),)
+    __mapper_args__ = {"version_id_col": _verification_version}
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="aid_case.id", index=True)
+    item_code: str = Field(max_length=32)
+    department: str = Field(max_length=64)
+    result: str = Field(max_length=16)  # cases.verification.Result: clear | issue
+    evidence: str = Field(max_length=500)
+    note: str = Field(default="", max_length=500)
+    checked_on: date  # business date (Asia/Shanghai) of the department's answer
+    checked_by: str = Field(max_length=64)
+    source: str = Field(default="form", max_length=200)  # form | file:<name>
+    version: int = Field(default=1, sa_column=_verification_version)
+    checked_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
+
+
 ALL_TABLES = (Case, CaseEvent, Referral, Payment, SpotCheck, BlacklistEntry, FundMovement, Disclosure,
-              AssistantStipend)
+              AssistantStipend, VerificationResult)

@@ -17,6 +17,7 @@ class Role(StrEnum):
     TOWNSHIP_LEADER = "township_leader"
     COUNTY_STAFF = "county_staff"
     AUDITOR = "auditor"
+    DEPARTMENT = "department"  # a receiving department (转诊承接部门), scoped to its scheme (Actor.scheme)
     SYSTEM = "system"  # the CLI and nightly jobs (SYSTEM below): may do everything
     # Aliases (same value = same member): the spelling the cases workflow has always used.
     grid_worker = "grid_worker"
@@ -24,6 +25,7 @@ class Role(StrEnum):
     township_leader = "township_leader"
     county_staff = "county_staff"
     auditor = "auditor"
+    department = "department"
     system = "system"
 
 
@@ -31,8 +33,11 @@ class AccessDenied(Exception):
     """The actor's role or scope does not allow this."""
 
 
-# Roles that see unmasked ID and phone numbers on screen (never in public exports).
-_UNMASKED_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_SUPERVISOR, Role.COUNTY_STAFF, Role.SYSTEM})
+# Roles that see unmasked ID and phone numbers on screen (never in public exports). A department
+# sees no grid (Actor.grid_codes is empty): only the referrals sent to its scheme, whose person it
+# must identify to take the case over.
+_UNMASKED_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_SUPERVISOR, Role.COUNTY_STAFF,
+                             Role.DEPARTMENT, Role.SYSTEM})
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class Actor:
     role: Role
     grid_codes: frozenset[str] | None = None  # None: every grid of the town
     worker_id: int | None = None  # a grid worker's linked grid_worker row (None: not linked / other roles)
+    scheme: str | None = None  # a department's referral scheme (cases.vocabulary.ReferralScheme value)
 
     def sees_grid(self, code: str | None) -> bool:
         return self.grid_codes is None or (code is not None and code in self.grid_codes)

@@ -67,27 +67,32 @@ def register(group: click.Group) -> None:
     def user() -> None:
         pass
 
-    @user.command("add", help="新增用户。角色：grid_worker grid_supervisor township_leader county_staff auditor")
+    @user.command("add", help="新增用户。角色：grid_worker grid_supervisor township_leader county_staff auditor department")
     @click.option("--username", required=True)
     @click.option("--password", default=None, help="不给时在终端中隐藏输入（输入两次）")
     @click.option("--password-stdin", is_flag=True, help="从标准输入读一行作为密码（脚本用，不留在命令行历史中）")
     @click.option("--role", required=True,
-                  type=click.Choice(["grid_worker", "grid_supervisor", "township_leader", "county_staff", "auditor"]))
+                  type=click.Choice(["grid_worker", "grid_supervisor", "township_leader", "county_staff", "auditor",
+                                     "department"]))
     @click.option("--grid", "grids", multiple=True, help="所属网格代码（网格员、网格长必填，可重复或用逗号分隔）")
     @click.option("--name", "display_name", default="", help="显示名")
     @click.option("--worker-id", type=int, default=None, help="网格员账号关联的网格员编号（走访登记只显示其本人的派单）")
     @click.option("--worker-phone", default=None, help="按电话关联网格员（代替 --worker-id）")
-    def user_add(username, password, password_stdin, role, grids, display_name, worker_id, worker_phone):
+    @click.option("--scheme", default=None, help="转诊承接部门账号承接的转诊事项（department 必填，如 medical）")
+    def user_add(username, password, password_stdin, role, grids, display_name, worker_id, worker_phone,
+                 scheme):
         from grid.users import add_user, find_worker_id
 
         pw = _read_password(password, password_stdin)
         u = _run_db(lambda s: add_user(s, username=username, password=pw, role=role,
                                        grid_codes=list(grids), display_name=display_name,
                                        worker_id=find_worker_id(s, worker_id=worker_id,
-                                                                worker_phone=worker_phone)))
+                                                                worker_phone=worker_phone),
+                                       scheme=scheme))
         linked = f"，关联网格员 {u.worker_id}" if u.worker_id else ""
-        click.echo(f"已新增用户 {u.username}（{u.role}{'，网格 ' + u.grid_codes if u.grid_codes else '，全部网格'}"
-                   f"{linked}）")
+        where = ("，转诊事项 " + u.scheme if u.scheme else
+                 "，网格 " + u.grid_codes if u.grid_codes else "，全部网格")
+        click.echo(f"已新增用户 {u.username}（{u.role}{where}{linked}）")
 
     @user.command("worker", help="关联（或 --unlink 解除）网格员账号与网格员")
     @click.option("--username", required=True)

@@ -14,6 +14,7 @@ ROLE_NAMES: dict[Role, tuple[str, str]] = {
     Role.TOWNSHIP_LEADER: ("镇街领导", "township leader"),
     Role.COUNTY_STAFF: ("县民政局", "county staff"),
     Role.AUDITOR: ("审计员", "auditor"),
+    Role.DEPARTMENT: ("转诊承接部门", "receiving department"),
     Role.SYSTEM: ("系统", "system"),
 }
 ROLE_LABELS: dict[Role, str] = {role: zh for role, (zh, _en) in ROLE_NAMES.items()}

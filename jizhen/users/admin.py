@@ -47,11 +47,29 @@ def _normalise_grids(session: Session, role: Role, grid_codes: Iterable[str] | s
     return ""
 
 
+def _normalise_scheme(role: Role, scheme: str | None) -> str:
+    """A department account names the one referral scheme it receives; no other role has one."""
+    from cases.vocabulary import REFERRAL_SCHEMES, ReferralScheme  # the one list of schemes
+
+    scheme = (scheme or "").strip()
+    if role != Role.DEPARTMENT:
+        if scheme:
+            raise UserError(f"只有{ROLE_LABELS[Role.DEPARTMENT]}账号可以指定转诊事项（--scheme）")
+        return ""
+    if not scheme:
+        raise UserError(f"{ROLE_LABELS[role]}必须指定承接的转诊事项（--scheme，如 medical）")
+    try:
+        return ReferralScheme(scheme).value
+    except ValueError:
+        known = "、".join(f"{s.value}（{REFERRAL_SCHEMES[s][0]}）" for s in ReferralScheme)
+        raise UserError(f"未知转诊事项：{scheme}（可选：{known}）") from None
+
+
 def _public(user: User) -> dict:
     """What goes into the audit log about a user (never the password or its hash)."""
     return {"username": user.username, "role": user.role, "grid_codes": user.grid_codes,
             "disabled": user.disabled, "display_name": user.display_name,
-            "worker_id": user.worker_id}
+            "worker_id": user.worker_id, "scheme": user.scheme}
 
 
 def find_worker_id(session: Session, *, worker_id: int | None = None,
@@ -101,9 +119,11 @@ def _check_worker(session: Session, role: Role, grid_codes: str, worker_id: int 
 
 def add_user(session: Session, *, username: str, password: str, role: str | Role,
              grid_codes: Iterable[str] | str | None = None, display_name: str = "",
-             worker_id: int | None = None, actor: Actor | None = None) -> User:
+             worker_id: int | None = None, actor: Actor | None = None,
+             scheme: str | None = None) -> User:
     """Create a user; raises UserError (Chinese message) on bad input or a duplicate username.
-    `worker_id` links a grid worker's account to its grid_worker row (see find_worker_id)."""
+    `worker_id` links a grid worker's account to its grid_worker row (see find_worker_id);
+    `scheme` is a department account's referral scheme (required for role department only)."""
     from grid.access import SYSTEM
 
     actor = actor or SYSTEM
@@ -117,8 +137,9 @@ def add_user(session: Session, *, username: str, password: str, role: str | Role
     now = utcnow()
     grids = _normalise_grids(session, r, grid_codes)
     worker_id = _check_worker(session, r, grids, worker_id, username)
+    scheme = _normalise_scheme(r, scheme)
     user = User(username=username, display_name=display_name or "", password_hash=hash_password(password),
-                role=r.value, grid_codes=grids, worker_id=worker_id,
+                role=r.value, grid_codes=grids, worker_id=worker_id, scheme=scheme,
                 password_changed_at=now, created_at=now)
     session.add(user)
     session.flush()

@@ -21,7 +21,7 @@ from jizhen.vocabulary import ROLE_LABELS as _ROLE_LABELS
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 HUMAN_ROLES = (Role.GRID_WORKER, Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER, Role.COUNTY_STAFF,
-               Role.AUDITOR)
+               Role.AUDITOR, Role.DEPARTMENT)
 GRID_ROLES = (Role.GRID_WORKER, Role.GRID_SUPERVISOR)  # scoped to their own grid(s)
 ROLE_LABELS = _ROLE_LABELS  # the one role-label table (jizhen.vocabulary)
 
@@ -41,6 +41,9 @@ class User(SQLModel, table=True):
     # A grid worker's account is linked to the worker it records visits for (migration 0005).
     worker_id: Optional[int] = Field(default=None, foreign_key="grid_worker.id")
     disabled: bool = False
+    # A department account's referral scheme (cases.vocabulary.ReferralScheme value; migration
+    # 0014_officer_desk); empty for every other role.
+    scheme: str = Field(default="", max_length=32)
     # Kept for old scripts: always 0 since 0009_security (failures are counted in login_throttle).
     failed_attempts: int = 0
     # Set when the whole account is locked (every client, see jizhen.users.login); a locked
@@ -86,7 +89,8 @@ def list_users(session: Session) -> list[User]:
 
 
 def actor_for(user: User) -> Actor:
-    """The Actor a logged-in user acts as: grid roles see their grid(s), the others every grid.
+    """The Actor a logged-in user acts as: grid roles see their grid(s), a department no grid (its
+    scheme's referrals only), the others every grid.
     A grid worker also carries the grid_worker id the account is linked to (None: not linked)."""
     role = Role(user.role)
     if role == Role.GRID_WORKER:
@@ -94,4 +98,7 @@ def actor_for(user: User) -> Actor:
                      worker_id=None if user.worker_id is None else int(user.worker_id))
     if role in GRID_ROLES:
         return Actor(username=user.username, role=role, grid_codes=user.grid_code_set)
+    if role == Role.DEPARTMENT:  # no grid: only the referrals sent to its scheme (cases.referrals)
+        return Actor(username=user.username, role=role, grid_codes=frozenset(),
+                     scheme=user.scheme or None)
     return Actor(username=user.username, role=role, grid_codes=None)

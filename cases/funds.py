@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from cases import rules
 from cases.common import fen, require_write, yuan
 from cases.limits import case_limits
-from cases.models import FundMovement
+from cases.models import AssistantStipend, FundMovement
 from cases.money import parse_amount
 from cases.rules import DomainError
 from grid import audit
@@ -179,3 +179,84 @@ def settle_year(*, session: Session, actor: Actor, year: int, on_day: date) -> d
     audit.record(session, actor=actor, action="funds.settle", entity="aid_fund_movement",
                  entity_id=str(year), after={**summary, "settled_on": on_day.isoformat()})
     return fund_summary(session=session, actor=actor, year=year)
+
+
+# ----------------------------------------------------------------------------- assistant stipends
+STIPEND_ROLES = DONATION_ROLES  # officers record the stipends they pay
+
+
+def stipend_yuan() -> Decimal:
+    """The monthly stipend of an assistance assistant: data/standards.toml [assistant_stipend]
+    yuan_per_month; the county text's 200 yuan (cases.money) when the file does not set it."""
+    import tomllib
+
+    from cases.referrals import STANDARDS_TOML
+
+    try:
+        raw = tomllib.loads(STANDARDS_TOML.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return rules.ASSISTANT_STIPEND_MONTHLY_YUAN
+    value = raw.get("assistant_stipend", {}).get("yuan_per_month")
+    if value is None:
+        return rules.ASSISTANT_STIPEND_MONTHLY_YUAN
+    amount = Decimal(str(value))
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError(f"data/standards.toml [assistant_stipend] yuan_per_month 无效：{value!r}")
+    return amount
+
+
+def record_stipend(*, session: Session, actor: Actor, month: str, grid_code: str, assistant_name: str,
+                   paid_on: date) -> AssistantStipend:
+    """The month's stipend of one community's assistance assistant, at the configured amount;
+    once per community and month. Officers only; audited."""
+    from cases.common import month_bounds
+
+    require_write(actor)
+    if rules.role_name(actor) not in STIPEND_ROLES:
+        raise AccessDenied(f"只有镇街领导或县民政局可以登记协理员补贴（{actor.username}无权）"
+                           " / only officers record stipends")
+    start, _end = month_bounds(month)
+    name = " ".join((assistant_name or "").split())
+    if not name:
+        raise DomainError("请填写协理员姓名", "the assistant's name is required", code="name_required")
+    if len(name) > 32:
+        raise DomainError("协理员姓名不能超过32个字", "name too long", code="name_too_long")
+    if session.exec(select(CommunityGrid.id).where(CommunityGrid.code == grid_code)).first() is None:
+        raise DomainError(f"村（居）/网格{grid_code}不存在", f"unknown community {grid_code}",
+                          code="not_found")
+    if paid_on < start:
+        raise DomainError(f"发放日期不能早于{month}月", "paid before the month", code="bad_date")
+    done = session.exec(select(AssistantStipend).where(AssistantStipend.month == month,
+                                                       AssistantStipend.grid_code == grid_code)).first()
+    if done is not None:
+        raise DomainError(f"{grid_code}的{month}协理员补贴已于{done.paid_on.isoformat()}登记，不能重复登记",
+                          f"{month} stipend of {grid_code} already recorded", code="already_recorded")
+    row = AssistantStipend(month=month, grid_code=grid_code, assistant_name=name,
+                           amount_fen=fen(stipend_yuan()), paid_on=paid_on, recorded_by=actor.username)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="funds.stipend", entity="aid_assistant_stipend",
+                 entity_id=row.id, after={"month": month, "grid_code": grid_code,
+                                          "amount_fen": row.amount_fen})
+    return row
+
+
+def stipend_report(*, session: Session, actor: Actor, year: int, through_month: str) -> list[dict]:
+    """Per community: the months of ``year`` up to ``through_month`` paid and missing, and the total."""
+    grids = session.exec(select(CommunityGrid.code, CommunityGrid.name).order_by(CommunityGrid.code)).all()
+    rows = session.exec(select(AssistantStipend).where(AssistantStipend.month.like(f"{year}-%"))).all()
+    last = int(through_month[5:7]) if through_month.startswith(f"{year}-") else 12
+    months = [f"{year}-{m:02d}" for m in range(1, last + 1)]
+    by_grid: dict[str, list[AssistantStipend]] = {}
+    for r in rows:
+        by_grid.setdefault(r.grid_code, []).append(r)
+    out = []
+    for code, name in grids:
+        paid = sorted(r.month for r in by_grid.get(code, []))
+        out.append({"grid_code": code, "grid_name": name,
+                    "assistant_name": (max(by_grid[code], key=lambda r: r.month).assistant_name
+                                       if code in by_grid else ""),
+                    "months_paid": len(paid),
+                    "months_missing": "、".join(m[5:] for m in months if m not in paid),
+                    "total_yuan": yuan(sum(r.amount_fen for r in by_grid.get(code, [])))})
+    return out

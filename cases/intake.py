@@ -20,6 +20,8 @@ from cases.money import parse_amount
 from cases.rules import CATEGORY_LABELS, CHANNEL_LABELS, Category, Channel, DomainError, Status
 from grid import audit
 from grid.access import AccessDenied, Actor
+from grid.db import StaleEdit
+from jizhen.ids import id_number_problem, normalize_id_number
 from grid.models import CommunityGrid, Household
 
 
@@ -312,29 +314,132 @@ def match_case(*, session: Session, actor: Actor, case_id: int, household_id: in
     return case
 
 
-def add_to_blacklist(*, session: Session, actor: Actor, person_id_number: str, person_name: str,
-                     reason: str, evidence: str, listed_on: date) -> BlacklistEntry:
+BLACKLIST_ROLES = frozenset({"township_leader", "county_staff", "system"})  # propose, review, lift
+BLACKLIST_READERS = BLACKLIST_ROLES | {"auditor"}  # the list is visible to officers (and audit)
+BLACKLIST_REVIEW = {"pending": ("待复核", "pending review"), "approved": ("已生效", "in force"),
+                    "rejected": ("复核未通过", "rejected"), "lifted": ("已移出", "lifted")}
+
+
+def _blacklist_officer(actor: Actor, what_zh: str) -> None:
     require_write(actor)
-    if rules.role_name(actor) not in ("township_leader", "county_staff", "system"):
-        raise AccessDenied("只有镇街领导或县民政局可以列入失信名单 / officers only")
-    if not (reason.strip() and evidence.strip()):
-        raise DomainError("列入失信名单须写明理由并附证据", "reason and evidence are required",
-                          code="reason_required")
-    e = BlacklistEntry(person_id_number=person_id_number.strip().upper(), person_name=person_name,
-                       reason=reason, evidence=evidence, listed_on=listed_on,
-                       listed_by=actor.username)
-    session.add(e)
-    session.flush()
-    audit.record(session, actor=actor, action="blacklist.add", entity="aid_blacklist", entity_id=e.id,
-                 after={"person": rules.mask_id(e.person_id_number), "reason": reason}, reason=reason)
+    if rules.role_name(actor) not in BLACKLIST_ROLES:
+        raise AccessDenied(f"只有镇街领导或县民政局可以{what_zh}（{actor.username}无权） / officers only")
+
+
+def _blacklist_get(session: Session, entry_id: int, expected_version: int | None) -> BlacklistEntry:
+    e = session.get(BlacklistEntry, entry_id)
+    if e is None:
+        raise DomainError(f"失信名单记录{entry_id}不存在", f"blacklist entry {entry_id} not found",
+                          code="not_found")
+    if expected_version is not None and e.version != expected_version:
+        raise StaleEdit(f"失信名单记录{entry_id}已被他人修改，请刷新后重试 (changed by someone else)")
     return e
 
 
+def add_to_blacklist(*, session: Session, actor: Actor, person_id_number: str, person_name: str,
+                     reason: str, evidence: str, listed_on: date) -> BlacklistEntry:
+    """Propose a person for the credit blacklist (失信惩戒), with reason and evidence.
+
+    The entry is PENDING until a second officer approves it (review_blacklist): a pending entry
+    does not block intake. Officers only; audited."""
+    _blacklist_officer(actor, "提请列入失信名单")
+    reason, evidence = " ".join((reason or "").split()), (evidence or "").strip()
+    if not (reason and evidence):
+        raise DomainError("列入失信名单须写明理由并附证据", "reason and evidence are required",
+                          code="reason_required")
+    problem = id_number_problem((person_id_number or "").strip())
+    if problem:
+        raise DomainError(f"身份证号无效：{problem}", "invalid ID number", code="bad_id_number")
+    if not (person_name or "").strip():
+        raise DomainError("请填写姓名", "the name is required", code="name_required")
+    number = normalize_id_number(person_id_number)
+    open_entry = session.exec(select(BlacklistEntry.id).where(
+        BlacklistEntry.person_id_number == number,
+        BlacklistEntry.review_status.in_(["pending", "approved"]),
+        BlacklistEntry.lifted_on.is_(None))).first()
+    if open_entry is not None:
+        raise DomainError(f"此人已在失信名单中或待复核（记录{open_entry}）",
+                          f"already listed or pending (entry {open_entry})", code="already_listed")
+    e = BlacklistEntry(person_id_number=number, person_name=person_name.strip()[:32],
+                       reason=reason[:500], evidence=evidence[:1000], listed_on=listed_on,
+                       listed_by=actor.username, active=False, review_status="pending")
+    session.add(e)
+    session.flush()
+    audit.record(session, actor=actor, action="blacklist.add", entity="aid_blacklist", entity_id=e.id,
+                 after={"person": rules.mask_id(e.person_id_number), "reason": reason,
+                        "review_status": "pending"}, reason=reason)
+    return e
+
+
+def review_blacklist(*, session: Session, actor: Actor, entry_id: int, approve: bool, note: str,
+                     on_day: date, expected_version: int | None = None) -> BlacklistEntry:
+    """The second officer's review of a proposal: approve (the entry blocks from now on) or
+    reject (with a reason). The reviewer cannot be the proposer. Audited."""
+    _blacklist_officer(actor, "复核失信名单")
+    e = _blacklist_get(session, entry_id, expected_version)
+    if e.review_status != "pending":
+        raise DomainError(f"失信名单记录{e.id}已复核（{BLACKLIST_REVIEW[e.review_status][0]}），不能重复复核",
+                          "already reviewed", code="already_reviewed")
+    if e.listed_by == actor.username:
+        raise DomainError("复核须由提请人以外的另一名工作人员办理", "the reviewer cannot be the proposer",
+                          code="same_officer")
+    note = " ".join((note or "").split())
+    if not approve and not note:
+        raise DomainError("不同意列入须写明理由", "a rejection needs a reason", code="reason_required")
+    before = {"review_status": e.review_status, "active": e.active}
+    e.review_status = "approved" if approve else "rejected"
+    e.active = bool(approve)
+    e.reviewed_by, e.reviewed_on, e.review_note = actor.username, on_day, note[:500]
+    session.add(e)
+    flush_versioned(session, f"失信名单记录{e.id}")
+    audit.record(session, actor=actor, action="blacklist.review", entity="aid_blacklist", entity_id=e.id,
+                 before=before, after={"review_status": e.review_status, "active": e.active,
+                                       "person": rules.mask_id(e.person_id_number)}, reason=note)
+    return e
+
+
+def lift_blacklist(*, session: Session, actor: Actor, entry_id: int, reason: str, on_day: date,
+                   expected_version: int | None = None) -> BlacklistEntry:
+    """Remove a person from the blacklist (移出), with a reason. Officers only; audited."""
+    _blacklist_officer(actor, "移出失信名单")
+    e = _blacklist_get(session, entry_id, expected_version)
+    if e.review_status != "approved" or e.lifted_on is not None:
+        raise DomainError(f"失信名单记录{e.id}不在名单中（{blacklist_state_label(e)}），无需移出",
+                          "not in force", code="not_listed")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError("移出失信名单须写明理由", "a reason is required", code="reason_required")
+    before = {"active": e.active}
+    e.active, e.lifted_on, e.lifted_by, e.lift_reason = False, on_day, actor.username, reason[:500]
+    session.add(e)
+    flush_versioned(session, f"失信名单记录{e.id}")
+    audit.record(session, actor=actor, action="blacklist.lift", entity="aid_blacklist", entity_id=e.id,
+                 before=before, after={"active": False, "person": rules.mask_id(e.person_id_number)},
+                 reason=reason)
+    return e
+
+
+def blacklist_state(e: BlacklistEntry) -> str:
+    """pending | approved | rejected | lifted (the one place this is decided)."""
+    return "lifted" if e.lifted_on is not None else e.review_status
+
+
+def blacklist_state_label(e: BlacklistEntry, lang: str = "zh") -> str:
+    return BLACKLIST_REVIEW[blacklist_state(e)][0 if lang == "zh" else 1]
+
+
 def blacklist_rows(*, session: Session, actor: Actor) -> list[dict]:
-    rows = session.exec(select(BlacklistEntry).order_by(BlacklistEntry.listed_on.desc())).all()
-    return [{"id": e.id, "person_name": rules.mask_name(e.person_name),
+    """The blacklist for officers (names and ID numbers masked), newest first."""
+    if rules.role_name(actor) not in BLACKLIST_READERS:
+        raise AccessDenied(f"只有镇街领导、县民政局和审计可以查看失信名单（{actor.username}无权） / officers only")
+    rows = session.exec(select(BlacklistEntry).order_by(BlacklistEntry.listed_on.desc(),
+                                                        BlacklistEntry.id.desc())).all()
+    return [{"id": e.id, "version": e.version, "person_name": rules.mask_name(e.person_name),
              "person_id_number": rules.mask_id(e.person_id_number), "reason": e.reason,
-             "evidence": e.evidence, "listed_on": e.listed_on, "active": e.active} for e in rows]
+             "evidence": e.evidence, "listed_on": e.listed_on, "listed_by": e.listed_by,
+             "state": blacklist_state(e), "reviewed_by": e.reviewed_by, "reviewed_on": e.reviewed_on,
+             "review_note": e.review_note, "lifted_on": e.lifted_on, "lift_reason": e.lift_reason,
+             "active": e.active} for e in rows]
 
 
 def correct_person_id(*, session: Session, actor: Actor, case_id: int, person_id_number: str,

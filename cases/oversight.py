@@ -15,7 +15,7 @@ from cases.models import Case, Disclosure, Payment, SpotCheck
 from cases.public_text import PUBLIC_NOTE_MAX, mask_public_text, public_reason
 from cases.rules import DomainError
 from grid import audit
-from grid.access import Actor
+from grid.access import AccessDenied, Actor
 from grid.db import StaleEdit
 from grid.models import CommunityGrid, GridWorker, Household
 from grid.privacy import mask_id_number, mask_name
@@ -140,6 +140,11 @@ def disclosure_history(*, session: Session, actor: Actor) -> list[dict]:
 
 
 # ----------------------------------------------------------------------------- spot checks
+SPOT_CHECK_DRAW_ROLES = frozenset({"county_staff", "system"})
+SPOT_CHECK_RESULTS = {"pending": ("待抽查", "pending"), "ok": ("无误", "no problem"),
+                      "problem": ("发现问题", "problem found")}
+
+
 def _inspector_pool(session: Session) -> tuple[list[str], dict[str, set[str]]]:
     """Full-time grid workers (name#id), each barred from inspecting their own grid."""
     rows = session.exec(select(GridWorker.id, GridWorker.name, CommunityGrid.code)
@@ -156,8 +161,13 @@ def _inspector_pool(session: Session) -> tuple[list[str], dict[str, set[str]]]:
 
 def draw_spot_checks(*, session: Session, actor: Actor, month: str, seed: int | str, drawn_on: date,
                      inspectors: list[str] | None = None) -> list[SpotCheck]:
-    """双随机: ≥30% of the month's recipients per grid, random inspectors, reproducible from seed."""
+    """双随机: ≥30% of the month's recipients per grid, random inspectors, reproducible from seed.
+
+    County staff (or the system) only: the county draws; inspectors are never from the grid."""
     require_write(actor)
+    if rules.role_name(actor) not in SPOT_CHECK_DRAW_ROLES:
+        raise AccessDenied(f"只有县民政局可以抽取双随机抽查对象（{actor.username}无权）"
+                           " / only county staff draw spot checks")
     existing = session.exec(select(SpotCheck).where(SpotCheck.month == month)
                             .order_by(SpotCheck.id)).all()
     if existing:
@@ -195,7 +205,9 @@ def draw_spot_checks(*, session: Session, actor: Actor, month: str, seed: int | 
 
 
 def record_spot_check(*, session: Session, actor: Actor, spot_check_id: int, result: str,
-                      note: str, checked_on: date) -> SpotCheck:
+                      note: str, checked_on: date, expected_version: int | None = None) -> SpotCheck:
+    """The result of one drawn check (officers of the grid's scope); ``expected_version`` is the
+    version the form showed (a changed row is refused, nothing written). A problem needs a note."""
     require_write(actor)
     if result not in ("ok", "problem"):
         raise DomainError("抽查结果只能是“无误”或“发现问题”", "result must be ok or problem",
@@ -204,6 +216,14 @@ def record_spot_check(*, session: Session, actor: Actor, spot_check_id: int, res
     if sc is None:
         raise DomainError(f"抽查{spot_check_id}不存在", "spot check not found", code="not_found")
     check_spot_check_result(actor, sc.grid_code)
+    if expected_version is not None and sc.version != expected_version:
+        raise StaleEdit(f"抽查{sc.id}已被他人修改，请刷新后重试 (changed by someone else)")
+    note = " ".join((note or "").split())
+    if result == "problem" and not note:
+        raise DomainError("“发现问题”须写明情况", "a problem needs a note", code="note_required")
+    if checked_on < sc.drawn_on:
+        raise DomainError(f"抽查日期不能早于抽取日期{sc.drawn_on.isoformat()}",
+                          "checked before it was drawn", code="bad_date")
     before = {"result": sc.result}
     sc.result, sc.result_note, sc.checked_on = result, note, checked_on
     session.add(sc)
@@ -217,8 +237,42 @@ def spot_check_rows(*, session: Session, actor: Actor, month: str | None = None)
     stmt = select(SpotCheck, Case).join(Case, SpotCheck.case_id == Case.id).where(scope_filter(actor))
     if month:
         stmt = stmt.where(SpotCheck.month == month)
-    return [{"id": s.id, "month": s.month, "seed": s.seed, "case_no": c.case_no,
+    return [{"id": s.id, "version": s.version, "month": s.month, "seed": s.seed, "case_no": c.case_no,
+             "person_name": c.person_name,
              "grid_code": s.grid_code, "inspector": s.inspector, "result": s.result,
              "result_note": s.result_note, "drawn_on": s.drawn_on.isoformat(),
              "checked_on": s.checked_on.isoformat() if s.checked_on else None}
             for s, c in session.exec(stmt.order_by(SpotCheck.month, SpotCheck.id)).all()]
+
+
+SPOT_CHECK_PUBLIC_COLUMNS = ("month", "grid_code", "case_no", "person_name", "inspector", "result",
+                             "result_note", "checked_on")
+
+
+def spot_check_public_frame(rows: list[dict]) -> pd.DataFrame:
+    """The published results (双随机一公开): data-named columns, the result as its Chinese label;
+    masked by the caller's export (jizhen.privacy, public=True), free text through
+    mask_public_text (names of the recipient)."""
+    out = []
+    for r in rows:
+        out.append({**{k: r.get(k) for k in SPOT_CHECK_PUBLIC_COLUMNS},
+                    "inspector": str(r["inspector"]).split("#")[0],
+                    "result": SPOT_CHECK_RESULTS.get(r["result"], (r["result"],))[0],
+                    "result_note": mask_public_text(r.get("result_note") or "",
+                                                    names=[r.get("person_name") or ""], addresses=[])})
+    return pd.DataFrame(out, columns=list(SPOT_CHECK_PUBLIC_COLUMNS))
+
+
+def publish_spot_checks(*, session: Session, actor: Actor, month: str, published_on: date) -> list[dict]:
+    """Record (audited) that the month's spot-check results were published; returns the rows.
+    County staff (or the system) only."""
+    require_write(actor)
+    if rules.role_name(actor) not in SPOT_CHECK_DRAW_ROLES:
+        raise AccessDenied(f"只有县民政局可以公开抽查结果（{actor.username}无权） / county staff only")
+    rows = spot_check_rows(session=session, actor=actor, month=month)
+    if not rows:
+        raise DomainError(f"{month}没有抽查记录，无可公开", f"no spot checks in {month}", code="nothing")
+    audit.record(session, actor=actor, action="spotcheck.publish", entity="aid_spot_check",
+                 entity_id=month, after={"rows": len(rows), "published_on": published_on.isoformat(),
+                                         "pending": sum(r["result"] == "pending" for r in rows)})
+    return rows

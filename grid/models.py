@@ -83,7 +83,8 @@ class Household(SQLModel, table=True):
 
 class Visit(SQLModel, table=True):
     __tablename__ = "visit"
-    __table_args__ = (Index("ix_visit_household_day", "household_id", "visited_on"),)
+    __table_args__ = (Index("ix_visit_household_day", "household_id", "visited_on"),
+                      Index("uq_visit_idempotency_key", "idempotency_key", unique=True))
     id: Optional[int] = Field(default=None, primary_key=True)
     household_id: int = Field(foreign_key="household.id")
     worker_id: int = Field(foreign_key="grid_worker.id", index=True)
@@ -97,6 +98,9 @@ class Visit(SQLModel, table=True):
     lost_job: bool = False
     new_illness: bool = False
     notes: str = Field(default="", max_length=1000)
+    # Made when the visit form is drawn: a resend of the same form finds the visit already
+    # recorded (grid.visits) instead of recording it twice. NULL for imports and older visits.
+    idempotency_key: Optional[str] = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=_created, sa_column=Column(UTCDateTime(), nullable=False))
 
 

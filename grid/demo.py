@@ -81,6 +81,17 @@ def load_demo(engine: Engine, *, households: int, seed: int, today: date,
         ).drop(columns="household_idx")
         if len(events):
             session.execute(insert(HardshipEvent), _records(events))
+        if world.facts is not None and len(world.facts):
+            from grid.facts import dump_value, write_history
+
+            f = world.facts
+            rows = [{"household_id": hh_ids[i], "field": field, "value_json": dump_value(v),
+                     "valid_from": vf, "recorded_on": rec, "recorded_at": now, "source": "demo",
+                     "recorded_by": "", "reason": "演示数据", "corrects_id": None}
+                    for i, field, v, vf, rec in zip(f["household_idx"].tolist(), f["field"].tolist(),
+                                                    f["value"].tolist(), f["valid_from"].tolist(),
+                                                    f["recorded_on"].tolist())]
+            write_history(session, rows)
         audit.record(session, actor=SYSTEM, action="demo.generate", entity="database",
                      after={"households": households, "seed": seed, "today": today.isoformat()},
                      reason="jizhen demo")

@@ -30,6 +30,8 @@ class DemoWorld:
     households: pd.DataFrame   # address, lon, lat, grid_code, members, head_name, ... (DESIGN.md)
     visits: pd.DataFrame       # household_idx, worker_idx, visited_on, observations
     events: pd.DataFrame       # household_idx, occurred_on, category, cause
+    # register history: household_idx, field, value, valid_from, recorded_on (grid.facts)
+    facts: pd.DataFrame | None = None
 
 
 def split_workers(households_per_grid: np.ndarray, total: int) -> np.ndarray:
@@ -246,4 +248,79 @@ def generate(grids: gpd.GeoDataFrame, *, households: int, seed: int, today: date
     events = _events(rng, hh, start, today)
     visits = _visits(rng, hh, workers, events, start, today)
     events = events[events["occurred_on"] <= today].reset_index(drop=True)
-    return DemoWorld(workers=workers, households=hh, visits=visits, events=events)
+    facts = fact_history(np.random.default_rng([seed, 13]), hh, events, start, today)
+    return DemoWorld(workers=workers, households=hh, visits=visits, events=events, facts=facts)
+
+
+REGISTER_FIELDS = ("members", "elderly_alone", "minors", "severe_disability", "serious_illness",
+                   "dibao", "tekun", "income_per_capita_yuan")
+# (field, event categories after which the register learns of it, share, lag days low/high)
+_RECORDED_AFTER_EVENT = (
+    ("serious_illness", ("illness_or_disaster", "expenditure"), 0.6, 7, 60),
+    ("severe_disability", ("accidental_injury",), 0.6, 30, 120),
+    ("dibao", tuple(CATEGORIES), 0.5, 20, 90),
+)
+
+
+def fact_history(rng, households: pd.DataFrame, events: pd.DataFrame, start: date,
+                 today: date) -> pd.DataFrame:
+    """When each register fact became true and when the register learned of it.
+
+    Every household entered the register on a day before the history starts (up to eight years
+    before); its facts then are the baseline.  Some facts arrive later, the way registers change:
+    a serious illness or a disability is recorded after the illness or injury event that caused it
+    (the event day is when it became true), a household is admitted to 低保 weeks after a
+    hardship event, and some illnesses, disabilities and elderly-living-alone situations simply
+    start during the year.  Every fact is recorded on or before `today`, and the final value of
+    each field is the household's current value.  A replay that reads current values sees these
+    late facts early; one that reads this history does not.
+    """
+    n = len(households)
+    registered = np.array([start - timedelta(days=int(x)) for x in rng.integers(30, 8 * 365, n)])
+    first_event: dict[str, dict[int, date]] = {}
+    for field, cats, _share, _lo, _hi in _RECORDED_AFTER_EVENT:
+        ev = events[events["category"].isin(cats)].sort_values("occurred_on")
+        first_event[field] = dict(zip(ev["household_idx"].tolist()[::-1],
+                                      ev["occurred_on"].tolist()[::-1]))
+    late: dict[str, np.ndarray] = {}
+    span = max(1, (today - start).days)
+    for field, _cats, share, lo, hi in _RECORDED_AFTER_EVENT:
+        current = households[field].to_numpy(dtype=bool)
+        late_f = np.zeros(n, dtype=object)
+        draw = rng.random(n)
+        lag = rng.integers(lo, hi + 1, n)
+        for i in np.flatnonzero(current):
+            ev_day = first_event[field].get(int(i))
+            if ev_day is not None and draw[i] < share:
+                late_f[i] = (ev_day, min(today, ev_day + timedelta(days=int(lag[i]))))
+        late[field] = late_f
+    # facts that start during the year without an event
+    for field, share in (("serious_illness", 0.15), ("severe_disability", 0.10),
+                         ("elderly_alone", 0.10)):
+        current = households[field].to_numpy(dtype=bool)
+        late_f = late.setdefault(field, np.zeros(n, dtype=object))
+        draw = rng.random(n)
+        begin = rng.integers(0, span, n)
+        lag = rng.integers(0, 45, n)
+        for i in np.flatnonzero(current & (draw < share)):
+            if not late_f[i]:
+                became = start + timedelta(days=int(begin[i]))
+                late_f[i] = (became, min(today, became + timedelta(days=int(lag[i]))))
+    parts = []
+    for field in REGISTER_FIELDS:
+        values = pd.Series(households[field].to_numpy(), dtype=object)
+        late_f = late.get(field)
+        is_late = (np.array([bool(x) for x in late_f]) if late_f is not None
+                   else np.zeros(n, dtype=bool))
+        base = values.copy()
+        base[is_late] = False      # before the late fact, the register said no
+        parts.append(pd.DataFrame({"household_idx": np.arange(n), "field": field, "value": base,
+                                   "valid_from": registered, "recorded_on": registered}))
+        idx = np.flatnonzero(is_late)
+        if idx.size:
+            parts.append(pd.DataFrame({
+                "household_idx": idx, "field": field, "value": values[idx].to_numpy(),
+                "valid_from": [late_f[i][0] for i in idx], "recorded_on": [late_f[i][1] for i in idx]}))
+    out = pd.concat(parts, ignore_index=True)
+    out["value"] = [v.item() if hasattr(v, "item") else v for v in out["value"]]
+    return out

@@ -243,6 +243,12 @@ def intake(
     grid_code = locate_grid(session, who.lon, who.lat)
     if household is not None and grid_code is None:
         grid_code = household_grid(session, household)
+    if grid_code is None and actor.grid_codes is not None:
+        # A grid user's intake is theirs when its location (a map click, a registry address or a
+        # matched household) lies in their grids: without a location there is nothing to scope by.
+        raise DomainError("未能确定求助人所在网格：请在地图上点选所在位置，或从户籍地址中选择",
+                          "no location: click the map or pick a registry address",
+                          code="no_location")
     if grid_code is not None or actor.grid_codes is not None:
         check_scope(actor, grid_code)
     checked = _check_refusals(session, actor, who, category=cat, received_on=received_on,

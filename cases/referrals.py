@@ -10,12 +10,13 @@ from typing import Any
 from sqlmodel import Session
 
 from cases import rules
-from cases.common import OUT_OF_SCOPE, fen, flush_versioned, get_case, require_write
+from cases.common import OUT_OF_SCOPE, case_facts, fen, flush_versioned, get_case, require_write, yuan
 from cases.limits import case_limits
 from cases.money import parse_amount
 from cases.models import Referral
-from cases.rules import (REFERRAL_SCHEMES, STATUS_LABELS, CaseFacts, Category, DomainError,
-                         ReferralScheme, ReferralStatus, Status)
+from cases.rules import (REFERRAL_SCHEMES, REFERRAL_STATUS_LABELS as STATUS_LABELS_REFERRAL,
+                         ROLE_LABELS, STATUS_LABELS, CaseFacts, Category, DomainError,
+                         ReferralScheme, ReferralStatus, Role, Status)
 from cases.workflow import transition
 from grid import audit
 from grid.access import AccessDenied, Actor
@@ -41,6 +42,20 @@ def dibao_standard(on: date | None = None, county: str = "321323") -> float:
     except (OSError, ValueError, KeyError, tomllib.TOMLDecodeError):
         pass
     return DEFAULT_DIBAO_YUAN
+
+
+def medical_amounts(compliant_cost_yuan: Any, insurance_paid_yuan: Any = 0):
+    """(compliant cost, insurance paid, medical-assistance amount) in yuan, checked like every
+    amount (cases.money.parse_amount, the configured ceiling): the amount the referral form shows
+    before saving and the one refer() stores are this one computation."""
+    limit = case_limits().max_medical_cost_yuan
+    cost = parse_amount(compliant_cost_yuan, max_yuan=limit, what="合规医疗费用")
+    paid = parse_amount(insurance_paid_yuan, max_yuan=limit, what="医保已报销金额",
+                        allow_zero=True, allow_blank=True)
+    if paid > cost:
+        raise DomainError(f"医保已报销金额{paid}元超过合规医疗费用{cost}元",
+                          "insurance paid exceeds the compliant cost", code="bad_amount")
+    return cost, paid, rules.medical_reimbursement(cost, insurance_paid_yuan=paid)
 
 
 def refer(
@@ -76,13 +91,9 @@ def refer(
                    fast_track=sch == ReferralScheme.medical
                    and case.category == Category.illness_or_disaster.value)
     if compliant_cost_yuan is not None:
-        limit = case_limits().max_medical_cost_yuan
-        compliant_cost_yuan = parse_amount(compliant_cost_yuan, max_yuan=limit, what="合规医疗费用")
-        insurance_paid_yuan = parse_amount(insurance_paid_yuan, max_yuan=limit, what="医保已报销金额",
-                                           allow_zero=True, allow_blank=True)
-        amount = rules.medical_reimbursement(compliant_cost_yuan, insurance_paid_yuan=insurance_paid_yuan)
-        ref.compliant_cost_fen = fen(compliant_cost_yuan)
-        ref.insurance_paid_fen = fen(insurance_paid_yuan)
+        cost, paid, amount = medical_amounts(compliant_cost_yuan, insurance_paid_yuan)
+        ref.compliant_cost_fen = fen(cost)
+        ref.insurance_paid_fen = fen(paid)
         ref.reimbursed_fen = fen(amount)
     session.add(ref)
     session.flush()
@@ -92,13 +103,73 @@ def refer(
     return ref
 
 
+# Who answers a referral (accept / reject / done): the receiving department for its own scheme;
+# the officers and the grid supervisor may record an answer the department gave on paper.
+REFERRAL_ANSWER_ROLES = frozenset({Role.DEPARTMENT, Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER,
+                                   Role.COUNTY_STAFF, Role.SYSTEM})
+
+
+def check_referral_role(actor: Actor) -> None:
+    if Role(rules.role_name(actor)) not in REFERRAL_ANSWER_ROLES:
+        raise AccessDenied(f"{ROLE_LABELS[Role(rules.role_name(actor))]}无权办理转诊的接收或退回 "
+                           "/ this role may not answer a referral")
+
+
+def _department_scope(actor: Actor, ref: Referral) -> None:
+    """A department sees and answers only the referrals sent to its own scheme; anything else
+    gets the one refusal that names nothing."""
+    if not actor.scheme or ref.scheme != actor.scheme:
+        raise AccessDenied(f"转诊{OUT_OF_SCOPE}")
+
+
+def department_referrals(*, session: Session, actor: Actor, status: str | None = None) -> list[dict]:
+    """The referrals sent to a department's scheme (newest first), with the person it must
+    identify, the case number and its amounts; the status label in Chinese. Department (and
+    system) only: every other role reads referrals on the case they belong to."""
+    role = rules.role_name(actor)
+    if role not in (Role.DEPARTMENT.value, Role.SYSTEM.value):
+        raise AccessDenied("只有转诊承接部门使用转诊接收列表 / departments only")
+    if role == Role.DEPARTMENT.value and not actor.scheme:
+        return []
+    from sqlmodel import select
+
+    from cases.models import Case
+
+    stmt = select(Referral, Case).join(Case, Referral.case_id == Case.id)
+    if role == Role.DEPARTMENT.value:
+        stmt = stmt.where(Referral.scheme == actor.scheme)
+    if status:
+        stmt = stmt.where(Referral.status == status)
+    out = []
+    for ref, case in session.exec(stmt.order_by(Referral.sent_on.desc(), Referral.id.desc())).all():
+        out.append({
+            "id": ref.id, "version": int(ref.version), "case_no": case.case_no, "scheme": ref.scheme,
+            "scheme_label": REFERRAL_SCHEMES[ReferralScheme(ref.scheme)][0],
+            "department": ref.department, "status": ref.status,
+            "status_label": STATUS_LABELS_REFERRAL[ReferralStatus(ref.status)],
+            "sent_on": ref.sent_on, "responded_on": ref.responded_on, "reason": ref.reason,
+            "person_name": case.person_name, "person_id_number": case.person_id_number,
+            "category": case.category, "fast_track": ref.fast_track,
+            "compliant_cost_yuan": yuan(ref.compliant_cost_fen),
+            "insurance_paid_yuan": yuan(ref.insurance_paid_fen),
+            "reimbursed_yuan": yuan(ref.reimbursed_fen)})
+    return out
+
+
 def update_referral(*, session: Session, actor: Actor, referral_id: int, status: str, on_day: date,
                     reason: str = "") -> Referral:
+    """The receiving side's answer: accepted / rejected (with a reason) / done. A department
+    answers only referrals to its scheme (cases outside every grid of its own); other roles per
+    REFERRAL_ANSWER_ROLES, scoped by the case's grid."""
     require_write(actor)
     ref = session.get(Referral, referral_id)
     if ref is None:  # the same refusal as a referral outside the actor's grids
         raise AccessDenied(f"转诊{OUT_OF_SCOPE}")
-    get_case(session=session, actor=actor, case_id=ref.case_id)  # scope
+    if rules.role_name(actor) == Role.DEPARTMENT.value:
+        _department_scope(actor, ref)
+    else:
+        check_referral_role(actor)
+        get_case(session=session, actor=actor, case_id=ref.case_id)  # scope
     new = rules.check_referral_transition(ref.status, status, reason=reason)
     before = {"status": ref.status}
     ref.status = new.value
@@ -116,25 +187,72 @@ def update_referral(*, session: Session, actor: Actor, referral_id: int, status:
 
 
 # ----------------------------------------------------------------------------- admission
-def admit(*, session: Session, actor: Actor, case_id: int, on_day: date, verified: bool = True,
-          dependent_severe_member: bool | None = None, member_can_register_alone: bool = False,
-          no_labour_no_income_no_supporter: bool = False,
-          dibao_standard_yuan: float | None = None, reason: str = "") -> rules.AdmissionDecision:
-    """住院: assess 低保/特困 admission (incl. the single-person rule) and record it."""
+def _admission_facts(session: Session, case, *, on_day: date, verified: bool | None,
+                     members, family_income_yuan, dependent_severe_member,
+                     member_can_register_alone, no_labour_no_income_no_supporter,
+                     dibao_standard_yuan) -> tuple[rules.AdmissionFacts, object]:
+    from cases import verification
+    from cases.admission import admission_facts
+
+    state = verification.case_state(session, case.id)
+    std = dibao_standard_yuan if dibao_standard_yuan is not None else dibao_standard(on_day)
+    facts = admission_facts(
+        family_income_yuan=family_income_yuan, members=members,
+        dependent_severe_member=dependent_severe_member,
+        member_can_register_alone=member_can_register_alone,
+        no_labour_no_income_no_supporter=no_labour_no_income_no_supporter,
+        dibao_standard_yuan=std, verified=state.complete and verified is not False)
+    return facts, state
+
+
+def admission_preview(*, session: Session, actor: Actor, case_id: int, on_day: date,
+                      members=None, family_income_yuan=None, dependent_severe_member=None,
+                      member_can_register_alone=None, no_labour_no_income_no_supporter=None,
+                      dibao_standard_yuan=None) -> dict:
+    """The rule's verdict on the entered facts and the checklist, before anything is saved
+    (the admission form shows it). Writes nothing."""
+    case = get_case(session=session, actor=actor, case_id=case_id)
+    facts, state = _admission_facts(
+        session, case, on_day=on_day, verified=None, members=members,
+        family_income_yuan=family_income_yuan, dependent_severe_member=dependent_severe_member,
+        member_can_register_alone=member_can_register_alone,
+        no_labour_no_income_no_supporter=no_labour_no_income_no_supporter,
+        dibao_standard_yuan=dibao_standard_yuan)
+    decision = rules.assess_admission(facts)
+    from cases import verification
+
+    return {"facts": asdict(facts), "decision": asdict(decision),
+            "checklist_missing": [i.name for i in state.missing],
+            "checklist_issues": [i.name for i in state.issues],
+            "message": decision.reason if state.complete else verification.missing_message(state)}
+
+
+def admit(*, session: Session, actor: Actor, case_id: int, on_day: date, verified: bool | None = None,
+          dependent_severe_member: bool | None = None, member_can_register_alone: bool | None = None,
+          no_labour_no_income_no_supporter: bool | None = None,
+          dibao_standard_yuan: float | None = None, reason: str = "", members: int | None = None,
+          family_income_yuan=None) -> rules.AdmissionDecision:
+    """住院: assess 低保/特困 admission (incl. the single-person rule) on the facts the officer
+    entered, and record it. Refused (nothing written) while a required item of the verification
+    checklist (逢进必核, cases.verification) has no result, or when a fact is missing: nothing is
+    taken silently from the registry or a default. ``verified=False`` refuses as well; it can no
+    longer stand in for the checklist."""
     require_write(actor)
     case = get_case(session=session, actor=actor, case_id=case_id)
+    rules.check_transition(case_facts(case), "admit", actor)  # role and state before the facts
     hh = session.get(Household, case.household_id) if case.household_id else None
     if hh is None:
         raise DomainError("案件未匹配到家庭，无法评估纳入", "case has no household", code="not_matched")
-    std = dibao_standard_yuan if dibao_standard_yuan is not None else dibao_standard(on_day)
-    facts = rules.AdmissionFacts(
-        members=hh.members, income_per_capita_yuan=hh.income_per_capita_yuan,
-        dibao_standard_yuan=std, verified=verified,
-        dependent_severe_member=(hh.severe_disability or hh.serious_illness)
-        if dependent_severe_member is None else dependent_severe_member,
+    facts, state = _admission_facts(
+        session, case, on_day=on_day, verified=verified, members=members,
+        family_income_yuan=family_income_yuan, dependent_severe_member=dependent_severe_member,
         member_can_register_alone=member_can_register_alone,
         no_labour_no_income_no_supporter=no_labour_no_income_no_supporter,
-    )
+        dibao_standard_yuan=dibao_standard_yuan)
+    if not state.complete:
+        from cases import verification
+
+        verification.require_complete(session, case.id)  # raises, naming the missing items
     decision = rules.assess_admission(facts)
     if not decision.eligible:
         raise DomainError(f"不符合纳入条件：{decision.reason}", "not eligible for admission",
@@ -150,6 +268,10 @@ def admit(*, session: Session, actor: Actor, case_id: int, on_day: date, verifie
     session.flush()
     audit.record(session, actor=actor, action="household.admit", entity="household", entity_id=hh.id,
                  before=before, after={"dibao": hh.dibao, "tekun": hh.tekun,
-                                       "single_person": decision.single_person},
+                                       "single_person": decision.single_person,
+                                       "case_id": case.id,
+                                       "family_income_yuan": str(family_income_yuan),
+                                       "facts": {k: str(v) for k, v in asdict(facts).items()},
+                                       "verification_issues": [i.code for i in state.issues]},
                  reason=decision.reason)
     return decision

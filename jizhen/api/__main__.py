@@ -1,0 +1,3 @@
+from jizhen.api.serve import main
+
+main()

@@ -13,7 +13,7 @@ import click
 from grid.config import PROJECT_DIR, TIMEZONE, get_settings
 
 # Modules that add sub-commands; each exposes register(group: click.Group).
-EXTENSIONS = ["jizhen.import_cli", "jizhen.risk_cli", "jizhen.user_cli", "cases.cli"]
+EXTENSIONS = ["jizhen.import_cli", "jizhen.risk_cli", "jizhen.user_cli", "cases.cli", "jizhen.api_cli"]
 
 
 def today_local() -> date:
@@ -97,10 +97,13 @@ def stats(as_json: bool) -> None:
         click.echo(f"  {g['code']} {g['name']}: {g['households']} 户, 专职 {g['full_time']}, 兼职 {g['part_time']}")
 
 
-@main.command(help="启动看板 (start the Streamlit dashboard)")
-@click.option("--port", default=8501, show_default=True, type=int)
-@click.option("--host", default="127.0.0.1", show_default=True)
-def dashboard(port: int, host: str) -> None:
+@main.command(help="启动看板：登录网关在公开地址，Streamlit 只在 127.0.0.1 内部端口 "
+                   "(start the dashboard behind its login gateway)")
+@click.option("--port", default=8501, show_default=True, type=int, help="公开端口 (public port)")
+@click.option("--host", default="127.0.0.1", show_default=True, help="公开地址 (public address)")
+@click.option("--internal-port", default=0, type=int,
+              help="Streamlit 的内部端口，默认自动选择 (Streamlit's port on 127.0.0.1; 0: a free one)")
+def dashboard(port: int, host: str, internal_port: int) -> None:
     from dashboard.maps import UnknownTiles, check_tiles
 
     settings = get_settings()
@@ -108,15 +111,28 @@ def dashboard(port: int, host: str) -> None:
         check_tiles(settings.tiles, tianditu_key=settings.tianditu_key)
     except UnknownTiles as exc:
         raise click.ClickException(f"底图设置 JIZHEN_TILES 有误：{exc}") from None
-    app = PROJECT_DIR / "dashboard" / "app.py"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-           "--server.address", host, "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true"]
-    click.echo(f"看板地址 http://{host}:{port}  数据库 {get_settings().database_url}")
-    from jizhen.supervise import run_supervised
+    if internal_port <= 0:
+        import socket
 
-    # SIGTERM/SIGINT/SIGHUP are forwarded to the server and waited for: it never outlives us.
-    raise SystemExit(run_supervised(cmd, cwd=PROJECT_DIR))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            internal_port = s.getsockname()[1]
+    if internal_port == port:
+        raise click.ClickException("内部端口不能与公开端口相同 (--internal-port must differ from --port)")
+    app = PROJECT_DIR / "dashboard" / "app.py"
+    # Streamlit listens on loopback only; the gateway (jizhen.gateway) is the public door: it
+    # serves /auth/login, sets the HttpOnly session cookie and requires a session for the rest.
+    streamlit = [sys.executable, "-m", "streamlit", "run", str(app),
+                 "--server.port", str(internal_port), "--server.address", "127.0.0.1",
+                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                 "--server.enableStaticServing", "true"]
+    gateway = [sys.executable, "-m", "jizhen.gateway", "--host", host, "--port", str(port),
+               "--upstream-port", str(internal_port)]
+    click.echo(f"看板地址 http://{host}:{port}  数据库 {settings.database_url}")
+    from jizhen.supervise import run_supervised_all
+
+    # SIGTERM/SIGINT/SIGHUP are forwarded to both and waited for: neither outlives us.
+    raise SystemExit(run_supervised_all([streamlit, gateway], cwd=PROJECT_DIR))
 
 
 def _register_extensions() -> None:

@@ -1,15 +1,18 @@
-"""The real dashboard in headless Chromium, offline, after logging in through the login form:
-Leaflet from /app/static, 12 grid polygons for a township leader (one for a grid supervisor),
-case markers, cluster totals that add up, and no request leaving 127.0.0.1; a reload of the tab
-keeps the login (the jizhen_session cookie) until 退出登录."""
+"""The real dashboard (`jizhen dashboard`: the login gateway in front of Streamlit) in headless
+Chromium, offline, after logging in through the gateway's /auth/login: Leaflet from /app/static,
+12 grid polygons for a township leader (one for a grid supervisor), case markers, cluster totals
+that add up, and no request leaving 127.0.0.1; a reload of the tab keeps the login (the HttpOnly
+jizhen_session cookie, which page script cannot read) until 退出登录."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -33,19 +36,52 @@ def _wait_healthy(port: int, proc: subprocess.Popen, timeout_s: float = 90) -> N
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+            raise RuntimeError(f"the dashboard exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
                     return
         except OSError:
             time.sleep(0.2)  # polling the health endpoint, not waiting blindly
-    raise TimeoutError("streamlit did not become healthy")
+    raise TimeoutError("the dashboard did not become healthy")
+
+
+def start_dashboard(url: str, log_path, **extra_env) -> tuple[subprocess.Popen, int, int]:
+    """`jizhen dashboard` (gateway + Streamlit, supervised) on free ports; (process, public port,
+    Streamlit's internal port) once the public port answers /_stcore/health through the gateway."""
+    port, internal = _free_port(), _free_port()
+    env = dict(os.environ, DATABASE_URL=url, JIZHEN_TODAY=DEMO_TODAY.isoformat(),
+               JIZHEN_TILES="none", JIZHEN_BCRYPT_ROUNDS=os.environ.get("JIZHEN_BCRYPT_ROUNDS", "4"),
+               **extra_env)
+    env.pop("JIZHEN_DEV_NO_LOGIN", None)
+    jizhen = Path(sys.executable).with_name("jizhen")
+    log = open(log_path, "w")
+    proc = subprocess.Popen([str(jizhen), "dashboard", "--host", "127.0.0.1", "--port", str(port),
+                             "--internal-port", str(internal)],
+                            cwd=APP.parents[1], env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    try:
+        _wait_healthy(port, proc)
+    except BaseException:
+        stop_dashboard(proc)
+        raise
+    return proc, port, internal
+
+
+def stop_dashboard(proc: subprocess.Popen) -> None:
+    """SIGTERM: the command stops both of its children (tests/integration/test_dashboard_shutdown)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The dashboard on a free port, with a township leader and a supervisor of the first grid."""
+    """The dashboard on free ports, with a township leader and a supervisor of the first grid."""
     from grid.access import SYSTEM
     from grid.db import make_engine
     from grid.frames import grids_frame
@@ -59,31 +95,15 @@ def server(tmp_path_factory):
     ensure_user(engine, "b_sup", "grid_supervisor", grids=first["code"])
     ensure_user(engine, "b_reload", "county_staff")
     engine.dispose()
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, JIZHEN_TODAY=DEMO_TODAY.isoformat(),
-               JIZHEN_TILES="none", JIZHEN_BCRYPT_ROUNDS=os.environ.get("JIZHEN_BCRYPT_ROUNDS", "4"))
-    env.pop("JIZHEN_DEV_NO_LOGIN", None)
-    log = open(tmp_path / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP),
-                             "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                             "--server.enableStaticServing", "true"],
-                            cwd=APP.parents[1], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc, port, internal = start_dashboard(url, tmp_path / "dashboard.log")
     try:
-        _wait_healthy(port, proc)
-        yield {"port": port, "first_grid": first, "url": url}
+        yield {"port": port, "internal_port": internal, "first_grid": first, "url": url}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop_dashboard(proc)
 
 
 def _log_in(page, port: int, username: str) -> None:
-    """Open the app and log in through the real form (用户名 / 密码 / 登录)."""
+    """Open the app: the gateway sends us to /auth/login; log in through its form."""
     page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
     page.get_by_label("用户名").fill(username, timeout=90_000)
     page.get_by_label("密码").fill(PASSWORD)
@@ -205,7 +225,8 @@ def _map_title(page):
 
 def test_reload_keeps_the_login_until_logout(server):
     """F5 (or a phone reloading a backgrounded tab) starts a new Streamlit session: the login comes
-    back from the jizhen_session cookie; after 退出登录 a reload shows the login form again."""
+    back from the HttpOnly jizhen_session cookie, which page script cannot read; 退出登录 (a form
+    posting to /auth/logout) revokes the session: the old cookie value is refused afterwards."""
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
     from sqlalchemy import text
@@ -222,41 +243,44 @@ def test_reload_keeps_the_login_until_logout(server):
                        if urlparse(route.request.url).hostname == "127.0.0.1" else route.abort())
             _log_in(page, port, "b_reload")
             _map_title(page).wait_for(timeout=90_000)
-            # the cookie is written by the app right after the login
-            deadline = time.monotonic() + 30
-            cookie = None
-            while cookie is None and time.monotonic() < deadline:
-                cookie = next((c for c in context.cookies() if c["name"] == "jizhen_session"), None)
-                if cookie is None:
-                    page.wait_for_timeout(200)
+            # set by the gateway's response to the login POST, before the app loaded
+            cookie = next((c for c in context.cookies() if c["name"] == "jizhen_session"), None)
             assert cookie is not None, "no jizhen_session cookie after login"
+            assert cookie["httpOnly"] is True
             assert cookie["path"] == "/" and cookie["sameSite"] == "Strict"
-            assert 0 < cookie["expires"] - time.time() <= 30 * 60 + 5
+            assert cookie["secure"] is False  # plain http on 127.0.0.1
             token = cookie["value"]
             assert len(token) >= 40 and token not in page.url
+            assert "jizhen_session" not in page.evaluate("document.cookie")
+            assert token not in page.content()
 
             page.reload(wait_until="domcontentloaded")
             _map_title(page).wait_for(timeout=90_000)
             assert page.get_by_label("密码").count() == 0
             assert page.get_by_label("用户名").count() == 0
             assert page.get_by_text("当前用户：b_reload").count() == 1
+            assert "jizhen_session" not in page.evaluate("document.cookie")
 
             page.get_by_role("button", name="退出登录").click()
-            page.get_by_label("用户名").wait_for(timeout=60_000)
-            deadline = time.monotonic() + 30  # the app expires the cookie on the next run
-            while time.monotonic() < deadline and any(
-                    c["name"] == "jizhen_session" for c in context.cookies()):
-                page.wait_for_timeout(200)
+            page.wait_for_url("**/auth/login?bye=1", timeout=60_000)
+            page.get_by_text("已退出登录").wait_for(timeout=30_000)
             assert not any(c["name"] == "jizhen_session" for c in context.cookies())
 
             page.reload(wait_until="domcontentloaded")
             page.get_by_label("用户名").wait_for(timeout=90_000)
-            page.get_by_label("密码").wait_for(timeout=30_000)
+            assert _map_title(page).count() == 0
+
+            # the old cookie value, put back by hand, is refused by the gateway
+            context.add_cookies([{"name": "jizhen_session", "value": token, "url":
+                                  f"http://127.0.0.1:{port}/", "httpOnly": True,
+                                  "sameSite": "Strict"}])
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+            page.wait_for_url("**/auth/login**", timeout=30_000)
+            page.get_by_label("用户名").wait_for(timeout=30_000)
             assert _map_title(page).count() == 0
         finally:
             browser.close()
 
-    # the revoked session stays revoked even if the old cookie value were replayed
     engine = make_engine(server["url"])
     try:
         with engine.connect() as conn:

@@ -1,11 +1,14 @@
-"""Logging in for the UI tests: real users in the test database, real sessions.
+"""Logging in for the UI tests: real users in the test database, real server-side sessions.
 
     user = ensure_user(engine, "sup1", "grid_supervisor", grids="G01")
     at = AppTest.from_file(APP)
-    log_in(at, user)                      # the session login_gate would have stored
+    log_in(at, user)                      # a real session token where dashboard.auth reads it
     at.run()
 
-or through the form: `fill_login_form(at, "sup1", PASSWORD)`. No switch skips the login.
+or with a password: `fill_login_form(at, "sup1", PASSWORD)` runs the login gateway's own login
+(jizhen.gateway: jizhen.users.login, then open_session). In production the token arrives as the
+HttpOnly cookie the gateway set; AppTest cannot send cookies, so the token goes into
+st.session_state[TOKEN_KEY], which only server code can write. No switch skips the login.
 """
 from __future__ import annotations
 
@@ -33,18 +36,46 @@ def ensure_user(engine, username: str, role: str, *, grids: str | list[str] | No
     return user
 
 
-def log_in(at: AppTest, user) -> AppTest:
-    """Put the session of `user` (a grid.users.User) into the AppTest, as login_gate does."""
-    from dashboard.auth import SESSION_KEY, session_for
+def _engine(engine=None):
+    if engine is not None:
+        return engine, False
+    from jizhen.db import make_engine
+    from jizhen.settings import get_settings
 
-    at.session_state[SESSION_KEY] = session_for(user)
+    return make_engine(get_settings().database_url), True
+
+
+def log_in(at: AppTest, user, *, engine=None) -> AppTest:
+    """Open a real server-side session for `user` (a grid.users.User or a username) in the
+    database the app uses (DATABASE_URL, or `engine`) and hand its token to the AppTest."""
+    from dashboard.auth import TOKEN_KEY
+    from grid.geotypes import utcnow
+    from jizhen.settings import get_settings
+    from jizhen.users import open_session
+
+    engine, own = _engine(engine)
+    try:
+        with session_scope(engine) as s:
+            token = open_session(s, user, utcnow(), max(1, get_settings().session_minutes))
+    finally:
+        if own:
+            engine.dispose()
+    at.session_state[TOKEN_KEY] = token
     return at
 
 
-def fill_login_form(at: AppTest, username: str, password: str) -> AppTest:
-    """Type into the real login form (用户名 / 密码) and press 登录."""
-    by_label = {t.label: t for t in at.text_input}
-    by_label["用户名"].input(username)
-    by_label["密码"].input(password)
-    next(b for b in at.button if b.label == "登录").click()
-    return at.run(timeout=TIMEOUT)
+def fill_login_form(at: AppTest, username: str, password: str, *, engine=None):
+    """Log in as the gateway's /auth/login does (same code: jizhen.gateway); on success the
+    session's token goes to the AppTest and it runs. Returns (AppTest, the login's AuthResult)."""
+    from dashboard.auth import TOKEN_KEY
+    from jizhen.gateway import _Sessions
+
+    engine, own = _engine(engine)
+    try:
+        result, token = _Sessions(engine).login(username, password, None)
+    finally:
+        if own:
+            engine.dispose()
+    if token is not None:
+        at.session_state[TOKEN_KEY] = token
+    return at.run(timeout=TIMEOUT), result

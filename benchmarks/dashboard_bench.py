@@ -83,8 +83,10 @@ def save_visit_elsewhere(url: str) -> dict:
     import json
     import subprocess
 
-    done = subprocess.run([sys.executable, __file__, "--save-visit", url], check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, __file__, "--save-visit", url], capture_output=True,
+                          text=True)
+    if done.returncode:
+        raise RuntimeError(f"the other session failed to save its visit:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -11,6 +11,14 @@ case's grid, anything else (a scoring run, a grid or roster import) every grid. 
 cached per grid with that grid's generation in the key, so a visit saved in 城中社区 reloads that
 grid only, and every other user's entries stay warm. `clear_after_write()` just reads the feed
 at once (so the writer sees the write in the same run); it clears nothing.
+
+What a write costs the next rerun (benchmarks/dashboard_bench.py, "after one write"): the
+written grid's households, scores and leaders' data are read again; every other grid's entries
+are reused as they are. Per-grid entries are shared resources, not pickled copies (unpickling
+twelve grids cost more than reloading the one that changed; pandas' copy-on-write keeps callers
+from changing them); the leaders' page keeps each grid's facts per month
+(grid.metrics.period_facts) and combines them (leader_metrics_from_facts), so only the written
+grid's months are recomputed.
 """
 from __future__ import annotations
 
@@ -50,7 +58,7 @@ def today() -> date:
     fixed = os.environ.get(TODAY_ENV)
     if fixed:
         return date.fromisoformat(fixed)
-    from grid.cli import today_local
+    from jizhen.cli import today_local
 
     return today_local()
 
@@ -77,6 +85,7 @@ def page_start() -> tuple[str, Actor, str, date]:
         st.warning(t("no_actor", lang_))
         st.stop()
     return lang_, actor, db_url(), today()
+
 
 
 def basemap_problem() -> str | None:
@@ -277,11 +286,22 @@ def _household_state_grid(url: str, code: str, day: date, token: int) -> pd.Data
             st_idx[["score", "level", "reasons"]]
     out["score"] = s["score"].reindex(out["id"]).to_numpy(dtype=float)
     out["level"] = s["level"].reindex(out["id"]).to_numpy()
-    out["reasons"] = s["reasons"].reindex(out["id"]).to_numpy()
+    out["reasons"] = _frozen(s["reasons"].reindex(out["id"]).to_numpy())
     out["days_since_visit"] = s["days_since_visit"].reindex(out["id"]).to_numpy()
     last = visits.sort_values(["household_id", "visited_on", "id"]).drop_duplicates(
         "household_id", keep="last").set_index("household_id")["worker_id"]
     out["worker_id"] = out["id"].map(last).fillna(-1).astype("int64").to_numpy()
+    return out
+
+
+def _frozen(values) -> "np.ndarray":
+    """Each household's reasons as a tuple: a cache holding a list per household of the town
+    makes every full garbage collection walk them all (tuples of strings are left alone)."""
+    import numpy as np
+
+    out = np.empty(len(values), dtype=object)
+    for i, r in enumerate(values):
+        out[i] = tuple(r) if isinstance(r, list) else r
     return out
 
 

@@ -20,7 +20,7 @@ TODAY = date(2026, 11, 29)
 @pytest.fixture
 def world(engine, db_url, monkeypatch):
     """The full demo (open assignments included) and the actors of its demo users."""
-    from grid.cli import demo_steps
+    from jizhen.cli import demo_steps
     from grid.demo import load_demo
     from grid.users import actor_for, get_user
 
@@ -35,7 +35,7 @@ def world(engine, db_url, monkeypatch):
 
 
 def _cli(*args) -> dict:
-    from grid.cli import main
+    from jizhen.cli import main
 
     r = CliRunner().invoke(main, list(args))
     assert r.exit_code == 0, r.output

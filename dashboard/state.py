@@ -87,7 +87,6 @@ def page_start() -> tuple[str, Actor, str, date]:
     return lang_, actor, db_url(), today()
 
 
-
 def basemap_problem() -> str | None:
     """Why the configured basemap (JIZHEN_TILES) cannot be used, or None."""
     from dashboard.maps import UnknownTiles, check_tiles
@@ -294,7 +293,7 @@ def _household_state_grid(url: str, code: str, day: date, token: int) -> pd.Data
     return out
 
 
-def _frozen(values) -> "np.ndarray":
+def _frozen(values):
     """Each household's reasons as a tuple: a cache holding a list per household of the town
     makes every full garbage collection walk them all (tuples of strings are left alone)."""
     import numpy as np

@@ -112,8 +112,8 @@ def make_world_db(backend: str, tmp_dir: Path, pg_templates) -> str:
     return url
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def api_world(request, tmp_path_factory, _pg_templates):
+@pytest.fixture(scope="module", params=["sqlite", "postgres"], name="api_world")
+def _api_world(request, tmp_path_factory, _pg_templates):
     from jizhen.api.clients import add_client, revoke_client
 
     url = make_world_db(request.param, tmp_path_factory.mktemp("api"), _pg_templates)

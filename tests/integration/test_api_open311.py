@@ -21,7 +21,7 @@ from cases.vocabulary import CATEGORY_LABELS, Category
 from grid.models import AuditEntry, CommunityGrid, Household
 from jizhen.api import vocab
 from jizhen.api.models import ApiTicket
-from tests.api_fixtures import API_TODAY, SCHEMAS, ApiServer, api_world  # noqa: F401
+from tests.api_fixtures import API_TODAY, SCHEMAS, ApiServer, _api_world  # noqa: F401  (fixture)
 
 _ticket_seq = iter(range(1, 1_000_000))
 

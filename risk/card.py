@@ -58,7 +58,7 @@ def read_approval(weights_path: str | Path) -> dict:
             "fitted": raw.get("fitted") if isinstance(raw.get("fitted"), dict) else None}
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
 
 
 def md_text(value) -> str:

@@ -122,5 +122,30 @@ def import_households(path: Path, *, session: Session, actor: Actor = SYSTEM,
         **{f: bool(r.get(f)) for f in BOOL_FIELDS},
         "version": 1, "created_at": now,
     } for r in rows]
-    return insert_rows(session, Household, records, report, actor=actor, action="import.households",
-                       reason=f"导入住户名册 {report.source}", progress=progress)
+    report = insert_rows(session, Household, records, report, actor=actor,
+                         action="import.households", reason=f"导入住户名册 {report.source}",
+                         progress=progress)
+    write_import_history(session, records, actor=actor, today=today, source_name=report.source)
+    return report
+
+
+def write_import_history(session: Session, records: list[dict], *, actor: Actor,
+                         today: date | None, source_name: str) -> int:
+    """The imported register facts start their history on the import day (grid.facts): a replay
+    of an earlier day does not see them."""
+    from grid.facts import FACT_FIELDS, fact_rows, local_today, write_history
+
+    day = today or local_today()
+    col = Household.__table__.c
+    ids: dict[str, int] = {}
+    numbers = [r["head_id_number"] for r in records]
+    for i in range(0, len(numbers), 500):
+        result = session.execute(select(col.head_id_number, col.id)
+                                 .where(col.head_id_number.in_(numbers[i:i + 500])))
+        ids.update((number, hid) for number, hid in result.all())
+    rows = []
+    for r in records:
+        rows.extend(fact_rows(ids[r["head_id_number"]], {f: r[f] for f in FACT_FIELDS},
+                              valid_from=day, recorded_on=day, source="import",
+                              recorded_by=actor.username, reason=f"导入住户名册 {source_name}"))
+    return write_history(session, rows)

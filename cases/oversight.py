@@ -110,15 +110,28 @@ def export_disclosure(*, session: Session, actor: Actor, month: str, out_path: s
     """Write the monthly disclosure XLSX (names and IDs masked); returns the number of rows."""
     from grid.export import write_xlsx
 
+    check_publisher(actor)
     rows = disclosure_rows(session=session, actor=actor, month=month, complaint_phone=complaint_phone)
     write_xlsx({f"{month}临时救助公示": disclosure_frame(rows, month, complaint_phone)}, out_path)
     record_disclosure(session=session, actor=actor, month=month, rows=rows, published_on=published_on)
     return len(rows)
 
 
+DISCLOSURE_ROLES = frozenset({"township_leader", "county_staff", "system"})
+
+
+def check_publisher(actor: Actor) -> None:
+    require_write(actor)
+    if rules.role_name(actor) not in DISCLOSURE_ROLES:
+        raise AccessDenied(f"只有镇街领导或县民政局可以发布月度公示（{actor.username}无权）"
+                           " / only officers publish the disclosure")
+
+
 def record_disclosure(*, session: Session, actor: Actor, month: str, rows: list[dict],
                       published_on: date) -> Disclosure:
-    """Record that the month's list was published (rows from ``disclosure_rows``)."""
+    """Record that the month's list was published (rows from ``disclosure_rows``): the officers
+    who publish (township leader, county staff) only; audited."""
+    check_publisher(actor)
     total = sum(r["救助标准/金额（元）"] for r in rows)
     existing = session.exec(select(Disclosure).where(Disclosure.month == month)).first()
     if existing is None:

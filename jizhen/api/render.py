@@ -7,6 +7,7 @@ The XML shapes follow the spec: <services><service>…, <service_definition>…<
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -21,12 +22,16 @@ _ITEM = {"services": "service", "service_requests": "request", "errors": "error"
          "formats": "format"}
 
 
+# characters XML 1.0 cannot carry at all (not even escaped): dropped from the text
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _xml_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return escape(str(value))
+    return escape(_NOT_XML.sub("", str(value)))
 
 
 def _xml(tag: str, value: Any) -> str:

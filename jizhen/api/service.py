@@ -72,12 +72,17 @@ def parse_when(raw: str, field: str, *, end: bool = False) -> datetime:
     value = (raw or "").strip()
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
-            return datetime.combine(day, time.max if end else time.min, tzinfo=TZ)
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise bad(f"{field} 不是有效的 ISO 8601 时间（例如 2026-11-01T00:00:00+08:00）：“{value[:40]}”") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=TZ)
+            moment = datetime.combine(date.fromisoformat(value), time.max if end else time.min,
+                                      tzinfo=TZ)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+            moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=TZ)
+        if not 1900 <= moment.year <= 2999:
+            raise ValueError(value)
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise bad(f"{field} 不是有效的 ISO 8601 时间（例如 2026-11-01T00:00:00+08:00）："
+                  f"“{_CONTROL.sub('', value[:40])}”") from None
 
 
 # ----------------------------------------------------------------------------- POST requests
@@ -305,8 +310,11 @@ def _csv(raw: str | None) -> list[str] | None:
     return [x.strip() for x in raw.split(",") if x.strip()]
 
 
-def parse_query(params: Mapping[str, str], *, now: datetime | None = None) -> Query:
+def parse_query(params: Mapping[str, str | None], *, now: datetime | None = None) -> Query:
     now = now or datetime.now(timezone.utc)
+    for name, value in params.items():
+        if value is not None and (_CONTROL.search(value) or len(value) > 20000):
+            raise bad(f"{name} 含有不允许的控制字符或过长")
     ids = _csv(params.get("service_request_id"))
     codes = _csv(params.get("service_code"))
     if codes:
@@ -386,6 +394,8 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def get_request(engine: Engine, case_no: str, *, today: date | None = None) -> dict | None:
+    if _CONTROL.search(case_no) or len(case_no) > 64:
+        return None
     q = Query([case_no], None, datetime.min.replace(tzinfo=timezone.utc),
               datetime.max.replace(tzinfo=timezone.utc), None)
     rows = find_requests(engine, q, today=today)

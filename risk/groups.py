@@ -147,6 +147,7 @@ def _calibration(snap: pd.DataFrame, groups: pd.DataFrame | None, levels) -> pd.
                      y_true=s["positive"].to_numpy(), y_pred=s["positive"].to_numpy(),
                      sensitive_features=sf)
     out = mf.by_group.reset_index()
+    out = out[out["household_snapshots"].notna()]      # group x level pairs with no rows
     if groups is None:
         out.insert(0, "group", "all")
     out["level"] = pd.Categorical(out["level"], categories=list(levels), ordered=True)

@@ -9,8 +9,9 @@ snapshot of the replay with only what was known that day (visits on or before it
 history as known then).  The label is "a hardship event within the horizon after the snapshot".
 The fitted log-odds are turned into points so that the score stays a capped sum of points:
 negative coefficients become 0 (a factor never lowers the score), and one scale factor (points
-per unit of log-odds) is chosen so that the fitted weights put as many households at orange or
-above on the last snapshot as the weights they were fitted from (the workload stays the same).
+per unit of log-odds) is the smallest that puts at least as many households at orange or above on
+the last training snapshot as the weights they were fitted from (the workload stays about the same;
+the count moves in steps, as many households share a combination of factors).
 Nothing switches automatically: the result is a new file (version "<base>-lr") that the county
 may point `jizhen score --weights` at.  Pure: no database.
 """
@@ -101,16 +102,24 @@ def fit_weights(X: np.ndarray, y: np.ndarray, *, config: RiskConfig, X_last: np.
     coef = model.coef_[0]
     raw = np.clip(coef, 0, None)
     target = _current_score_count(X_last, covered_last, config)
-    lo, hi = 0.1, 200.0
-    for _ in range(60):      # bisection: orange-or-above count grows with the scale
+
+    def rounded(scale: float) -> np.ndarray:      # points as written to the file (0.1)
+        return np.round(raw * scale, 1)
+
+    top = float(raw.max()) if raw.max() > 0 else 1.0
+    lo, hi = 0.0, 100.0 / top          # no single factor above the 100-point cap
+    notes = []
+    if _orange_or_above(rounded(hi), X_last, covered_last, config, 1.0) < target:
+        notes.append("拟合权重达不到原权重的橙色以上户数（有分值的因素太少），已取单项最高 100 分")
+        lo = hi
+    for _ in range(60):      # bisection: the smallest scale with at least the base's workload
         mid = (lo + hi) / 2
-        if _orange_or_above(raw, X_last, covered_last, config, mid) < target:
+        if _orange_or_above(rounded(mid), X_last, covered_last, config, 1.0) < target:
             lo = mid
         else:
             hi = mid
     scale = hi
-    points = {f: round(float(raw[i] * scale), 1) for i, f in enumerate(FACTORS)}
-    notes = []
+    points = {f: float(p) for f, p in zip(FACTORS, rounded(scale))}
     neg = [f for i, f in enumerate(FACTORS) if coef[i] < 0]
     if neg:
         notes.append("系数为负、按 0 分处理的因素：" + "、".join(config.factors[f].reason for f in neg))

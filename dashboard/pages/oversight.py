@@ -142,7 +142,7 @@ with tab_spot:
             _show("spot")
             by_id = {r["id"]: r for r in spots}
             sc_id = st.selectbox(ta("ov.pick_check", lang), list(by_id), key="ov_spot_pick",
-                                 format_func=lambda i: f"{by_id[i]['case_no']} · {by_id[i]['grid_code']}")
+                                 format_func=lambda i, by_id=by_id: f"{by_id[i]['case_no']} · {by_id[i]['grid_code']}")
             shown = by_id[sc_id]
             with st.form(f"ov_spot_form_{sc_id}"):
                 st.selectbox(ta("ov.result", lang), ["ok", "problem"], key=f"ov_spot_{sc_id}_result",
@@ -199,7 +199,7 @@ with tab_bl:
             else:
                 by_id = {r["id"]: r for r in pending}
                 eid = st.selectbox(ta("ov.bl.pick", lang), list(by_id), key="ov_bl_pick",
-                                   format_func=lambda i: f"#{i} {by_id[i]['person_name']} {by_id[i]['person_id_number']}"
+                                   format_func=lambda i, by_id=by_id: f"#{i} {by_id[i]['person_name']} {by_id[i]['person_id_number']}"
                                                          f"（{by_id[i]['listed_by']}）")
                 with st.form(f"ov_bl_review_form_{eid}"):
                     st.radio(ta("ov.bl.decision", lang), ["approve", "reject"], index=None,
@@ -216,7 +216,7 @@ with tab_bl:
             else:
                 by_id = {r["id"]: r for r in active}
                 lid = st.selectbox(ta("ov.bl.pick_lift", lang), list(by_id), key="ov_lift_pick",
-                                   format_func=lambda i: f"#{i} {by_id[i]['person_name']} {by_id[i]['person_id_number']}")
+                                   format_func=lambda i, by_id=by_id: f"#{i} {by_id[i]['person_name']} {by_id[i]['person_id_number']}")
                 with st.form(f"ov_lift_form_{lid}"):
                     st.text_input(ta("ov.bl.lift_reason", lang), key=f"ov_lift_{lid}_reason", max_chars=500)
                     st.form_submit_button(ta("ov.bl.lift", lang), on_click=_submit_lift,

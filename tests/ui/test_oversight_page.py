@@ -15,7 +15,7 @@ from cases import services as svc
 from cases.models import AssistantStipend, BlacklistEntry, Disclosure, FundMovement, SpotCheck
 from dashboard import state
 from dashboard.auth import SESSION_KEY, session_for
-from grid.access import SYSTEM, Actor, Role
+from grid.access import SYSTEM
 from grid.db import init_db, make_engine, session_scope
 from grid.models import AuditEntry
 from tests.cases_fixtures import LEADER, build_world, ident

@@ -89,6 +89,16 @@ NOT_FOUND = "页面不存在 (not found)"
 UPSTREAM_DOWN = "看板服务暂不可用，请稍后重试 (dashboard unavailable)"
 
 
+def _hint(lang: str) -> str:
+    """The hint under the form: the login service's own text, or the same facts in English."""
+    from jizhen.users.login import LOCKOUT, LOGIN_HINT, MAX_FAILED_ATTEMPTS
+
+    if lang != "en":
+        return LOGIN_HINT
+    return (f"Use the account your administrator gave you. {MAX_FAILED_ATTEMPTS} wrong passwords "
+            f"in a row lock it for {int(LOCKOUT.total_seconds() // 60)} minutes.")
+
+
 def _lang(value: str | None) -> str:
     return "en" if value == "en" else "zh"
 
@@ -182,8 +192,6 @@ def same_origin(origin: str | None, host: str | None, scheme: str) -> bool:
 def login_page(lang: str = "zh", *, message: str = "", notice: str = "", csrf: str = "",
                username: str = "", next_path: str = "/") -> str:
     """The login form (no script; every value escaped)."""
-    from jizhen.users import LOGIN_HINT
-
     t = TEXTS[_lang(lang)]
     e = html.escape
     switch_q = urlencode({"lang": t["switch_lang"], "next": next_path})
@@ -215,7 +223,7 @@ def login_page(lang: str = "zh", *, message: str = "", notice: str = "", csrf: s
        maxlength="200">
 <button type="submit">{e(t['submit'])}</button>
 </form>
-<p class="hint">{e(LOGIN_HINT)}</p>
+<p class="hint">{e(_hint(_lang(lang)))}</p>
 </main>
 </body>
 </html>
@@ -492,7 +500,7 @@ def create_app(upstream: str, *, engine=None, tiles: str | None = None):
             for task in tasks:
                 task.cancel()
             await upstream_ws.close()
-            with contextlib.suppress(RuntimeError):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await websocket.close()
 
     async def lifespan(_app):

@@ -29,7 +29,8 @@ from sqlmodel import Session, select
 from cases import services as svc
 from cases.common import case_facts, get_case
 from cases.errors import DomainError
-from cases.models import CaseEvent, Referral
+from cases.models import Case, CaseEvent, Referral
+from cases.referrals import _department_scope as department_scope
 from cases.vocabulary import OPEN_DEADLINE_STATUSES
 from cases.rules import (REFERRAL_SCHEMES, REFERRAL_STATUS_LABELS, ROLE_LABELS, STATUS_LABELS,
                          TRANSITIONS, ReferralStatus, Status, available_transitions)
@@ -76,6 +77,28 @@ def shown_case(detail: dict) -> ShownCase:
 
 
 @dataclass(frozen=True)
+class AdmissionInput:
+    """What the admission form holds: every fact the rule needs, None until entered."""
+
+    family_income_yuan: float | None = None
+    members: int | None = None
+    dependent_severe_member: bool | None = None
+    member_can_register_alone: bool | None = None
+    no_labour_no_income_no_supporter: bool | None = None
+
+    def kwargs(self) -> dict:
+        return {"family_income_yuan": self.family_income_yuan, "members": self.members,
+                "dependent_severe_member": self.dependent_severe_member,
+                "member_can_register_alone": self.member_can_register_alone,
+                "no_labour_no_income_no_supporter": self.no_labour_no_income_no_supporter}
+
+
+def yes_no(choice: str | None) -> bool | None:
+    """A 是/否 radio's value as a fact: None while nothing is chosen (never a silent default)."""
+    return None if choice is None else choice == "yes"
+
+
+@dataclass(frozen=True)
 class DeskAction:
     """What the person asked for: a transition by name and its inputs."""
 
@@ -86,6 +109,11 @@ class DeskAction:
     scheme: str | None = None
     today: date | None = None  # the business date: a decision dated after it is refused
     backdate_reason: str = ""  # required when on_day is a late entry (cases.limits late_entry_days)
+    # refer to medical assistance: the inputs of cases.rules.medical_reimbursement
+    compliant_cost_yuan: float | None = None
+    insurance_paid_yuan: float | None = None
+    # admit: the facts the officer entered (cases.admission.admission_facts; None = not entered)
+    facts: AdmissionInput | None = None
 
 
 def default_amount(detail: dict) -> float:
@@ -187,11 +215,18 @@ def submit_action(*, session: Session, actor: Actor, shown: ShownCase, action: D
     if name == "refer":
         if action.scheme not in {str(s.value) for s in REFERRAL_SCHEMES}:
             raise DomainError("请选择转诊事项", "choose a scheme to refer to", code="bad_scheme")
+        if action.scheme == "medical" and action.compliant_cost_yuan is None:
+            raise DomainError("转诊大病医疗救助须填写合规医疗费用（及医保已报销金额），以计算救助金额",
+                              "a medical referral needs the compliant cost", code="cost_required")
+        medical = action.scheme == "medical"
         return svc.refer(session=session, actor=actor, case_id=shown.case_id,
-                         scheme=str(action.scheme), on_day=action.on_day, reason=action.reason)
+                         scheme=str(action.scheme), on_day=action.on_day, reason=action.reason,
+                         compliant_cost_yuan=action.compliant_cost_yuan if medical else None,
+                         insurance_paid_yuan=(action.insurance_paid_yuan or 0) if medical else 0)
     if name == "admit":
+        facts = action.facts or AdmissionInput()
         return svc.admit(session=session, actor=actor, case_id=shown.case_id, on_day=action.on_day,
-                         reason=action.reason)
+                         reason=action.reason, **facts.kwargs())
     return svc.transition(session=session, actor=actor, case_id=shown.case_id, name=name,
                           on_day=action.on_day, reason=action.reason,
                           expected_version=shown.version,
@@ -223,7 +258,10 @@ def update_referral_bound(*, session: Session, actor: Actor, shown: ShownReferra
     ref = session.get(Referral, shown.referral_id)
     if ref is None:
         raise DomainError(f"转诊{shown.referral_id}不存在", "referral not found", code="not_found")
-    get_case(session=session, actor=actor, case_id=ref.case_id)  # scope before saying anything
+    if actor.role == "department":
+        department_scope(actor, ref)  # its scheme only, before saying anything
+    else:
+        get_case(session=session, actor=actor, case_id=ref.case_id)  # scope before saying anything
     if int(ref.version) != shown.version or ref.status != shown.status:
         now = REFERRAL_STATUS_LABELS[ReferralStatus(ref.status)]
         raise FormOutdated(f"该转诊已被他人更新，现为“{now}”，您的修改未保存，请查看最新状态。",
@@ -242,6 +280,86 @@ def match_bound(*, session: Session, actor: Actor, shown: ShownCase, household_i
     case = svc.match_case(session=session, actor=actor, case_id=shown.case_id,
                           household_id=int(household_id), reason=reason)
     return case
+
+
+# --------------------------------------------------------------------------- intake location
+def location_from_click(returned: dict | None) -> tuple[float, float] | None:
+    """(lon, lat) of the newest click in st_folium's returned dict (``last_clicked``: {"lat",
+    "lng"}), or None when there is none or it is not a finite point on the globe."""
+    import math
+
+    where = (returned or {}).get("last_clicked") or {}
+    lat, lng = where.get("lat"), where.get("lng")
+    if isinstance(lat, bool) or isinstance(lng, bool):
+        return None
+    if not isinstance(lat, (int, float)) or not isinstance(lng, (int, float)):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lng)) or abs(lat) > 90 or abs(lng) > 180:
+        return None
+    return round(float(lng), 6), round(float(lat), 6)
+
+
+def located_grid(*, session: Session, actor: Actor, lon: float | None, lat: float | None) -> dict:
+    """Where a point falls, as the intake form shows it before saving: the grid (code, name) and
+    whether it is one of the actor's grids."""
+    from grid.models import CommunityGrid
+
+    code = svc.locate_grid(session, lon, lat)
+    name = None
+    if code is not None:
+        name = session.exec(select(CommunityGrid.name).where(CommunityGrid.code == code)).first()
+    return {"grid_code": code, "grid_name": name, "mine": code is not None and actor.sees_grid(code)}
+
+
+def address_choices(*, session: Session, actor: Actor, text: str, limit: int = 20) -> list[dict]:
+    """Registry addresses in the actor's grids containing `text` (at least 2 characters), for the
+    intake's "pick an address": the household id, address, grid and the head's masked name."""
+    from grid.models import CommunityGrid, Household
+    from jizhen.privacy import mask_name
+
+    text = " ".join((text or "").split())
+    if len(text) < 2:
+        return []
+    stmt = (select(Household.id, Household.address, Household.head_name, CommunityGrid.code)
+            .join(CommunityGrid, Household.grid_id == CommunityGrid.id)
+            .where(Household.address.contains(text)))
+    if actor.grid_codes is not None:
+        stmt = stmt.where(CommunityGrid.code.in_(sorted(actor.grid_codes) or [""]))
+    rows = session.exec(stmt.order_by(Household.address, Household.id).limit(limit)).all()
+    return [{"household_id": int(h), "address": a, "grid_code": g, "head": mask_name(n)}
+            for h, a, n, g in rows]
+
+
+# --------------------------------------------------------------------------- verification
+@dataclass(frozen=True)
+class ShownItem:
+    """A checklist item as the form showed it: case, item, version (0: not yet checked)."""
+
+    case_id: int
+    item_code: str
+    version: int
+
+
+def record_result_bound(*, session: Session, actor: Actor, shown: ShownItem, result: str | None,
+                        evidence: str, note: str, on_day: date, today: date | None = None):
+    """cases.verification.record_result on the item as it was shown (else StaleEdit, nothing
+    written)."""
+    from cases import verification
+
+    return verification.record_result(session=session, actor=actor, case_id=shown.case_id,
+                                      item_code=shown.item_code, result=result or "",
+                                      evidence=evidence, note=note, on_day=on_day, today=today,
+                                      expected_version=shown.version)
+
+
+def application_case_ids(*, session: Session, actor: Actor, ids: Sequence[int]) -> list[int]:
+    """Of the listed case ids, those that are applications for admission (a checklist applies)."""
+    from cases import verification
+
+    if not ids:
+        return []
+    return [int(i) for i in session.exec(select(Case.id).where(
+        Case.id.in_(list(ids)), Case.status.in_(verification.APPLICATION_STATUSES))).all()]
 
 
 # --------------------------------------------------------------------------- list rules
@@ -293,7 +411,8 @@ def disclosure_listing(frame: pd.DataFrame, n_rows: int) -> pd.DataFrame:
 
 
 __all__ = [
-    "AMOUNT_TRANSITIONS", "DEADLINE_FILTERS", "DISCLOSURE_PERSONAL", "DeskAction", "FormOutdated",
+    "AMOUNT_TRANSITIONS", "AdmissionInput", "ShownItem", "address_choices", "application_case_ids",
+    "located_grid", "location_from_click", "record_result_bound", "yes_no", "DEADLINE_FILTERS", "DISCLOSURE_PERSONAL", "DeskAction", "FormOutdated",
     "ShownCase", "ShownReferral", "StaleEdit", "amount_for", "check_bound", "deadline_filter",
     "default_amount", "disclosure_listing", "disclosure_months", "match_bound", "open_referrals",
     "outdated", "overdue_count", "referral_versions", "shown_case", "shown_referral",

@@ -222,6 +222,7 @@ def admission_preview(*, session: Session, actor: Actor, case_id: int, on_day: d
     from cases import verification
 
     return {"facts": asdict(facts), "decision": asdict(decision),
+            "checklist_done": state.done, "checklist_total": state.total,
             "checklist_missing": [i.name for i in state.missing],
             "checklist_issues": [i.name for i in state.issues],
             "message": decision.reason if state.complete else verification.missing_message(state)}

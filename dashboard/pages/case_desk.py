@@ -1,5 +1,8 @@
 """救助案件: list with filters and working-day countdowns; detail with timeline and only the
-transitions the user may take; intake form for the one-stop window; to-match queue; oversight.
+transitions the user may take, referral (with the medical amount shown before saving) and
+admission (the entered facts and the rule's verdict); one-stop intake located on the map or by a
+registry address; to-match queue; the verification checklist (逢进必核) with a department's
+batch file.
 
 Thin: widgets -> one cases.desk / cases.services call -> render. The decisions live in cases.desk:
 every form here is bound to the record and the version it was drawn with. The submit button's
@@ -16,7 +19,9 @@ from cases import desk
 from cases import services as svc
 from cases.rules import (
     CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS, TRANSITIONS, DomainError)
-from dashboard import exports, state
+from cases import verification
+from cases.referrals import admission_preview, medical_amounts
+from dashboard import maps, state
 from dashboard.household_card import household_card
 from dashboard.plain_text import plain
 from dashboard.texts import t
@@ -101,6 +106,53 @@ def _submit_match(shown: dict) -> None:
            done=lambda _out, lang_: tc("act.done", lang_, what=tc("match.submit", lang_)))
 
 
+def _submit_refer(shown: desk.ShownCase) -> None:
+    ss, cid = st.session_state, shown.case_id
+    scheme = ss.get(act_key(cid, "ref_scheme"))
+    action = desk.DeskAction(
+        name="refer", on_day=state.today(), reason=ss.get(act_key(cid, "ref_reason")) or "",
+        scheme=scheme, today=state.today(), compliant_cost_yuan=ss.get(act_key(cid, "ref_cost")),
+        insurance_paid_yuan=ss.get(act_key(cid, "ref_paid")))
+    _write(f"act_{cid}", desk.submit_action, shown=shown, action=action,
+           done=lambda _out, lang_: tc("act.done", lang_, what=transition_label("refer", lang_)))
+
+
+def _admission_input(cid: int) -> desk.AdmissionInput:
+    ss = st.session_state
+    return desk.AdmissionInput(
+        family_income_yuan=ss.get(act_key(cid, "adm_income")), members=ss.get(act_key(cid, "adm_members")),
+        dependent_severe_member=desk.yes_no(ss.get(act_key(cid, "adm_severe"))),
+        member_can_register_alone=desk.yes_no(ss.get(act_key(cid, "adm_alone"))),
+        no_labour_no_income_no_supporter=desk.yes_no(ss.get(act_key(cid, "adm_sanwu"))))
+
+
+def _submit_admit(shown: desk.ShownCase) -> None:
+    cid = shown.case_id
+    action = desk.DeskAction(name="admit", on_day=state.today(), today=state.today(),
+                             reason=st.session_state.get(act_key(cid, "adm_reason")) or "",
+                             facts=_admission_input(cid))
+    _write(f"act_{cid}", desk.submit_action, shown=shown, action=action,
+           done=lambda _out, lang_: tc("act.done", lang_, what=transition_label("admit", lang_)))
+
+
+def ver_key(case_id: int, field: str) -> str:
+    return f"cases_ver_{int(case_id)}_{field}"
+
+
+def _submit_result(case_id: int, shown: dict) -> None:
+    ss = st.session_state
+    code = ss.get(ver_key(case_id, "item"))
+    if code not in shown:
+        st.session_state.setdefault(RESULTS_KEY, {})[f"ver_{case_id}"] = (
+            "error", tc("err.domain", state.lang(), msg="请选择核对事项"))
+        return
+    _write(f"ver_{case_id}", desk.record_result_bound, shown=shown[code],
+           result=ss.get(ver_key(case_id, "result")), evidence=ss.get(ver_key(case_id, "evidence")) or "",
+           note=ss.get(ver_key(case_id, "note")) or "", on_day=ss.get(ver_key(case_id, "day")) or state.today(),
+           today=state.today(),
+           done=lambda _out, lang_: tc("ver.done", lang_, item=plain(_out.item_code)))
+
+
 lang, actor, _, day = state.page_start()
 engine = state.engine()
 st.title(tc("title", lang))
@@ -124,9 +176,79 @@ def read(fn, **kw):
         return fn(session=s, actor=actor, **kw)
 
 
-tab_list, tab_detail, tab_intake, tab_match, tab_over = st.tabs(
+def refer_form(d: dict) -> None:
+    """转诊: the scheme, and for medical assistance the compliant cost and what insurance paid,
+    with the amount computed (cases.referrals.medical_amounts, the one computation refer() stores)
+    shown before saving. Live widgets (not an st.form) so the amount follows the input."""
+    cid = int(d["id"])
+    with st.container(border=True):
+        st.markdown(f"**{tc('ref.title', lang)}**")
+        scheme = st.selectbox(tc("act.scheme", lang), [x.value for x in REFERRAL_SCHEMES], index=None,
+                              format_func=lambda s_: scheme_label(s_, lang), key=act_key(cid, "ref_scheme"),
+                              placeholder=t("choose", lang))
+        if scheme == "medical":
+            a, b = st.columns(2)
+            cost = a.number_input(tc("ref.cost", lang), min_value=0.0, value=None, step=100.0,
+                                  key=act_key(cid, "ref_cost"))
+            paid = b.number_input(tc("ref.paid", lang), min_value=0.0, value=None, step=100.0,
+                                  key=act_key(cid, "ref_paid"))
+            if cost is None:
+                st.info(tc("ref.preview_missing", lang))
+            else:
+                try:
+                    c_, p_, amount = medical_amounts(cost, paid or 0)
+                    st.info(tc("ref.preview", lang, amount=f"{amount:,.2f}", cost=f"{c_:,.2f}", paid=f"{p_:,.2f}"))
+                except DomainError as exc:
+                    st.error(_error_text(exc, lang))
+        st.text_input(tc("act.reason", lang), key=act_key(cid, "ref_reason"))
+        st.button(tc("ref.submit", lang), key=act_key(cid, "ref_submit"), on_click=_submit_refer,
+                  args=(desk.shown_case(d),))
+
+
+def admit_form(d: dict) -> None:
+    """住院: every fact the rule needs, entered (nothing pre-filled), the checklist's state and the
+    rule's verdict shown before saving (cases.referrals.admission_preview)."""
+    cid = int(d["id"])
+    yn = ["yes", "no"]
+    with st.container(border=True):
+        st.markdown(f"**{tc('adm.title', lang)}**")
+        a, b = st.columns(2)
+        a.number_input(tc("adm.income", lang), min_value=0.0, value=None, step=100.0,
+                       key=act_key(cid, "adm_income"))
+        b.number_input(tc("adm.members", lang), min_value=1, value=None, step=1,
+                       key=act_key(cid, "adm_members"))
+        st.radio(tc("adm.severe", lang), yn, index=None, horizontal=True, key=act_key(cid, "adm_severe"),
+                 format_func=lambda k: tc(f"adm.{k}", lang))
+        if st.session_state.get(act_key(cid, "adm_severe")) == "yes":
+            st.radio(tc("adm.alone", lang), yn, index=None, horizontal=True, key=act_key(cid, "adm_alone"),
+                     format_func=lambda k: tc(f"adm.{k}", lang))
+        st.radio(tc("adm.sanwu", lang), yn, index=None, horizontal=True, key=act_key(cid, "adm_sanwu"),
+                 format_func=lambda k: tc(f"adm.{k}", lang))
+        facts = _admission_input(cid)
+        try:
+            pv = read(admission_preview, case_id=cid, on_day=day, **facts.kwargs())
+        except DomainError as exc:  # facts still missing or invalid: said, nothing assumed
+            st.warning(_error_text(exc, lang))
+        else:
+            dec = pv["decision"]
+            st.caption(tc("adm.checklist", lang, done=pv["checklist_done"], total=pv["checklist_total"],
+                          missing=len(pv["checklist_missing"]), issues=len(pv["checklist_issues"])))
+            if pv["checklist_missing"]:
+                st.warning(plain(pv["message"]))
+            elif dec["eligible"]:
+                st.success(tc("adm.verdict_ok", lang, scheme=tc(f"scheme.{dec['scheme']}", lang),
+                              single=tc("adm.single", lang) if dec["single_person"] else "",
+                              reason=plain(dec["reason"])))
+            else:
+                st.error(tc("adm.verdict_no", lang, reason=plain(dec["reason"])))
+        st.text_input(tc("act.reason", lang), key=act_key(cid, "adm_reason"))
+        st.button(tc("adm.submit", lang), key=act_key(cid, "adm_submit"), on_click=_submit_admit,
+                  args=(desk.shown_case(d),))
+
+
+tab_list, tab_detail, tab_intake, tab_match, tab_verify = st.tabs(
     [tc("tab.list", lang), tc("tab.detail", lang), tc("tab.intake", lang), tc("tab.match", lang),
-     tc("tab.oversight", lang)])
+     tc("tab.verify", lang)])
 
 # ------------------------------------------------------------------ list
 with tab_list:
@@ -212,12 +334,13 @@ with tab_detail:
 
         st.markdown(f"**{tc('act.title', lang)}**")
         _show_result(f"act_{case_id}")
-        avail = d["available_transitions"]
+        offered = d["available_transitions"]
+        avail = [n for n in offered if n not in desk.SERVICE_OF]  # refer / admit: own forms below
         if not actor.may_write:
             st.info(tc("readonly", lang))
-        elif not avail:
+        elif not offered:
             st.info(tc("act.none", lang))
-        else:
+        elif avail:
             with st.form(f"cases_act_form_{case_id}"):
                 st.selectbox(tc("act.choose", lang), avail, index=None, key=act_key(case_id, "name"),
                              format_func=lambda n: transition_label(n, lang), placeholder=t("choose", lang))
@@ -227,11 +350,12 @@ with tab_detail:
                 st.date_input(tc("act.day", lang), value=day, max_value=day, key=act_key(case_id, "day"))
                 st.text_input(tc("act.backdate", lang), key=act_key(case_id, "backdate"),
                               placeholder=tc("act.backdate_hint", lang))
-                st.selectbox(tc("act.scheme", lang), [x.value for x in REFERRAL_SCHEMES], index=None,
-                             format_func=lambda s: scheme_label(s, lang), key=act_key(case_id, "scheme"),
-                             placeholder=t("choose", lang))
                 st.form_submit_button(tc("act.submit", lang), on_click=_submit_action,
                                       args=(desk.shown_case(d),))
+        if actor.may_write and "refer" in offered:
+            refer_form(d)
+        if actor.may_write and "admit" in offered:
+            admit_form(d)
         open_refs = desk.open_referrals(d["referrals"])
         if open_refs and actor.may_write:
             versions = read(desk.referral_versions, case_id=case_id)
@@ -261,10 +385,65 @@ with tab_detail:
                     st.error(tc("err.denied", lang, msg=plain(str(exc))))
 
 # ------------------------------------------------------------------ intake (one-stop window)
+def intake_location() -> dict:
+    """Where the person is: a click on the map (cases.desk.location_from_click; the point can be
+    adjusted) or an address picked from the registry in the actor's grids. Shows the grid the
+    point falls in before saving. Returns the intake's location arguments."""
+    st.markdown(f"**{tc('intake.where', lang)}**")
+    mode = st.radio(tc("intake.loc_mode", lang), ["map", "registry", "none"], horizontal=True,
+                    key="cases_in_locmode", format_func=lambda k: tc(f"intake.loc.{k}", lang))
+    if mode == "registry":
+        q = st.text_input(tc("intake.addr_q", lang), key="cases_in_addr_q")
+        choices = read(desk.address_choices, text=q) if q else []
+        if q and not choices:
+            st.info(tc("intake.addr_none", lang))
+        by_id = {c["household_id"]: c for c in choices}
+        hh = st.selectbox(tc("intake.addr_pick", lang), list(by_id), index=None, key="cases_in_hh",
+                          format_func=lambda h: f"{by_id[h]['address']}（{by_id[h]['grid_code']}，户主 {by_id[h]['head']}）",
+                          placeholder=t("choose", lang))
+        return {"household_id": int(hh)} if hh in by_id else {}
+    if mode == "none":
+        return {}
+    from streamlit_folium import st_folium
+
+    st.caption(tc("intake.map_hint", lang))
+    problem = state.basemap_problem()
+    grids = state.grids(state.db_url(), actor)
+    lon0, lat0 = st.session_state.get("cases_in_lon"), st.session_state.get("cases_in_lat")
+    fmap = maps.build_map(grids, grid_values=pd.Series(dtype=float), metric="coverage_30d",
+                          tiles="none" if problem else state.get_settings().tiles,
+                          tianditu_key=state.get_settings().tianditu_key, lang=lang, height=360)
+    if lon0 is not None and lat0 is not None:
+        import folium
+
+        folium.Marker([lat0, lon0]).add_to(fmap)
+    ret = st_folium(fmap, height=360, use_container_width=True, key="cases_in_map",
+                    returned_objects=["last_clicked"])
+    point = desk.location_from_click(ret)
+    if point is not None and point != st.session_state.get("cases_in_click"):
+        st.session_state["cases_in_click"] = point  # a new click moves the point
+        st.session_state["cases_in_lon"], st.session_state["cases_in_lat"] = point
+    a, b = st.columns(2)
+    lon = a.number_input(tc("intake.lon", lang), value=None, format="%.6f", key="cases_in_lon")
+    lat = b.number_input(tc("intake.lat", lang), value=None, format="%.6f", key="cases_in_lat")
+    if lon is None or lat is None:
+        st.info(tc("intake.no_point", lang))
+        return {}
+    where = read(desk.located_grid, lon=lon, lat=lat)
+    if where["grid_code"] is None:
+        st.warning(tc("intake.located_none", lang))
+    elif not where["mine"]:
+        st.warning(tc("intake.located_other", lang, code=where["grid_code"]))
+    else:
+        st.success(tc("intake.located", lang, code=where["grid_code"], name=plain(where["grid_name"])))
+    return {"lon": float(lon), "lat": float(lat)}
+
+
 with tab_intake:
-    if not actor.may_write:
+    if not actor.may_write or actor.role == "department":
         st.info(tc("readonly", lang))
     else:
+        located = intake_location()
         with st.form("cases_intake_form", clear_on_submit=False):
             a, b = st.columns(2)
             ch = a.selectbox(tc("intake.channel", lang), [x.value for x in CHANNEL_LABELS], index=[x.value for x in CHANNEL_LABELS].index("window"),
@@ -285,7 +464,8 @@ with tab_intake:
                 case = run_write(svc.intake, channel=str(ch), category=str(cat), received_on=received,
                                  amount_yuan=amount, cause=cause, person_name=name,
                                  person_id_number=id_number.strip() or None, phone=phone, address=address,
-                                 follow_up=follow, blacklist_override_reason=override.strip() or None)
+                                 follow_up=follow, blacklist_override_reason=override.strip() or None,
+                                 **located)
                 if case is not None:
                     st.success(tc("intake.done", lang, case_no=case.case_no, due=case.approval_due_on,
                                   prov=tc("detail.prov", lang) if case.approval_provisional else "",
@@ -312,31 +492,62 @@ with tab_match:
                 st.text_input(tc("match.reason", lang), key="cases_match_reason")
                 st.form_submit_button(tc("match.submit", lang), on_click=_submit_match, args=(shown_queue,))
 
-# ------------------------------------------------------------------ oversight
-with tab_over:
-    st.markdown(f"**{tc('ov.disclosure', lang)}**")
-    month = st.selectbox(tc("ov.month", lang), desk.disclosure_months(day), key="cases_ov_month", placeholder=t("choose", lang))
-    drows = read(svc.disclosure_rows, month=month)
-    frame = svc.disclosure_frame(drows, month)
-    st.dataframe(frame, hide_index=True, width="stretch")
-    st.download_button(tc("ov.download", lang),
-                       exports.excel_bytes({f"{month}公示": desk.disclosure_listing(frame, len(drows))},
-                                           actor, public=True, headers=desk.DISCLOSURE_PERSONAL),
-                       file_name=f"disclosure-{month}.xlsx", key="cases_ov_dl")
-    hist = read(svc.disclosure_history)
-    if hist:
-        st.caption(tc("ov.history", lang))
-        st.dataframe(pd.DataFrame(hist), hide_index=True, width="stretch")
-    st.markdown(f"**{tc('ov.spot', lang)}**")
-    spots = read(svc.spot_check_rows, month=month)
-    st.dataframe(pd.DataFrame(spots) if spots else pd.DataFrame(), hide_index=True, width="stretch")
-    st.markdown(f"**{tc('ov.blacklist', lang)}**")
-    bl = read(svc.blacklist_rows)
-    st.dataframe(pd.DataFrame(bl) if bl else pd.DataFrame(), hide_index=True, width="stretch")
-    st.markdown(f"**{tc('ov.funds', lang)}**")
-    year = st.selectbox(tc("ov.year", lang), [day.year, day.year - 1], key="cases_ov_year", placeholder=t("choose", lang))
-    f = read(svc.fund_summary, year=int(year))
-    st.markdown(tc("ov.funds_line", lang, county=f["county_reserve_yuan"], village=f["village_reserves_yuan"],
-                   don=f["donations_yuan"], spent=f["town_spent_yuan"], sc=f["settlement_county_yuan"],
-                   st=f["settlement_town_yuan"],
-                   settled=tc("ov.settled" if f["settled"] else "ov.unsettled", lang)))
+# ------------------------------------------------------------------ verification (逢进必核)
+VER_COLS = ("department", "item", "required", "result", "evidence", "note", "by", "on", "source")
+
+with tab_verify:
+    st.caption(tc("ver.source_note", lang))
+    listed = st.session_state.get("cases_listed_ids") or []
+    apps = read(desk.application_case_ids, ids=listed) if listed else []
+    if not apps:
+        st.info(tc("ver.none", lang))
+    else:
+        labels = {r["id"]: f"{r['case_no']} {r['person_name']} {status_label(r['status'], lang)}" for r in rows}
+        vid = st.selectbox(tc("ver.pick", lang), apps, key="cases_ver_id",
+                           format_func=lambda i: labels.get(i, str(i)), placeholder=t("choose", lang))
+        items = read(verification.checklist, case_id=vid)
+        st.dataframe(pd.DataFrame([{
+            tc("ver.col.department", lang): it["department"], tc("ver.col.item", lang): it["item_name"],
+            tc("ver.col.required", lang): tc("yes" if it["required"] else "no", lang),
+            tc("ver.col.result", lang): verification.result_label(it["result"], lang),
+            tc("ver.col.evidence", lang): it["evidence"], tc("ver.col.note", lang): it["note"],
+            tc("ver.col.by", lang): it["checked_by"], tc("ver.col.on", lang): it["checked_on"],
+            tc("ver.col.source", lang): it["source"]} for it in items]), hide_index=True, width="stretch")
+        _show_result(f"ver_{vid}")
+        if actor.may_write:
+            names = {it["item_code"]: f"{it['department']}·{it['item_name']}" for it in items}
+            shown_items = {it["item_code"]: desk.ShownItem(int(vid), it["item_code"], it["version"])
+                           for it in items}
+            with st.form(f"cases_ver_form_{vid}"):
+                st.markdown(f"**{tc('ver.form', lang)}**")
+                st.selectbox(tc("ver.item", lang), list(names), index=None, key=ver_key(vid, "item"),
+                             format_func=lambda c: names[c], placeholder=t("choose", lang))
+                st.radio(tc("ver.result", lang), [r.value for r in verification.Result], index=None,
+                         horizontal=True, key=ver_key(vid, "result"),
+                         format_func=lambda r: verification.result_label(r, lang))
+                st.text_input(tc("ver.evidence", lang), key=ver_key(vid, "evidence"))
+                st.text_input(tc("ver.note", lang), key=ver_key(vid, "note"))
+                st.date_input(tc("ver.day", lang), value=day, max_value=day, key=ver_key(vid, "day"))
+                st.form_submit_button(tc("ver.submit", lang), on_click=_submit_result, args=(vid, shown_items))
+    if actor.may_write:
+        with st.expander(tc("ver.batch", lang)):
+            dept = st.selectbox(tc("ver.batch_dept", lang), verification.departments(), index=None,
+                                key="cases_ver_dept", placeholder=t("choose", lang))
+            up = st.file_uploader(tc("ver.batch_file", lang), type=["csv", "xlsx"], key="cases_ver_file")
+            if st.button(tc("ver.batch_submit", lang), key="cases_ver_batch") and dept and up is not None:
+                import tempfile
+                from pathlib import Path
+
+                from grid.imports.report import InvalidImport
+
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = Path(tmp) / Path(up.name).name
+                    path.write_bytes(up.getvalue())
+                    try:
+                        rep = run_write(verification.import_results, path=path, department=dept, today=day)
+                    except InvalidImport as exc:
+                        st.error(plain(str(exc).splitlines()[0]))
+                        st.text("\n".join(str(exc).splitlines()[1:]))
+                        rep = None
+                if rep is not None:
+                    st.success(tc("ver.batch_done", lang, created=rep.created, updated=rep.updated))

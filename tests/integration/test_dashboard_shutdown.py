@@ -1,5 +1,6 @@
-"""`jizhen dashboard` never leaves its Streamlit server behind: SIGTERM (and SIGINT) to the
-command stops the server, and so does SIGKILL (the server dies with its parent)."""
+"""`jizhen dashboard` never leaves its children behind (the Streamlit server on a loopback port
+and the login gateway on the public one): SIGTERM (and SIGINT) to the command stops both, so does
+SIGKILL (they die with their parent), and when one child dies the other is stopped too."""
 from __future__ import annotations
 
 import os
@@ -64,20 +65,35 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 def _start(tmp_path):
-    port = _free_port()
+    """The command, its two children {"streamlit": pid, "gateway": pid}, public and internal ports."""
+    port, internal = _free_port(), _free_port()
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'jizhen.db'}",
                JIZHEN_VAR_DIR=str(tmp_path), JIZHEN_TILES="none")
     jizhen = Path(sys.executable).with_name("jizhen")
-    parent = subprocess.Popen([str(jizhen), "dashboard", "--port", str(port), "--host", "127.0.0.1"],
+    parent = subprocess.Popen([str(jizhen), "dashboard", "--port", str(port), "--host", "127.0.0.1",
+                               "--internal-port", str(internal)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        child = _wait(lambda: _children(parent.pid), START_TIMEOUT, "the Streamlit child")[0]
-        _wait(lambda: _healthy(port), START_TIMEOUT, "the server to answer")
+        pids = _wait(lambda: len(_children(parent.pid)) == 2 and _children(parent.pid),
+                     START_TIMEOUT, "the two children")
+        children = {("gateway" if "jizhen.gateway" in _cmdline(pid) else "streamlit"): pid
+                    for pid in pids}
+        assert set(children) == {"gateway", "streamlit"}, [_cmdline(p) for p in pids]
+        assert "streamlit" in _cmdline(children["streamlit"])
+        _wait(lambda: _healthy(port), START_TIMEOUT, "the gateway to answer")
+        _wait(lambda: _healthy(internal), START_TIMEOUT, "Streamlit to answer")
     except BaseException:
         _stop_everything(parent)
         raise
-    return parent, child, port
+    return parent, children, port, internal
 
 
 def _stop_everything(parent) -> None:
@@ -91,29 +107,49 @@ def _stop_everything(parent) -> None:
     parent.wait(timeout=STOP_TIMEOUT)
 
 
+def _cleanup(parent, children: dict) -> None:
+    if parent.poll() is None:
+        _stop_everything(parent)
+    for pid in children.values():
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_signal_stops_the_streamlit_child(tmp_path, sig):
-    parent, child, port = _start(tmp_path)
+def test_signal_stops_both_children(tmp_path, sig):
+    parent, children, port, internal = _start(tmp_path)
     try:
-        assert _alive(child)
+        assert all(_alive(pid) for pid in children.values())
         parent.send_signal(sig)
         rc = parent.wait(timeout=STOP_TIMEOUT)
-        _wait(lambda: not _alive(child), STOP_TIMEOUT, f"child {child} to stop")
+        for name, pid in children.items():
+            _wait(lambda pid=pid: not _alive(pid), STOP_TIMEOUT, f"the {name} ({pid}) to stop")
         assert rc == 128 + sig
-        assert not _healthy(port)
+        assert not _healthy(port) and not _healthy(internal)
     finally:
-        if parent.poll() is None or _alive(child):
-            _stop_everything(parent)
-            if _alive(child):
-                os.kill(child, signal.SIGKILL)
+        _cleanup(parent, children)
 
 
-def test_sigkill_of_the_command_still_stops_the_child(tmp_path):
-    parent, child, port = _start(tmp_path)
+def test_sigkill_of_the_command_still_stops_both_children(tmp_path):
+    parent, children, port, internal = _start(tmp_path)
     try:
         parent.kill()
         parent.wait(timeout=STOP_TIMEOUT)
-        _wait(lambda: not _alive(child), STOP_TIMEOUT, f"child {child} to stop after its parent was killed")
+        for name, pid in children.items():
+            _wait(lambda pid=pid: not _alive(pid), STOP_TIMEOUT,
+                  f"the {name} ({pid}) to stop after its parent was killed")
     finally:
-        if _alive(child):
-            os.kill(child, signal.SIGKILL)
+        _cleanup(parent, children)
+
+
+def test_when_the_gateway_dies_streamlit_is_stopped_too(tmp_path):
+    """No Streamlit left without its door (or reachable on its own) after the gateway crashed."""
+    parent, children, port, internal = _start(tmp_path)
+    try:
+        os.kill(children["gateway"], signal.SIGKILL)
+        parent.wait(timeout=STOP_TIMEOUT)
+        _wait(lambda: not _alive(children["streamlit"]), STOP_TIMEOUT, "Streamlit to stop")
+        assert parent.returncode != 0
+        assert not _healthy(internal)
+    finally:
+        _cleanup(parent, children)

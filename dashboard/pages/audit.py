@@ -2,13 +2,22 @@
 row MACs and the signed checkpoints outside the database: jizhen.audit.verify)."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import state
+from dashboard.texts_admin import labelled
 from dashboard.texts import t
 from grid import audit
 from grid.access import AccessDenied
 from grid.db import session_scope
+from jizhen.access import Role
+from jizhen.settings import TIMEZONE
+from jizhen.vocabulary import role_label
+
+AUDIT_COLUMNS = ["id", "at", "actor", "role", "action", "entity", "entity_id", "before_json", "after_json",
+                 "reason"]
+ROLE_VALUES = {str(r) for r in Role}
 
 lang, actor, url, day = state.page_start()
 st.title(t("audit.title", lang))
@@ -24,7 +33,11 @@ try:
 except AccessDenied as exc:
     st.error(str(exc))
     st.stop()
-st.dataframe(rows, hide_index=True, width="stretch")
+# Times in Asia/Shanghai (stored UTC-aware), roles by their label, headers in the UI language.
+rows = rows.assign(
+    at=pd.to_datetime(rows["at"], utc=True).dt.tz_convert(TIMEZONE).dt.strftime("%Y-%m-%d %H:%M:%S"),
+    role=[role_label(r, lang) if r in ROLE_VALUES else r for r in rows["role"]])
+st.dataframe(labelled(rows, AUDIT_COLUMNS, lang), hide_index=True, width="stretch")
 
 if st.button(t("audit.verify", lang), key="audit_verify"):
     with session_scope(state.engine()) as s:

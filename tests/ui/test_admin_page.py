@@ -200,3 +200,36 @@ def test_english_mode(db):
     assert at.title[0].value == "Administration"
     table = at.dataframe[0].value
     assert "Employment" in table.columns and "类型" not in table.columns
+
+
+AUDIT_PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "audit.py")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_audit_page_headers_in_the_ui_language_and_times_in_shanghai(db, lang):
+    from datetime import timedelta, timezone
+
+    from grid import workers as wk
+    from jizhen.vocabulary import role_label
+    from tests.cases_fixtures import COUNTY
+
+    with session_scope(db) as s:
+        wk.add_worker(session=s, actor=COUNTY, name="审计用", phone="13912345678", employment="专职",
+                      grid_code="G01")
+    with session_scope(db) as s:
+        entry = s.exec(select(AuditEntry).where(AuditEntry.action == "worker.add")).one()
+        utc_at = entry.at.astimezone(timezone.utc)
+    at = AppTest.from_file(AUDIT_PAGE, default_timeout=90)
+    log_in(at, USERS["county_staff"])
+    at.session_state[SESSION_KEY] = session_for(USERS["county_staff"])
+    at.session_state[state.LANG_KEY] = lang
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    raw = {"before_json", "after_json", "entity_id", "at", "action", "role"}
+    assert not raw & set(table.columns)
+    time_col, action_col, role_col = (("时间（北京时间）", "操作", "角色") if lang == "zh"
+                                      else ("Time (Asia/Shanghai)", "Action", "Role"))
+    row = table[table[action_col] == "worker.add"].iloc[0]
+    assert row[time_col] == (utc_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    assert row[role_col] == role_label("county_staff", lang)

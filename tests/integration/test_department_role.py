@@ -141,3 +141,37 @@ def test_window_intake_located_in_the_supervisors_grid_is_theirs(world):
     with session_scope(engine) as s:
         assert len(svc.list_cases(session=s, actor=SUP, today=DAY)) == 1
         assert len(svc.list_cases(session=s, actor=COUNTY, today=DAY)) == 2
+
+
+def test_department_in_the_access_matrix_sees_no_grid_data(demo_engine):
+    """The role × query matrix for the new role: a department sees no grid, household, visit,
+    case or worker through any domain query, and may take no case step."""
+    from grid.frames import events_frame, grids_frame, households_frame, visits_frame, workers_frame
+    from grid.stats import collect_stats
+
+    from tests.conftest import DEMO_TODAY
+
+    with demo_engine.connect() as c:
+        for frame in (grids_frame, workers_frame, visits_frame, events_frame):
+            assert len(frame(c, MED)) == 0, frame.__name__
+        assert len(households_frame(c, MED, personal=True)) == 0
+    stats = collect_stats(demo_engine, MED)
+    assert stats["households"] == 0 and stats["grids"] == 0, stats
+    with session_scope(demo_engine) as s:
+        assert svc.list_cases(session=s, actor=MED, today=DEMO_TODAY) == []
+        assert len(svc.pending_cases_frame(s, MED, DEMO_TODAY)) == 0
+        any_case = s.exec(select(Case).where(Case.household_id.is_not(None))).first()
+        with pytest.raises(AccessDenied):
+            svc.household_timeline(session=s, actor=MED, household_id=any_case.household_id)
+        for name in ("accept", "reject", "approve_town", "pay", "close"):
+            with pytest.raises((AccessDenied, DomainError)):
+                svc.transition(session=s, actor=MED, case_id=any_case.id, name=name, on_day=DEMO_TODAY,
+                               reason="x")
+        with pytest.raises(AccessDenied):
+            svc.refer(session=s, actor=MED, case_id=any_case.id, scheme="medical", on_day=DEMO_TODAY)
+        with pytest.raises(AccessDenied):
+            svc.admit(session=s, actor=MED, case_id=any_case.id, on_day=DEMO_TODAY)
+        # the referrals of its scheme in the demo: all medical, and no other scheme
+        rows = department_referrals(session=s, actor=MED)
+        n_med = len(s.exec(select(Referral).where(Referral.scheme == "medical")).all())
+        assert n_med > 0 and len(rows) == n_med and {r["scheme"] for r in rows} == {"medical"}

@@ -22,7 +22,7 @@ from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Column, Index, Text, func, select
+from sqlalchemy import Column, Index, Text, select
 from sqlmodel import Field, SQLModel
 
 from jizhen.access import AccessDenied, Actor, Role, require
@@ -112,7 +112,7 @@ _FALSE = {"0", "false", "no", "否", "无", "n", ""}
 def parse_value(field: str, value: Any):
     """The typed value of `field` (bool / int / float), or FactError in Chinese."""
     if field not in FACT_FIELDS:
-        raise FactError(f"未知的登记事项：{field}（可更正：{'、'.join(l for _, l in FACT_FIELDS.values())}）")
+        raise FactError(f"未知的登记事项：{field}（可更正：{'、'.join(label for _, label in FACT_FIELDS.values())}）")
     kind, label = FACT_FIELDS[field]
     if kind is bool:
         if isinstance(value, bool):

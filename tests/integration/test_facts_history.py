@@ -151,6 +151,11 @@ def test_appeals_recorded_decided_and_counted(demo_engine):
     with session_scope(demo_engine) as s:
         actions = s.execute(select(AuditEntry.action).where(AuditEntry.entity == "appeal")).scalars().all()
     assert sorted(actions) == ["appeal.decide", "appeal.record", "appeal.record"]
+    with session_scope(demo_engine) as s:   # the resident's words are kept as typed (text)
+        from grid.facts import Appeal
+        a = s.get(Appeal, a2)
+        assert a.objection == "<b>不服</b>不予救助的决定" and a.status == "open"
+        assert a.reference == "JZ-2026-001"
 
 
 def test_cli_evaluate_groups_card_and_fit(demo_engine, tmp_path):

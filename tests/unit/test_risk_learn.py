@@ -11,13 +11,13 @@ from risk.learn import (_current_score_count, _orange_or_above, config_from_text
                         fitted_weights_toml)
 
 CFG = load_config()
-I = {f: i for i, f in enumerate(FACTORS)}
+IDX = {f: i for i, f in enumerate(FACTORS)}
 
 
 def _synthetic(n=20000, seed=3, density=0.04):
     rng = np.random.default_rng(seed)
     X = rng.random((n, len(FACTORS))) < density
-    logit = -4.0 + 2.5 * X[:, I["lost_job"]] + 1.2 * X[:, I["minors"]] - 1.5 * X[:, I["housing_loss"]]
+    logit = -4.0 + 2.5 * X[:, IDX["lost_job"]] + 1.2 * X[:, IDX["minors"]] - 1.5 * X[:, IDX["housing_loss"]]
     y = rng.random(n) < 1 / (1 + np.exp(-logit))
     return X, y, np.zeros(n, dtype=bool)
 

@@ -118,6 +118,9 @@ def test_create_routes_matches_and_audits(api_world):
     assert case.amount_requested_fen == 30000 and "家庭人口：3人" in case.cause
     assert case.received_on == API_TODAY
     assert case.approval_due_on == add_working_days(API_TODAY, TOWN_APPROVAL_WORKING_DAYS)
+    from cases.queries import case_row  # the cases page's row: shown with its channel
+
+    assert case_row(case, API_TODAY)["channel_label"] == "12345"
     with Session(api_world.engine) as s:
         actions = {a.action for a in s.exec(select(AuditEntry).where(
             AuditEntry.entity_id == str(case.id), AuditEntry.actor == "api:" + api_world.client_name))}

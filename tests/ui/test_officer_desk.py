@@ -313,3 +313,30 @@ def test_supervisor_sees_no_admission_form_and_is_refused_in_the_domain(db):
         assert "网格长无权执行" in str(e.value.zh if hasattr(e.value, "zh") else e.value)
     with session_scope(db["engine"]) as s:
         assert s.get(Case, cid).status == "accepted"
+
+
+# --------------------------------------------------------------------------- the role × page matrix
+PAGES = sorted((ROOT / "dashboard" / "pages").glob("*.py"))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_department_on_every_page_sees_no_grid_data(db, page):
+    """Pages outside the department's navigation are not served to it; run directly anyway, they
+    show none of the grids' people or cases (the domain scopes the data, not the menu)."""
+    import re
+
+    from dashboard.navigation import pages_for
+
+    assert [p.file for p in pages_for("department")] == ["referrals.py"]
+    at = AppTest.from_file(str(page), default_timeout=90)
+    with session_scope(db["engine"]) as s:
+        at.session_state[SESSION_KEY] = session_for(actor_for(get_user(s, "yibao")), utcnow())
+    at.run()
+    shown = [str(e.value) for kind in ("markdown", "caption", "text", "info", "success", "warning",
+                                       "error", "title", "subheader") for e in getattr(at, kind)]
+    shown += [df.value.to_csv() for df in at.dataframe]
+    text = "\n".join(shown)
+    assert not re.search(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])", text)
+    for name in ("王甲一", "李乙二", "张丙三", "赵丁四"):
+        assert name not in text, (page.stem, name)
+    assert not any(b.label in ("登记", "纳入", "转诊", "保存核对结果") for b in at.button), page.stem

@@ -26,6 +26,7 @@ class PageSpec:
 
 # In navigation order. Add a page here (one line) and nowhere else.
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec("today.py", "nav.today", "today", frozenset({GRID_WORKER, SUPERVISOR}), landing_for=frozenset({GRID_WORKER})),
     PageSpec("map.py", "nav.map", "map", EVERYONE, landing_for=EVERYONE - {GRID_WORKER}),
     PageSpec("case_desk.py", "nav.cases", "cases", EVERYONE),
     PageSpec("assign.py", "nav.assign", "assign", frozenset({SUPERVISOR, LEADER, COUNTY})),

@@ -94,3 +94,12 @@ def test_xml_text_is_text():
     req = root.find("request")
     assert req.findtext("description") == "<b>x</b> & y" and req.findtext("flag") == "true"
     assert xml.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+
+
+def test_rate_setting():
+    from jizhen.settings import get_settings
+
+    assert get_settings({}).api_rate_per_minute == 60
+    assert get_settings({"JIZHEN_API_RATE_PER_MINUTE": "5"}).api_rate_per_minute == 5
+    with pytest.raises(ValueError, match="JIZHEN_API_RATE_PER_MINUTE"):
+        get_settings({"JIZHEN_API_RATE_PER_MINUTE": "many"})

@@ -155,3 +155,20 @@ def update_versioned(session: Session, model, row_id: int, expected_version: int
     except StaleDataError:
         session.rollback()
         raise StaleEdit(stale_message(model.__tablename__, row_id)) from None
+
+
+# Every module that defines tables. Alembic's env and the model/migration comparison import them all
+# through load_models(); a new module with tables is added here and nowhere else.
+MODEL_MODULES = ("grid.models", "grid.risk_models", "grid.facts", "jizhen.users", "jizhen.users.sessions",
+                 "cases.models", "jizhen.api.models")
+
+
+def load_models():
+    """Import every module with tables; returns SQLModel.metadata with all of them registered."""
+    import importlib
+
+    from sqlmodel import SQLModel
+
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return SQLModel.metadata

@@ -33,6 +33,8 @@ class Settings:
     audit_key_file: Path | None = None  # JIZHEN_AUDIT_KEY_FILE, default <var>/audit.key
     audit_anchor_dir: Path | None = None  # JIZHEN_AUDIT_ANCHOR_DIR, default <var>/audit-anchor
     audit_checkpoint_every: int = 1  # JIZHEN_AUDIT_CHECKPOINT_EVERY (≥ 1; 1: every commit)
+    # The intake API (jizhen.api): POST requests per minute per API client (429 past it).
+    api_rate_per_minute: int = 60  # JIZHEN_API_RATE_PER_MINUTE (≥ 1)
 
 
 def default_sqlite_url(var_dir: Path) -> str:
@@ -88,4 +90,6 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         audit_anchor_dir=Path(env.get("JIZHEN_AUDIT_ANCHOR_DIR") or var_dir / "audit-anchor"),
         audit_checkpoint_every=_positive_int(env.get("JIZHEN_AUDIT_CHECKPOINT_EVERY"),
                                              "JIZHEN_AUDIT_CHECKPOINT_EVERY", 1),
+        api_rate_per_minute=_positive_int(env.get("JIZHEN_API_RATE_PER_MINUTE"),
+                                          "JIZHEN_API_RATE_PER_MINUTE", 60),
     )

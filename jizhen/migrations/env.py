@@ -1,14 +1,9 @@
 from alembic import context
-from sqlmodel import SQLModel
 
-import grid.models  # noqa: F401  (registers tables)
-import grid.risk_models  # noqa: F401
-import grid.user_sessions  # noqa: F401
-import grid.users  # noqa: F401
-import cases.models  # noqa: F401
+from jizhen.db import load_models
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = load_models()
 
 
 def run_migrations_online() -> None:

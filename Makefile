@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOUSEHOLDS ?= 30000
 PORT ?= 8501
+API_PORT ?= 8600
 
 .PHONY: run test install demo bench clean
 
@@ -22,7 +23,10 @@ demo: $(STAMP)
 	$(BIN)/jizhen init
 	$(BIN)/jizhen demo --households $(HOUSEHOLDS) --seed 1 --if-empty
 
+# The dashboard on $(PORT) and the intake API (Open311) on $(API_PORT); Ctrl-C stops both.
 run: demo
+	$(BIN)/jizhen api --port $(API_PORT) & api=$$!; \
+	trap 'kill $$api 2>/dev/null; wait $$api 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/jizhen dashboard --port $(PORT)
 
 test: $(STAMP)

@@ -243,7 +243,10 @@ def record_stipend(*, session: Session, actor: Actor, month: str, grid_code: str
 
 def stipend_report(*, session: Session, actor: Actor, year: int, through_month: str) -> list[dict]:
     """Per community: the months of ``year`` up to ``through_month`` paid and missing, and the total."""
-    grids = session.exec(select(CommunityGrid.code, CommunityGrid.name).order_by(CommunityGrid.code)).all()
+    from grid.access import grid_filter
+
+    grids = session.exec(select(CommunityGrid.code, CommunityGrid.name)
+                         .where(grid_filter(actor, CommunityGrid.code)).order_by(CommunityGrid.code)).all()
     rows = session.exec(select(AssistantStipend).where(AssistantStipend.month.like(f"{year}-%"))).all()
     last = int(through_month[5:7]) if through_month.startswith(f"{year}-") else 12
     months = [f"{year}-{m:02d}" for m in range(1, last + 1)]

@@ -7,6 +7,7 @@ LANGS = ("zh", "en")
 TEXTS: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------------ oversight page
     "ov.title": ("监督管理", "Oversight"),
+    "ov.audience": ("本页供镇街领导、县民政局和审计使用。", "For township leaders, county staff and auditors."),
     "ov.tab.spot": ("双随机抽查", "Random spot checks"),
     "ov.tab.blacklist": ("失信惩戒名单", "Credit blacklist"),
     "ov.tab.funds": ("资金", "Funds"),

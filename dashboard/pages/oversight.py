@@ -21,6 +21,7 @@ from jizhen.privacy import mask_frame
 
 RESULTS_KEY = "ov_results"  # where -> (kind, message): the outcome of a submit, shown once
 COUNTY = "county_staff"
+OVERSIGHT_ROLES = frozenset({"county_staff", "township_leader", "auditor", "system"})
 
 
 def _error(exc: Exception, lang: str) -> str:
@@ -103,6 +104,9 @@ lang, actor, _, day = state.page_start()
 engine = state.engine()
 role = str(actor.role)
 st.title(ta("ov.title", lang))
+if role not in OVERSIGHT_ROLES:  # not in their navigation (dashboard.navigation); nothing to show
+    st.info(ta("ov.audience", lang))
+    st.stop()
 
 
 def read(fn, **kw):

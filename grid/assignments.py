@@ -7,6 +7,8 @@ Session edge (scope-checked, audited, optimistic locking):
     assign_visits(session=, actor=, household_ids=, worker_id=, due_on=, today=)
     reassign_visit(session=, actor=, assignment_id=, expected_version=, worker_id=, due_on=)
     cancel_visit(session=, actor=, assignment_id=, expected_version=, reason=)
+    assign_shown(session=, actor=, household_ids=, worker_id=, due_on=, today=,
+                 confirm_over_capacity=)  -> AssignOutcome (the 走访派单 worklist's write)
     open_assignments_frame(conn, actor) / worker_visit_list(conn, actor, worker_id)
 
 Scope: every read is limited to the actor's grids; a grid worker (role grid_worker) further sees
@@ -18,7 +20,8 @@ grid boundaries); a household has at most one open assignment; the due date is n
 """
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -41,14 +44,41 @@ ASSIGNERS = (Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER)
 
 __all__ = ["AssignmentError", "StaleEdit", "suggest_visits", "worker_loads", "assign_visits",
            "reassign_visit", "cancel_visit", "open_assignments_frame", "worker_visit_list",
-           "worker_filter"]
+           "worker_filter", "assign_shown", "AssignOutcome", "OverCapacity", "load_after"]
 
 
 class AssignmentError(ValueError):
     """A request that breaks an assignment rule; the message is Chinese, then English."""
 
 
+class OverCapacity(AssignmentError):
+    """Assigning would put the worker over their monthly visit capacity and the supervisor has
+    not confirmed it. Carries the numbers shown to them."""
+
+    def __init__(self, *, name: str, load: int, adding: int, capacity: float):
+        self.load, self.adding, self.capacity = load, adding, capacity
+        super().__init__(f"{name} 当前负荷 {load} 户次，再派 {adding} 户将达 {load + adding} 户次，"
+                         f"超过月走访能力 {capacity:g}；如确需派单，请勾选“确认超出能力派单” "
+                         f"(over capacity: {load}+{adding} > {capacity:g}; confirm to go ahead)")
+
+
+@dataclass
+class AssignOutcome:
+    """What assign_shown did: the new assignment ids, and the households it left alone because
+    someone assigned them after the list was shown (household id -> that worker's name)."""
+    created: list[int] = field(default_factory=list)
+    already_assigned: dict[int, str] = field(default_factory=dict)
+
+
 # --------------------------------------------------------------------------- pure core
+def load_after(load: int, adding: int, capacity: float) -> tuple[int, bool]:
+    """A worker's load (open assignments + visits on the last 30 days) after `adding` more, and
+    whether it goes over their monthly capacity (the one over-capacity rule of the page and of
+    assign_shown)."""
+    total = int(load) + int(adding)
+    return total, total > float(capacity)
+
+
 def suggest_visits(households: pd.DataFrame, scores: pd.DataFrame,
                    open_assignments: pd.DataFrame, *, grid_code: str, today: date,
                    limit: int | None = None, config: RiskConfig | None = None) -> pd.DataFrame:
@@ -220,6 +250,49 @@ def assign_visits(*, session: Session, actor: Actor, household_ids, worker_id: i
                      entity_id=a.id, after={"household_id": a.household_id, "worker_id": worker_id,
                                             "due_on": due_on.isoformat()})
     return [a.id for a in new]
+
+
+def assign_shown(*, session: Session, actor: Actor, household_ids, worker_id: int,
+                 due_on: date, today: date, confirm_over_capacity: bool = False,
+                 config: RiskConfig | None = None) -> AssignOutcome:
+    """The worklist's write, bound to what was shown: households assigned by someone else since
+    the list was drawn are reported (AssignOutcome.already_assigned), never assigned twice; the
+    rest are assigned (assign_visits' rules). If the worker's load (open assignments + visits
+    on the 30 days ending today, as on the page) plus the new ones exceeds their monthly
+    capacity ([coverage.capacity]), nothing is written unless `confirm_over_capacity`
+    (OverCapacity says by how much)."""
+    config = config or default_config()
+    ids = sorted({int(h) for h in household_ids})
+    if not ids:
+        raise AssignmentError("请至少选择一户 (select at least one household)")
+    worker, grid_code = _worker_grid(session, worker_id)
+    _check_writer(actor, grid_code)
+    taken = session.exec(select(VisitAssignment.household_id, GridWorker.name)
+                         .join(GridWorker, VisitAssignment.worker_id == GridWorker.id)
+                         .where(VisitAssignment.household_id.in_(ids),
+                                VisitAssignment.status == ASSIGNMENT_OPEN)).all()
+    busy = {int(h): name for h, name in taken}
+    free = [h for h in ids if h not in busy]
+    if not free:
+        return AssignOutcome(created=[], already_assigned=busy)
+    from sqlalchemy import func
+
+    from grid.metrics import COVERAGE_DAYS
+    from grid.models import Visit
+
+    open_n = session.execute(select(func.count()).select_from(VisitAssignment).where(
+        VisitAssignment.worker_id == worker_id, VisitAssignment.status == ASSIGNMENT_OPEN)).one()
+    visits_n = session.execute(select(func.count()).select_from(Visit).where(
+        Visit.worker_id == worker_id, Visit.visited_on <= today,
+        Visit.visited_on > today - timedelta(days=COVERAGE_DAYS))).one()
+    load = int(open_n[0]) + int(visits_n[0])
+    capacity = float(config.capacity(worker.employment)["visits_per_month"])
+    _, over = load_after(load, len(free), capacity)
+    if over and not confirm_over_capacity:
+        raise OverCapacity(name=worker.name, load=load, adding=len(free), capacity=capacity)
+    created = assign_visits(session=session, actor=actor, household_ids=free, worker_id=worker_id,
+                            due_on=due_on, today=today)
+    return AssignOutcome(created=created, already_assigned=busy)
 
 
 def _load_assignment(session: Session, assignment_id: int) -> tuple[VisitAssignment, str]:

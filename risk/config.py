@@ -88,6 +88,12 @@ class RiskConfig:
         """A high-risk household not visited for more than this many days is overdue."""
         return int(self.coverage["overdue_days"])
 
+    @property
+    def skip_recent_days(self) -> int:
+        """Visit suggestions skip households visited on one of this many last days
+        ([coverage].skip_recent_days; 0 skips none)."""
+        return int(self.coverage.get("skip_recent_days", 0))
+
     def capacity(self, employment: str) -> dict[str, float]:
         """{'households', 'visits_per_month'} a worker of this employment can carry
         ([coverage.capacity.<employment>]; an unknown employment counts as part_time)."""

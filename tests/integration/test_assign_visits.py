@@ -144,3 +144,42 @@ def test_bad_observations_are_refused(demo_engine):
     with pytest.raises(ValueError):
         VisitObservations(income_per_capita_yuan=float("nan")).validate()
     VisitObservations(income_per_capita_yuan=0.0, notes="=HYPERLINK(\"x\")").validate()
+
+
+def test_assign_shown_reports_households_assigned_meanwhile_and_guards_capacity(demo_engine):
+    from grid.assignments import OverCapacity, assign_shown, load_after
+    from grid.metrics import default_config
+
+    hh, workers, a, _ = _world(demo_engine)
+    sup = _supervisor(a)
+    mine = workers[workers.grid_code == a]
+    part = mine[mine.employment == "part_time"]
+    w1 = int((part if len(part) else mine)["id"].iloc[0])
+    w2 = int(mine["id"].iloc[-1]) if len(mine) > 1 else w1
+    ids = hh[hh.grid_code == a]["id"].astype(int).tolist()
+    due = DEMO_TODAY + timedelta(days=1)
+    # someone else assigns the first shown household after the list was drawn
+    with session_scope(demo_engine) as s:
+        assign_visits(session=s, actor=sup, household_ids=ids[:1], worker_id=w2, due_on=due,
+                      today=DEMO_TODAY)
+    with session_scope(demo_engine) as s:
+        out = assign_shown(session=s, actor=sup, household_ids=ids[:3], worker_id=w1, due_on=due,
+                           today=DEMO_TODAY, confirm_over_capacity=True)
+    assert sorted(out.already_assigned) == [ids[0]] and len(out.created) == 2
+    open_a = open_assignments_frame(demo_engine, sup)
+    assert open_a["household_id"].value_counts().max() == 1  # never twice
+    # over capacity: refused without the confirmation, nothing written; then confirmed
+    cap = default_config().capacity(str(mine.set_index("id").loc[w1, "employment"]))["visits_per_month"]
+    many = [h for h in ids if h not in set(open_a["household_id"])][: int(cap) + 1]
+    before = len(open_a)
+    with pytest.raises(OverCapacity) as err:
+        with session_scope(demo_engine) as s:
+            assign_shown(session=s, actor=sup, household_ids=many, worker_id=w1, due_on=due,
+                         today=DEMO_TODAY)
+    assert "超过月走访能力" in str(err.value) and err.value.adding == len(many)
+    assert load_after(err.value.load, err.value.adding, err.value.capacity)[1]
+    assert len(open_assignments_frame(demo_engine, sup)) == before
+    with session_scope(demo_engine) as s:
+        out = assign_shown(session=s, actor=sup, household_ids=many, worker_id=w1, due_on=due,
+                           today=DEMO_TODAY, confirm_over_capacity=True)
+    assert len(out.created) == len(many) and not out.already_assigned

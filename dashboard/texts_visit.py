@@ -30,6 +30,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "adhoc.workers_only": ("只有关联了网格员的网格员账号可以登记随访。",
                            "Only a grid worker account linked to a worker can record ad-hoc visits."),
     # 今日任务
+    "back_to_today": ("返回今日任务（按路线走访）", "Back to today's route"),
     "today.title": ("今日任务", "Today's visits"),
     "today.start": ("出发点（网格服务站）", "Start (grid service station)"),
     "today.summary": ("今日路线 {n} 户，预计 {minutes:.0f} 分钟（每天可用 {day} 分钟），步行约 {km:.1f} 公里。",

@@ -86,19 +86,19 @@ if route.planned:
               key=f"today_map_{worker_id}")
 
 
-def _facts(r, stop) -> list[str]:
+def _facts(r) -> tuple[str, str]:
+    """Two short lines for a phone: risk · due date · last visit, and why it was assigned."""
     level = t(f"level.{r['level']}", lang)
-    facts = [tv("today.risk", lang, level=level, score=float(r["score"]))]
-    reasons = list(r["reasons"]) or [tv("today.no_reason", lang)]
-    facts.append(tv("today.why", lang, reasons=plain("；".join(reasons))))
+    line = [tv("today.risk", lang, level=level, score=float(r["score"]))]
     due = r["due_on"]
     if due is not None:
         late = (day - due).days
-        facts.append(tv("today.due", lang, due=due.isoformat())
-                     + (f"（{tv('today.overdue', lang, days=late)}）" if late > 0 else ""))
+        line.append(tv("today.due", lang, due=due.isoformat())
+                    + (f"（{tv('today.overdue', lang, days=late)}）" if late > 0 else ""))
     last = r["last_visited_on"]
-    facts.append(tv("today.last", lang, day=last.isoformat()) if last else tv("today.never", lang))
-    return facts
+    line.append(tv("today.last", lang, day=last.isoformat()) if last else tv("today.never", lang))
+    reasons = list(r["reasons"]) or [tv("today.no_reason", lang)]
+    return " · ".join(line), tv("today.why", lang, reasons=plain("；".join(reasons)))
 
 
 for p in route.planned:
@@ -107,7 +107,7 @@ for p in route.planned:
         st.markdown("**" + tv("today.stop", lang, order=p.order, address=plain(r["address"])) + "**")
         st.caption(" · ".join([tv("today.head", lang, head=plain(r["head_name"])),
                                tv("today.walk", lang, walk=p.walk_minutes)]))
-        for fact in _facts(r, p.stop):
+        for fact in _facts(r):
             st.caption(fact)
         if st.button(tv("today.record", lang, order=p.order), key=f"today_go_{p.stop.key}",
                      width="stretch", on_click=_open_form, args=(p.stop.key,),
@@ -119,7 +119,8 @@ if route.dropped:
         for d in route.dropped:
             r = visits.loc[d.stop.key]
             st.markdown("**" + plain(r["address"]) + "**")
-            st.caption(" · ".join(_facts(r, d.stop)[:1] + [plain(d.reason)]))
+            st.caption(_facts(r)[0])
+            st.caption(plain(d.reason))
             if st.button(tv("today.record_anyway", lang), key=f"today_go_{d.stop.key}",
                          on_click=_open_form, args=(d.stop.key,)):
                 st.switch_page("pages/visit.py")

@@ -194,6 +194,8 @@ if outcome:
     _show_outcome(outcome, actor, url, day, lang)
 
 own_only = actor.role == Role.GRID_WORKER
+if own_only:
+    st.page_link("pages/today.py", label=tv("back_to_today", lang), icon="↩")
 wanted = st.session_state.pop(OPEN_KEY, None)  # the stop chosen on 今日任务
 if own_only:
     mode = st.radio(tv("mode", lang), MODES, key=MODE_KEY, horizontal=True,

@@ -17,8 +17,8 @@ written grid's households, scores and leaders' data are read again; every other 
 are reused as they are. Per-grid entries are shared resources, not pickled copies (unpickling
 twelve grids cost more than reloading the one that changed; pandas' copy-on-write keeps callers
 from changing them); the leaders' page keeps each grid's facts per month
-(grid.metrics.period_facts) and combines them (leader_metrics_from_facts), so only the written
-grid's months are recomputed.
+(grid.metrics.periods_facts) and combines them (leader_metrics_from_facts), so only the written
+grid's facts are recomputed.
 """
 from __future__ import annotations
 
@@ -416,23 +416,21 @@ def _metrics_data_grid(url: str, code: str, hh_token: int, case_token: int):
     return prepare(load_metrics_data(_engine(url), SYSTEM, grid_codes=[code]))
 
 
-@functools.lru_cache(maxsize=4 * MAX_ENTRIES)
-def _period_facts_grid(url: str, code: str, day: date, start: date, hh_token: int,
+@functools.lru_cache(maxsize=MAX_ENTRIES)
+def _leader_facts_grid(url: str, code: str, day: date, starts: tuple, hh_token: int,
                        case_token: int):
-    """One grid's facts of the month starting `start` (grid.metrics.period_facts). A plain LRU:
-    the page asks for grids x months of these on every recompute, and Streamlit's argument
-    hashing cost more than the lookups themselves. Keys hold the data generations, so entries
-    never go stale; old generations fall out of the LRU."""
-    from grid.metrics import month_end, period_facts
+    """One grid's facts of the leaders' months `starts` (grid.metrics.periods_facts). A plain
+    LRU keyed by the data generations (entries never go stale; old generations fall out)."""
+    from grid.metrics import month_periods, periods_facts
 
-    return period_facts(_metrics_data_grid(url, code, hh_token, case_token), start=start,
-                        end=month_end(start), today=day)
+    return periods_facts(_metrics_data_grid(url, code, hh_token, case_token),
+                         periods=month_periods(list(starts)), today=day)
 
 
 @st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
 def _leader_metrics(url: str, actor: Actor, day: date, months: int, month, hh_tokens: tuple,
                     case_tokens: tuple) -> dict:
-    """The grids' cached facts of each month, combined (a write recomputes its grid's only)."""
+    """The grids' cached facts combined (a write recomputes its grid's facts only)."""
     from grid.metrics import (concat_facts, leader_metrics as compute, leader_metrics_from_facts,
                               leader_months)
 
@@ -445,10 +443,9 @@ def _leader_metrics(url: str, actor: Actor, day: date, months: int, month, hh_to
     if len(codes) != len(hh_tokens):  # the scope changed since the key was made
         hh_tokens, case_tokens = _tokens(url, codes, HOUSEHOLDS), _tokens(url, codes, CASES)
     starts, shown = leader_months(day, months, month)
-    facts = {start: concat_facts([_period_facts_grid(url, c, day, start, ht, ct)
-                                  for c, ht, ct in zip(codes, hh_tokens, case_tokens)])
-             for start in starts}
-    return leader_metrics_from_facts(facts, month=shown)
+    facts = concat_facts([_leader_facts_grid(url, c, day, tuple(starts), ht, ct)
+                          for c, ht, ct in zip(codes, hh_tokens, case_tokens)])
+    return leader_metrics_from_facts(facts, months=starts, month=shown)
 
 
 def leader_metrics(url: str, actor: Actor, day: date, months: int,
@@ -500,3 +497,16 @@ def _cached_map(url: str, actor: Actor, day: date, options: tuple, hh_tokens: tu
 
 # kept for callers that cleared the map cache themselves
 cached_map.clear = _cached_map.clear  # type: ignore[attr-defined]
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _grid_visits(url: str, actor: Actor, code: str, day: date, days: int, token: int) -> pd.DataFrame:
+    from grid.frames import visits_frame
+
+    return visits_frame(_engine(url), actor, since=day - timedelta(days=days), until=day,
+                        grid_codes=[code])
+
+
+def grid_visits(url: str, actor: Actor, code: str, day: date, days: int = 90) -> pd.DataFrame:
+    """One grid's visits on the `days` days ending `day` (keyed by the grid's data generation)."""
+    return _grid_visits(url, actor, code, day, days, generations(url).token(HOUSEHOLDS, code))

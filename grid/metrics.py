@@ -212,36 +212,68 @@ def days_since_last_visit(households: pd.DataFrame, visits: pd.DataFrame, as_of)
 
 @dataclass
 class PeriodFacts:
-    """What the indicators of one period are computed from, one row per grid or per item, each
-    row carrying its grid_code. Grids partition every table, so the facts of several grids
-    concatenate (concat_facts) into the facts of all of them: the dashboard computes each grid's
-    facts once per data generation and combines them, and gets the same numbers as from all the
-    data at once."""
-    grids: pd.DataFrame      # grid_code, households, visited_30d (as of the period's end),
-                             # overdue_visits
-    flags: pd.DataFrame      # grid_code, household_id, delay_days (NaN: not visited yet)
-    aid_days: pd.DataFrame   # grid_code, days (cases received in the period and aided)
-    small_aid: pd.DataFrame  # grid_code, on_time (1.0/0.0; small-aid decisions of the period)
-    paperwork: pd.DataFrame  # grid_code, on_time (aid-first files of the period)
+    """What the indicators of one or more periods are computed from: one row per grid or per
+    item, each row carrying its grid_code and its period ('month': the label given to
+    periods_facts). Grids partition every table, so the facts of several grids concatenate
+    (concat_facts) into the facts of all of them: the dashboard computes each grid's facts once
+    per data generation and combines them, and gets the same numbers as from all the data at
+    once."""
+    grids: pd.DataFrame      # month, grid_code, households, visited_30d (as of the period's
+                             # end), overdue_visits
+    flags: pd.DataFrame      # month, grid_code, household_id, delay_days (NaN: not visited yet)
+    aid_days: pd.DataFrame   # month, grid_code, days (cases received in the period and aided)
+    small_aid: pd.DataFrame  # month, grid_code, on_time (1.0/0.0; small-aid decisions)
+    paperwork: pd.DataFrame  # month, grid_code, on_time (aid-first files of the period)
 
 
-def period_facts(data: MetricsData, *, start: date, end: date, today: date) -> PeriodFacts:
-    """The facts of the period [start, end] (end clipped to today). See DEFINITIONS."""
+def _period_of(dates: pd.Series, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Index of the period (sorted, disjoint, both ends included) each date falls in; -1: none."""
+    x = np.asarray(dates, dtype="datetime64[ns]")
+    k = np.searchsorted(starts, x, side="right") - 1
+    ok = (k >= 0) & ~np.isnat(x)
+    ok[ok] = x[ok] <= ends[k[ok]]
+    return np.where(ok, k, -1)
+
+
+def _labelled(frame: pd.DataFrame, k: np.ndarray, labels: np.ndarray, columns: dict) -> pd.DataFrame:
+    """The rows of `frame` inside a period, with the period's label and the given columns."""
+    keep = k >= 0
+    out = {"month": labels[k[keep]],
+           "grid_code": frame["grid_code"].to_numpy(dtype=object)[keep]}
+    out.update({name: np.asarray(values)[keep] for name, values in columns.items()})
+    return pd.DataFrame(out)
+
+
+def periods_facts(data: MetricsData, *, periods: list[tuple[str, date, date]],
+                  today: date) -> PeriodFacts:
+    """The facts of each period (label, start, end), end clipped to today; periods sorted and
+    disjoint (the leaders' months). See DEFINITIONS."""
     d = prepare(data)
-    end = min(end, today)
-    s, e, now = pd.Timestamp(start), pd.Timestamp(end), pd.Timestamp(today)
+    now = pd.Timestamp(today)
+    labels = np.array([p[0] for p in periods], dtype=object)
+    starts = np.array([pd.Timestamp(p[1]) for p in periods], dtype="datetime64[ns]")
+    ends = np.array([pd.Timestamp(min(p[2], today)) for p in periods], dtype="datetime64[ns]")
+    if len(periods) > 1 and not (starts[1:] > np.maximum(ends[:-1], starts[:-1])).all():
+        raise ValueError("periods must be sorted and must not overlap")
     hh = d.households
     codes = hh["grid_code"].to_numpy(dtype=object)
 
-    seen = visited_within(days_since_last_visit(hh, d.visits, e), COVERAGE_DAYS)
+    # coverage as of each period's end; overdue visits by the period of their due date
+    grids = []
+    for label, e in zip(labels, ends):
+        seen = visited_within(days_since_last_visit(hh, d.visits, e), COVERAGE_DAYS)
+        grids.append(pd.DataFrame({"month": label, "grid_code": codes, "households": 1,
+                                   "visited_30d": seen.astype(int)}))
+    grids = pd.concat(grids, ignore_index=True).groupby(["month", "grid_code"], sort=True).sum() \
+        if grids else pd.DataFrame(columns=["households", "visited_30d"],
+                                   index=pd.MultiIndex.from_arrays([[], []],
+                                                                   names=["month", "grid_code"]))
     a = d.assignments
     late = (((a["status"] == "open") & (a["due_on"] < now))
-            | ((a["status"] == "done") & (a["visited_on"] > a["due_on"])))
-    late &= (a["due_on"] >= s) & (a["due_on"] <= e)
-    grids = pd.DataFrame({"grid_code": codes, "households": 1, "visited_30d": seen.astype(int)}) \
-        .groupby("grid_code", sort=True).sum()
-    overdue = pd.Series(late.to_numpy(dtype=bool)).groupby(a["grid_code"].to_numpy(dtype=object)) \
-        .sum() if len(a) else pd.Series(dtype=int)
+            | ((a["status"] == "done") & (a["visited_on"] > a["due_on"]))).to_numpy(dtype=bool)
+    due = _labelled(a, _period_of(a["due_on"], starts, ends), labels, {"late": late})
+    overdue = due.groupby(["month", "grid_code"])["late"].sum() if len(due) \
+        else pd.Series(dtype=int)
     grids["overdue_visits"] = overdue.reindex(grids.index).fillna(0).astype(int)
     # assignments of grids without households (none in a consistent database) still count
     extra = overdue.index.difference(grids.index)
@@ -249,35 +281,46 @@ def period_facts(data: MetricsData, *, start: date, end: date, today: date) -> P
         grids = pd.concat([grids, pd.DataFrame({"households": 0, "visited_30d": 0,
                                                 "overdue_visits": overdue[extra].astype(int)},
                                                index=extra)])
-    grids = grids.rename_axis("grid_code").reset_index()
+    grids = grids.reset_index()[["month", "grid_code", "households", "visited_30d",
+                                 "overdue_visits"]]
 
-    fl = d.flags[_between(d.flags["flagged_on"], s, e)]
-    flags = fl[["grid_code", "household_id", "delay_days"]].reset_index(drop=True)
+    fl = d.flags
+    flags = _labelled(fl, _period_of(fl["flagged_on"], starts, ends), labels,
+                      {"household_id": fl["household_id"].to_numpy(),
+                       "delay_days": fl["delay_days"].to_numpy(dtype=float)})
 
     c = d.cases
-    cp = c[_between(c["received_on"], s, e)]
-    aid_days = pd.DataFrame({"grid_code": cp["grid_code"].to_numpy(dtype=object),
-                             "days": (cp["aid_on"] - cp["received_on"]).dt.days.to_numpy()}) \
+    received = _period_of(c["received_on"], starts, ends)
+    aid_days = _labelled(c, received, labels,
+                         {"days": (c["aid_on"] - c["received_on"]).dt.days.to_numpy(dtype=float)}) \
         .dropna(subset=["days"])
-    approved = pd.to_numeric(cp["amount_approved_fen"], errors="coerce")
-    small = cp[((approved <= SMALL_AID_FEN) & cp["decided_on"].notna()
-                & (cp["status"] != "rejected")).to_numpy(dtype=bool)]
-    small_aid = pd.DataFrame({"grid_code": small["grid_code"].to_numpy(dtype=object),
-                              "on_time": (small["decided_on"] <= small["approval_due_on"])
-                              .astype(float).to_numpy()})
-    sel = (c["aid_first"].fillna(False).astype(bool).to_numpy() & _between(c["aid_on"], s, e)
+    approved = pd.to_numeric(c["amount_approved_fen"], errors="coerce")
+    small = ((approved <= SMALL_AID_FEN) & c["decided_on"].notna()
+             & (c["status"] != "rejected")).to_numpy(dtype=bool)
+    small_aid = _labelled(c, np.where(small, received, -1), labels,
+                          {"on_time": (c["decided_on"] <= c["approval_due_on"]).astype(float)})
+    sel = (c["aid_first"].fillna(False).astype(bool).to_numpy()
            & c["paperwork_due_on"].notna().to_numpy()
            & (c["files_completed_on"].notna() | (c["paperwork_due_on"] < now)).to_numpy())
-    pw = c[sel]
-    paperwork = pd.DataFrame({"grid_code": pw["grid_code"].to_numpy(dtype=object),
-                              "on_time": (pw["files_completed_on"] <= pw["paperwork_due_on"])
-                              .astype(float).to_numpy()})
+    paperwork = _labelled(c, np.where(sel, _period_of(c["aid_on"], starts, ends), -1), labels,
+                          {"on_time": (c["files_completed_on"] <= c["paperwork_due_on"])
+                           .astype(float)})
     return PeriodFacts(grids=grids, flags=flags, aid_days=aid_days, small_aid=small_aid,
                        paperwork=paperwork)
 
 
+def period_facts(data: MetricsData, *, start: date, end: date, today: date) -> PeriodFacts:
+    """The facts of the period [start, end] (end clipped to today). See DEFINITIONS."""
+    return periods_facts(data, periods=[(start.strftime("%Y-%m"), start, end)], today=today)
+
+
+def month_periods(starts: list[date]) -> list[tuple[str, date, date]]:
+    """The leaders' months as periods_facts periods: ('YYYY-MM', first day, last day)."""
+    return [(s.strftime("%Y-%m"), s, month_end(s)) for s in sorted(starts)]
+
+
 def concat_facts(parts: list[PeriodFacts]) -> PeriodFacts:
-    """The facts of several grids' parts (same period) together."""
+    """The facts of several grids' parts (same periods) together."""
     if not parts:
         raise ValueError("no period facts")
     fields = ["grids", "flags", "aid_days", "small_aid", "paperwork"]
@@ -364,28 +407,21 @@ def leader_metrics(data: MetricsData, *, today: date, months: int = 6,
     plus `month` if it is older), 'trend_by_grid': month x grid}. Per-grid flagged households
     and overdue visits add up to the total (grids partition the households)."""
     starts, month = leader_months(today, months, month)
-    d = prepare(data)
-    facts = {start: period_facts(d, start=start, end=month_end(start), today=today)
-             for start in starts}
-    return leader_metrics_from_facts(facts, month=month)
+    facts = periods_facts(data, periods=month_periods(starts), today=today)
+    return leader_metrics_from_facts(facts, months=starts, month=month)
 
 
-def leader_metrics_from_facts(facts: dict[date, PeriodFacts], *, month: date) -> dict:
-    """leader_metrics from each month's facts (keys: the months' first days; `month` among
-    them): how the dashboard combines the grids' cached facts. All months are computed in one
-    pass (the facts carry their month)."""
-    fields = ["grids", "flags", "aid_days", "small_aid", "paperwork"]
-    labelled = [PeriodFacts(**{f: getattr(facts[start], f).assign(month=start.strftime("%Y-%m"))
-                               for f in fields}) for start in sorted(facts)]
-    both = concat_facts(labelled)
-    months = [start.strftime("%Y-%m") for start in sorted(facts)]
-    trend = _metrics_table(both, ["month"]).reindex(pd.Index(months, name="month")).reset_index()
+def leader_metrics_from_facts(facts: PeriodFacts, *, months: list[date], month: date) -> dict:
+    """leader_metrics from the facts of the months `months` (first days; `month` among them),
+    e.g. the grids' cached facts concatenated: how the dashboard combines them. All months in
+    one grouped pass."""
+    labels = [start.strftime("%Y-%m") for start in sorted(months)]
+    trend = _metrics_table(facts, ["month"]).reindex(pd.Index(labels, name="month")).reset_index()
     for col in METRIC_COLUMNS:  # a month without households keeps zero counts
         if col not in SHARE_METRICS + MEDIAN_METRICS:
             trend[col] = trend[col].fillna(0).astype(int)
-    tbg = _metrics_table(both, ["month", "grid_code"]).reset_index()
-    cols = ["month", *METRIC_COLUMNS]
-    trend = trend[cols]
+    tbg = _metrics_table(facts, ["month", "grid_code"]).reset_index()
+    trend = trend[["month", *METRIC_COLUMNS]]
     tbg = tbg[["month", "grid_code", *METRIC_COLUMNS]]
     label = month_start(month).strftime("%Y-%m")
     return {"month": label,

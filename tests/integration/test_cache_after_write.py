@@ -129,7 +129,7 @@ def _open_assignment(world, code: str, household_id: int) -> int:
 def _forget_every_cache() -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
-    state._period_facts_grid.cache_clear()
+    state._leader_facts_grid.cache_clear()
 
 
 def _panel(at: AppTest) -> dict:

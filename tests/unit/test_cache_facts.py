@@ -76,9 +76,9 @@ def _split(data: gm.MetricsData) -> list[gm.MetricsData]:
 
 def _combined(parts, *, today, months, month=None) -> dict:
     starts, shown = gm.leader_months(today, months, month)
-    facts = {s: gm.concat_facts([gm.period_facts(p, start=s, end=gm.month_end(s), today=today)
-                                 for p in parts]) for s in starts}
-    return gm.leader_metrics_from_facts(facts, month=shown)
+    facts = gm.concat_facts([gm.periods_facts(p, periods=gm.month_periods(starts), today=today)
+                             for p in parts])
+    return gm.leader_metrics_from_facts(facts, months=starts, month=shown)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -1,0 +1,89 @@
+"""UI strings of the household file (一户一档, dashboard/pages/household.py), zh-CN first.
+
+Pure (no streamlit). Labels of facts, sources, appeal subjects and outcomes come from grid.facts
+(their one table); risk levels from dashboard/texts.py (level.*); the file's column headers from
+grid.household_file."""
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "title": ("一户一档", "Household file"),
+    "intro": ("查找本人负责网格内的住户（户主姓名、身份证号后4位、地址或住户编号），或从网格地图、今日任务、"
+              "走访派单、救助案件打开住户档案。",
+              "Find a household of your grids (head's name, last 4 ID digits, address or household "
+              "number), or open its file from the map, today's visits, assignments or cases."),
+    "search": ("查找住户", "Find a household"),
+    "search.placeholder": ("例如：王建国、3867、演示路12号", "e.g. a name, 3867, an address"),
+    "search.none": ("在您负责的网格内没有找到符合“{q}”的住户。", "No household of your grids matches “{q}”."),
+    "search.found": ("找到 {n} 户（最多显示 {limit} 户）", "{n} households found (at most {limit} shown)"),
+    "search.pick": ("选择住户", "Choose a household"),
+    "search.open": ("打开档案", "Open the file"),
+    "head": ("住户 {id} · {grid}", "Household {id} · {grid}"),
+    "score": ("当前风险：{level}，{score:.0f} 分", "Current risk: {level}, score {score:.0f}"),
+    "score.none": ("尚未评分", "Not scored yet"),
+    "reasons": ("原因：{reasons}", "Reasons: {reasons}"),
+    "no_reasons": ("无风险因素", "no risk factors"),
+    # tabs
+    "tab.timeline": ("时间线", "Timeline"),
+    "tab.facts": ("登记信息", "Register facts"),
+    "tab.visits": ("走访记录", "Visits"),
+    "tab.scores": ("风险评分", "Risk scores"),
+    "tab.assignments": ("派单", "Assignments"),
+    "tab.cases": ("救助案件", "Cases"),
+    "tab.appeals": ("异议", "Appeals"),
+    "empty": ("暂无记录", "Nothing recorded"),
+    "facts.now": ("现行登记信息（版本 {version}）", "Register facts in force (version {version})"),
+    "facts.history": ("登记历史（更正后原值仍保留）", "History (a corrected value stays)"),
+    "facts.corrected": ("已被更正", "Corrected"),
+    # correcting the record
+    "fix.title": ("更正登记信息", "Correct a register fact"),
+    "fix.help": ("更正须写明理由；原值保留在登记历史中，更正记入审计日志，并立即重新评分。",
+                 "A correction needs a reason; the old value stays in the history, the correction "
+                 "is audited and the household is re-scored at once."),
+    "fix.field": ("要更正的事项", "Fact to correct"),
+    "fix.value": ("更正后的值（是/否，或数字）", "Correct value (yes/no, or a number)"),
+    "fix.reason": ("更正理由", "Reason"),
+    "fix.submit": ("保存更正", "Save the correction"),
+    "fix.pick": ("请选择要更正的事项。", "Choose the fact to correct."),
+    "fix.saved": ("已更正住户 {id} 的“{label}”：{old} → {new}。已重新评分：{level}，{score:.0f} 分。",
+                  "Corrected “{label}” of household {id}: {old} → {new}. Re-scored: {level}, {score:.0f}."),
+    "fix.saved_unscored": ("已更正住户 {id} 的“{label}”：{old} → {new}。",
+                           "Corrected “{label}” of household {id}: {old} → {new}."),
+    "fix.stale": ("住户 {id} 的信息在您打开此表后已被他人修改，本次更正未保存。请查看最新信息后重新填写。",
+                  "Household {id} was changed by someone else after this form was shown; the "
+                  "correction was not saved. Check the current facts and try again."),
+    "fix.refused": ("住户 {id} 的更正未保存：{msg}", "The correction of household {id} was not saved: {msg}"),
+    # appeals
+    "appeal.title": ("登记居民异议", "Record a resident's objection"),
+    "appeal.subject": ("异议对象", "Objection to"),
+    "appeal.reference": ("关联编号（如案件编号，可不填）", "Reference (e.g. case number, optional)"),
+    "appeal.objection": ("异议内容", "Objection"),
+    "appeal.received": ("受理日期", "Received on"),
+    "appeal.submit": ("保存异议", "Save the objection"),
+    "appeal.saved": ("已登记住户 {id} 的异议（编号 {appeal}）。", "Recorded objection {appeal} of household {id}."),
+    "appeal.refused": ("住户 {id} 的异议未保存：{msg}", "The objection of household {id} was not saved: {msg}"),
+    "decide.title": ("处理异议", "Decide an objection"),
+    "decide.pick": ("待处理的异议", "Open objection"),
+    "decide.outcome": ("处理结果", "Outcome"),
+    "decide.note": ("处理意见", "Decision note"),
+    "decide.submit": ("保存处理结果", "Save the decision"),
+    "decide.choose": ("请选择异议和处理结果。", "Choose the objection and the outcome."),
+    "decide.saved": ("异议 {appeal} 已处理：{outcome}。", "Objection {appeal} decided: {outcome}."),
+    "decide.stale": ("异议 {appeal} 在您打开此表后已被他人处理或修改，本次处理未保存。",
+                     "Objection {appeal} was changed by someone else after this form was shown; "
+                     "nothing was saved."),
+    "decide.refused": ("异议 {appeal} 的处理未保存：{msg}", "Objection {appeal} was not decided: {msg}"),
+    "choose": ("请选择", "Choose"),
+}
+
+
+def th(key: str, lang: str = "zh", **fmt) -> str:
+    """The household file's string for `key` in `lang` ('zh' or 'en'), formatted with `fmt`."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    pair = TEXTS.get(key)
+    if pair is None:
+        raise KeyError(f"no household-file text {key!r}")
+    text = pair[LANGS.index(lang)]
+    return text.format(**fmt) if fmt else text

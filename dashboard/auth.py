@@ -61,21 +61,16 @@ def _session_minutes() -> int:
 
 
 def current_actor(engine=None, *, check_db: bool = True) -> Actor | None:
-    """The logged-in Actor from session_state, without drawing anything (None when logged out,
-    expired, or — with check_db — when the account was disabled or deleted since login). Pages use
-    this (through dashboard.state.current_actor); app.py draws the form with login_gate()."""
+    """The logged-in Actor, without drawing anything (None when logged out, expired, or — with
+    check_db — when the session was revoked or the account disabled/locked since). Pages use
+    this (through dashboard.state.current_actor); app.py draws the way in with login_gate().
+    With check_db it is the same check as login_gate's (authenticate), so a page run on its own
+    (a Streamlit rerun of the page alone) still ends a revoked session."""
+    if check_db:
+        return authenticate(engine)
     auth = st.session_state.get(SESSION_KEY)
     if not auth or auth["expires_at"] <= _now():
-        if auth:
-            logout("登录已超时，请重新登录", engine)
         return None
-    if check_db:
-        from grid.users import active_actor
-
-        actor = active_actor(engine or _default_engine(), auth["username"])
-        if actor is None:
-            logout("账户已停用或不存在，请联系管理员", engine)
-        return actor
     return Actor(username=auth["username"], role=Role(auth["role"]),
                  grid_codes=None if auth["grid_codes"] is None else frozenset(auth["grid_codes"]))
 
@@ -172,9 +167,10 @@ def _prompt() -> None:
     st.markdown(LOGIN_FORM, unsafe_allow_html=True)
 
 
-def login_gate(engine=None, *, show_sidebar: bool = True) -> Actor | None:
-    """The Actor of a valid session, or None after drawing the way to the login page (the
-    caller then st.stop())."""
+def authenticate(engine=None) -> Actor | None:
+    """Who is logged in, checked against the database, without drawing: the session token (from
+    session_state, or the HttpOnly cookie the gateway set) is resumed — revoked, expired, a
+    disabled or locked account: None, and the login here ends. The idle expiry slides."""
     from grid.users import active_actor
 
     engine = engine or _default_engine()
@@ -196,22 +192,29 @@ def login_gate(engine=None, *, show_sidebar: bool = True) -> Actor | None:
             if st.session_state.get(TOKEN_KEY) != token:
                 st.session_state.pop(NOTICE_KEY, None)
             st.session_state[TOKEN_KEY] = token
-            return _logged_in(actor, now, show_sidebar, engine)
+            _store(actor, now)  # sliding expiry; role/grid changes apply at once
+            return actor
         st.session_state[DEAD_COOKIE_KEY] = token_hash_of(token)
         logout("登录已超时或已退出，请重新登录" if auth is None else
                "账户已停用、锁定或登录已结束，请重新登录", engine)
     elif auth is not None:
-        # A session put here by server code without a token (tests' session_for).
+        # A session put here by server code without a token (tests' and benchmarks' session_for).
         actor = active_actor(engine, auth["username"])
         if actor is not None:
-            return _logged_in(actor, now, show_sidebar, engine)
+            _store(actor, now)
+            return actor
         logout("账户已停用或不存在，请联系管理员", engine)
-    _prompt()
     return None
 
 
-def _logged_in(actor: Actor, now: datetime, show_sidebar: bool, engine) -> Actor:
-    _store(actor, now)  # sliding expiry; role/grid changes apply at once
+def login_gate(engine=None, *, show_sidebar: bool = True) -> Actor | None:
+    """The Actor of a valid session (authenticate), or None after drawing the way to the login
+    page (the caller then st.stop())."""
+    engine = engine or _default_engine()
+    actor = authenticate(engine)
+    if actor is None:
+        _prompt()
+        return None
     if show_sidebar:
         _sidebar(actor, engine)
     return actor

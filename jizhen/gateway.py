@@ -130,12 +130,13 @@ def tile_sources(tiles: str) -> list[str]:
 
 def csp(tiles: str = "none") -> str:
     """The Content-Security-Policy for every response. Streamlit needs inline styles (emotion)
-    and, for the map component (folium's generated page), inline scripts and eval; everything
-    else is same-origin. Images may come from the tile host when tiles are configured."""
+    and the map component (folium's generated page) inline scripts; no eval (the charts draw
+    without it); everything else is same-origin. Images may come from the tile host when tiles
+    are configured. tests/ui/test_browser.py and test_gateway.py fail on any CSP violation."""
     img = " ".join(["'self'", "data:", "blob:", *tile_sources(tiles)])
     return "; ".join([
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        "script-src 'self' 'unsafe-inline'",
         "style-src 'self' 'unsafe-inline'",
         f"img-src {img}",
         "font-src 'self' data:",

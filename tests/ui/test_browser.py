@@ -114,7 +114,7 @@ def test_offline_map_in_chromium(server, tmp_path):
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
-    requests, blocked, errors = [], [], []
+    requests, blocked, errors, csp_violations = [], [], [], []
 
     def guard(route):
         host = urlparse(route.request.url).hostname
@@ -130,6 +130,9 @@ def test_offline_map_in_chromium(server, tmp_path):
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
             page.on("request", lambda r: requests.append(r.url))
             page.on("pageerror", lambda e: errors.append(str(e)))
+            # the gateway's Content-Security-Policy must not block anything the app or map needs
+            page.on("console", lambda m: "Content Security Policy" in m.text
+                    and csp_violations.append(m.text))
             page.route("**/*", guard)
             _log_in(page, server["port"], "b_leader")
             page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', state="attached",
@@ -150,6 +153,7 @@ def test_offline_map_in_chromium(server, tmp_path):
             browser.close()
 
     assert errors == []
+    assert csp_violations == []
     assert grids == 12
     assert cases > 0
     total_text = next(t for t in legend if "高风险住户" in t)

@@ -49,6 +49,7 @@ def test_csp_names_the_tile_host_only_when_tiles_are_configured():
     assert offline.startswith("default-src 'self'")
     assert "tianditu" not in offline and "http" not in offline
     assert "frame-ancestors 'self'" in offline and "object-src 'none'" in offline
+    assert "unsafe-eval" not in offline
     img = next(d for d in csp("tianditu_vec").split("; ") if d.startswith("img-src"))
     assert "https://*.tianditu.gov.cn" in img
     connect = next(d for d in csp("tianditu_vec").split("; ") if d.startswith("connect-src"))
@@ -229,6 +230,72 @@ def test_login_sets_an_httponly_cookie_that_opens_everything_until_logout(gw):
     assert _ws_status(gw, token) == 403
 
 
+# --- the Streamlit side, without a gateway (AppTest) -------------------------------------------
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+
+def _markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(m.value for m in at.sidebar.markdown)
+
+
+def test_app_without_a_session_only_points_to_the_login_page(gw, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DATABASE_URL", gw["url"])
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert 'action="/auth/login"' in _markdown(at)
+    assert not at.text_input and not at.dataframe and not at.metric  # no form, no data
+    assert "网格地图" not in [t.value for t in at.title]
+
+
+def test_app_resumes_a_real_session_and_drops_it_when_revoked(gw, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.auth import SESSION_KEY, TOKEN_KEY
+    from grid.db import make_engine, session_scope
+    from jizhen.users import revoke_session
+    from tests.ui.ui_fixtures import log_in
+
+    monkeypatch.setenv("DATABASE_URL", gw["url"])
+    at = log_in(AppTest.from_file(str(APP), default_timeout=120), "g_staff").run()
+    assert not at.exception, at.exception
+    assert at.session_state[SESSION_KEY]["username"] == "g_staff"
+    assert at.title[0].value == "网格地图"
+    logout_form = '<form method="post" action="/auth/logout"'
+    assert logout_form in _markdown(at)  # 退出登录 is a plain form to the gateway
+    engine = make_engine(gw["url"])
+    try:
+        with session_scope(engine) as s:
+            assert revoke_session(s, at.session_state[TOKEN_KEY], reason="test")
+    finally:
+        engine.dispose()
+    token = at.session_state[TOKEN_KEY]
+    at.run()  # (AppTest reruns the page alone: the page's own check ends the login too)
+    assert SESSION_KEY not in at.session_state and TOKEN_KEY not in at.session_state
+    assert not at.dataframe and not at.metric
+    # a new browser session with the revoked token: the app says why and points to the login
+    again = AppTest.from_file(str(APP), default_timeout=120)
+    again.session_state[TOKEN_KEY] = token
+    again.run()
+    assert SESSION_KEY not in again.session_state and not again.dataframe
+    assert any("重新登录" in i.value for i in again.info)
+    assert 'action="/auth/login"' in _markdown(again)
+
+
+def test_a_made_up_token_logs_nobody_in(gw, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.auth import SESSION_KEY, TOKEN_KEY
+
+    monkeypatch.setenv("DATABASE_URL", gw["url"])
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state[TOKEN_KEY] = "made-up-" + "x" * 40
+    at.run()
+    assert SESSION_KEY not in at.session_state and not at.dataframe
+    assert 'action="/auth/login"' in _markdown(at)
+
+
 # --- in Chromium -------------------------------------------------------------------------------
 def _shot(page, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
@@ -292,6 +359,10 @@ def test_download_needs_the_session_that_made_it(gw, tmp_path):
             page.get_by_role("link", name=LEADERS_PAGE).click()
             button = page.get_by_role("button", name="导出 Excel")
             button.wait_for(timeout=90_000)
+            # the charts draw under the CSP (no eval): vega renders into a canvas or svg
+            chart = page.locator(".vega-embed canvas, .vega-embed svg").first
+            chart.wait_for(state="attached", timeout=60_000)
+            assert (chart.bounding_box() or {}).get("height", 0) > 50
             with page.expect_download(timeout=60_000) as dl:
                 button.click()
             media = dl.value.url

@@ -93,6 +93,13 @@ def household_visit_status(households: pd.DataFrame, open_assignments: pd.DataFr
     return out
 
 
+def reasons_text(reasons, limit: int = 3) -> str:
+    """A household's stored risk reasons (Chinese sentences of the weights file) as one line."""
+    if isinstance(reasons, (list, tuple, np.ndarray)):
+        return "；".join(str(r) for r in list(reasons)[:limit])
+    return ""
+
+
 def status_counts(frame: pd.DataFrame) -> dict[str, int]:
     """Households per visit status (every status present, zeros included)."""
     counts = frame["visit_status"].value_counts() if len(frame) else pd.Series(dtype=int)

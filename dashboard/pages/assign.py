@@ -1,16 +1,25 @@
-"""走访派单: suggested households of one grid, worker load, assign / reassign / cancel, exports."""
+"""走访派单: the grid's households that need a visit (grid.visit_status: the map's statuses and
+counts), selected in the table itself, assigned to a worker whose load against capacity is shown
+first (over capacity needs a confirmation; grid.assignments.assign_shown); coverage per grid and
+per worker (30/90 days); reassign / cancel; exports."""
 from __future__ import annotations
 
-from datetime import timedelta
-
+import pandas as pd
 import streamlit as st
 
+from cases.calendar import add_working_days
 from dashboard import exports, state
+from dashboard.plain_text import plain
 from dashboard.texts import t
 from grid.access import AccessDenied
-from grid.assignments import (AssignmentError, assign_visits, cancel_visit, reassign_visit,
-                              suggest_visits, worker_loads, worker_visit_list)
+from grid.assignments import (AssignmentError, assign_shown, cancel_visit, load_after,
+                              reassign_visit, worker_loads, worker_visit_list)
 from grid.db import StaleEdit, session_scope
+from grid.metrics import default_config, format_value
+from grid.visit_status import (NEEDS_VISIT, STATUS_SYMBOLS, coverage_by_worker,
+                               household_visit_status, reasons_text, status_counts,
+                               worklist)
+from risk.config import LEVELS
 
 lang, actor, url, day = state.page_start()
 st.title(t("assign.title", lang))
@@ -26,23 +35,27 @@ hs = state.household_state(url, actor, day)
 open_a = state.open_assignments(url, actor)
 workers = state.workers(url, actor)
 grid_workers = workers[workers["grid_code"] == code]
+worker_names = dict(zip(grid_workers["id"], grid_workers["name"]))
 
 
-def write(action, done_key: str, **fmt) -> None:
-    """Run one domain write; show the domain error in the user's language."""
+def write(action, done_key: str | None, **fmt) -> bool:
+    """Run one domain write; show the domain error in the user's language. With a done_key,
+    say it and rerun; without, return True and let the caller say what was done."""
     try:
         with session_scope(state.engine()) as session:
             action(session)
     except StaleEdit:
         st.error(t("error.stale", lang))
-        return
+        return False
     except AccessDenied:
         st.error(t("error.denied", lang))
-        return
+        return False
     except (AssignmentError, ValueError) as exc:
         st.error(t("error.invalid", lang, msg=str(exc)))
-        return
+        return False
     state.clear_after_write()
+    if done_key is None:
+        return True
     st.session_state["assign_notice"] = t(done_key, lang, **fmt)
     st.rerun()
 
@@ -51,51 +64,135 @@ notice = st.session_state.pop("assign_notice", None)
 if notice:
     st.success(notice)
 
-limit = st.number_input(t("assign.limit", lang), 10, 500, 50, step=10, key="assign_limit")
-suggested = suggest_visits(hs, hs.rename(columns={"id": "household_id"}), open_a, grid_code=code,
-                           today=day, limit=int(limit))
-st.subheader(t("assign.suggested", lang))
+# ---- the worklist: the grid's households that need a visit (grid.visit_status), the same
+# statuses and counts as the map's visit-status layer
+config = default_config()
+hs = hs[hs["grid_code"] == code]
+status = household_visit_status(hs, open_a, today=day)
+counts = status_counts(status)
+wl = worklist(hs, open_a, today=day, config=config)
 labels = state.household_labels(url, actor, code)
-view = suggested.assign(
-    head_name=suggested["household_id"].map(labels["head_name"]),
-    address=suggested["household_id"].map(labels["address"]),
-    level=suggested["level"].map(lambda v: t(f"level.{v}", lang)),
-    reasons=suggested["reasons"].map(lambda r: "；".join(r[:2]) if isinstance(r, (list, tuple)) else ""),
-    days_since_visit=suggested["days_since_visit"].astype("object").where(
-        suggested["days_since_visit"].notna(), t("col.never_visited", lang)).astype(str),
-)[["household_id", "head_name", "address", "level", "score", "days_since_visit", "reasons"]]
-st.dataframe(view.rename(columns={c: t(f"col.{c}", lang) for c in view.columns}),
-             hide_index=True, width="stretch")
 
-st.subheader(t("assign.load", lang))
-loads = worker_loads(grid_workers, open_a, state.visits_30d_by_worker(url, actor, day))
-lv = loads.assign(employment=loads["employment"].map(lambda e: t(f"employment.{e}", lang)))
-lv = lv[["name", "employment", "open", "visits_30d", "capacity", "load_ratio"]]
-st.dataframe(lv.rename(columns={"name": t("col.worker", lang), "employment": t("col.employment", lang),
-                                "open": t("col.open", lang), "visits_30d": t("col.visits_30d", lang),
-                                "capacity": t("col.capacity", lang),
-                                "load_ratio": t("col.load_ratio", lang)}),
-             hide_index=True, width="stretch",
-             column_config={t("col.load_ratio", lang): st.column_config.ProgressColumn(
-                 min_value=0.0, max_value=1.5, format="%.2f")})
+st.subheader(t("wl.title", lang))
+cols = st.columns(len(NEEDS_VISIT))
+for col, key in zip(cols, NEEDS_VISIT):
+    col.metric(f"{STATUS_SYMBOLS[key][0]} {t(f'vstatus.{key}', lang)}", counts[key])
+st.caption(t("wl.caption", lang))
+f1, f2, f3 = st.columns([2, 2, 1])
+want_status = f1.multiselect(t("wl.filter_status", lang), list(NEEDS_VISIT), default=list(NEEDS_VISIT),
+                             format_func=lambda k: t(f"vstatus.{k}", lang), key="wl_status",
+                             placeholder=t("choose_many", lang))
+want_levels = f2.multiselect(t("wl.filter_levels", lang), list(LEVELS), default=list(LEVELS),
+                             format_func=lambda k: t(f"level.{k}", lang), key="wl_levels",
+                             placeholder=t("choose_many", lang))
+only_free = f3.toggle(t("wl.only_free", lang), value=False, key="wl_only_free")
+shown = wl[wl["visit_status"].isin(want_status) & wl["level"].isin(want_levels)]
+if only_free:
+    shown = shown[shown["suggested"]]
+shown = shown.reset_index(drop=True)
+st.caption(t("wl.count", lang, n=sum(counts[k] for k in NEEDS_VISIT), shown=len(shown)))
 
-worker_names = dict(zip(grid_workers["id"], grid_workers["name"]))
-with st.form("assign_form"):
-    picked = st.multiselect(t("col.select", lang), suggested["household_id"].tolist(),
-                            format_func=lambda h: f"{h} · {labels['address'].get(h, '')}",
-                            key="assign_households", placeholder=t("choose_many", lang))
-    worker_id = st.selectbox(t("assign.worker", lang), list(worker_names), key="assign_worker",
-                             format_func=lambda w: worker_names[w], placeholder=t("choose", lang))
-    due = st.date_input(t("assign.due", lang), day + timedelta(days=7), min_value=day,
-                        key="assign_due")
-    submitted = st.form_submit_button(t("assign.submit", lang))
-if submitted:
-    if not picked:
-        st.warning(t("assign.none_selected", lang))
-    else:
-        write(lambda s: assign_visits(session=s, actor=actor, household_ids=picked,
-                                      worker_id=worker_id, due_on=due, today=day),
-              "assign.done", n=len(picked))
+never = t("col.never_visited", lang)
+table = pd.DataFrame({
+    "household_link": [f"household?hh={int(h)}" for h in shown["id"]],
+    "visit_status": [f"{STATUS_SYMBOLS[k][0]} {t(f'vstatus.{k}', lang)}" for k in shown["visit_status"]],
+    "level": [t(f"level.{v}", lang) if isinstance(v, str) else "" for v in shown["level"]],
+    "score": pd.to_numeric(shown["score"], errors="coerce").round(0),
+    "reasons": [reasons_text(r) for r in shown["reasons"]],
+    "days_since_visit": pd.to_numeric(shown["days_since_visit"], errors="coerce"),
+    "assigned_worker": shown["assigned_worker"].fillna(""),
+    "due_on": shown["due_on"],
+    "address": shown["id"].map(labels["address"]).fillna(""),
+})
+headers = {c: t(f"col.{c}", lang) for c in table.columns}
+# Selection is held by row position of what is shown; the key changes with every write and
+# with the filters, so a selection never lands on rows that moved.
+sel_key = f"worklist_{code}_{st.session_state.get('wl_round', 0)}_" \
+          f"{'-'.join(want_status)}_{'-'.join(want_levels)}_{only_free}"
+st.session_state["wl_table_key"] = sel_key
+picked_rows = st.dataframe(
+    table.rename(columns=headers), hide_index=True, width="stretch", height=420,
+    on_select="rerun", selection_mode="multi-row", key=sel_key,
+    column_config={
+        headers["household_link"]: st.column_config.LinkColumn(display_text=r"hh=(\d+)"),
+        headers["score"]: st.column_config.NumberColumn(format="%d"),
+        headers["days_since_visit"]: st.column_config.NumberColumn(
+            format="%d", help=t("col.days_since_visit", lang) + "；" + never + "：空"),
+        headers["due_on"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
+    })
+rows = list(picked_rows.selection.rows) if picked_rows is not None else []
+chosen = shown.iloc[sorted(r for r in rows if r < len(shown))]
+picked = [int(h) for h in chosen["id"]]
+busy = [int(h) for h in chosen.loc[~chosen["suggested"], "id"]]
+
+loads = worker_loads(grid_workers, open_a, state.visits_30d_by_worker(url, actor, day), config=config)
+if not len(loads):
+    st.info(t("wl.no_workers", lang))
+else:
+    ld = loads.set_index("id")
+    emp = {i: t(f"employment.{e}", lang) for i, e in ld["employment"].items()}
+    st.write(t("wl.selected", lang, n=len(picked), ids="、".join(map(str, picked[:20]))
+               + ("…" if len(picked) > 20 else "")) if picked else t("assign.none_selected", lang))
+    if busy:
+        st.warning(t("wl.selected_busy", lang, n=len(busy), ids="、".join(map(str, busy[:10]))))
+    c1, c2 = st.columns(2)
+    worker_id = c1.selectbox(
+        t("wl.worker", lang), list(ld.index), key="wl_worker",
+        format_func=lambda w: t("wl.worker_option", lang, name=ld.loc[w, "name"], employment=emp[w],
+                                load=int(ld.loc[w, "open"] + ld.loc[w, "visits_30d"]),
+                                capacity=float(ld.loc[w, "capacity"])))
+    due = c2.date_input(t("assign.due", lang), add_working_days(day, 1), min_value=day,
+                        key="wl_due", help=t("wl.due_hint", lang))
+    w = ld.loc[worker_id]
+    adding = len(picked) - len(busy)
+    after, over = load_after(int(w["open"] + w["visits_30d"]), adding, float(w["capacity"]))
+    st.progress(min(after / float(w["capacity"]), 1.0),
+                text=t("wl.load_after", lang, after=after, capacity=float(w["capacity"]),
+                       open=int(w["open"]), visits=int(w["visits_30d"])))
+    confirmed = False
+    if over:
+        st.warning(t("wl.over", lang, over=after - float(w["capacity"])))
+        confirmed = st.checkbox(t("wl.confirm_over", lang), key="wl_confirm")
+    if st.button(t("wl.submit", lang, n=adding), key="wl_submit", type="primary",
+                 disabled=not picked):
+        if over and not confirmed:
+            st.error(t("wl.need_confirm", lang))
+        else:
+            result = {}
+
+            def run(session):
+                result["out"] = assign_shown(session=session, actor=actor, household_ids=picked,
+                                             worker_id=int(worker_id), due_on=due, today=day,
+                                             confirm_over_capacity=confirmed, config=config)
+
+            if write(run, None):
+                out = result["out"]
+                msg = [t("wl.done", lang, name=plain(w["name"]), n=len(out.created), due=due.isoformat())]
+                if out.already_assigned:
+                    msg.append(t("wl.meanwhile", lang, n=len(out.already_assigned),
+                                 ids="、".join(f"{h}（{plain(n)}）" for h, n in out.already_assigned.items())))
+                st.session_state["assign_notice"] = " ".join(msg)
+                st.session_state["wl_round"] = st.session_state.get("wl_round", 0) + 1
+                st.rerun()
+
+# ---- coverage per grid and per worker, 30 and 90 days
+st.subheader(t("wl.coverage", lang))
+summary = state.grid_summary(url, actor, day).set_index("grid_code")
+if code in summary.index:
+    g = summary.loc[code]
+    st.write(t("wl.coverage_grid", lang, name=names[code], n=int(g["households"]),
+               c30=format_value("coverage_30d", g["coverage_30d"]), v30=int(g["visited_30d"]),
+               c90=format_value("coverage_90d", g["coverage_90d"]), v90=int(g["visited_90d"])))
+cov = coverage_by_worker(hs, state.grid_visits(url, actor, code, day, 90), grid_workers, today=day)
+cov = cov.assign(employment=cov["employment"].map(lambda e: t(f"employment.{e}", lang)))
+cov_cols = ["name", "employment", "households", "visited_30d", "coverage_30d", "visited_90d",
+            "coverage_90d"]
+cov_headers = {"name": t("col.worker", lang), "employment": t("col.employment", lang),
+               **{c: t(f"col.{c}", lang) for c in cov_cols[2:]}}
+st.dataframe(cov[cov_cols].rename(columns=cov_headers), hide_index=True, width="stretch",
+             column_config={cov_headers[c]: st.column_config.NumberColumn(format="percent")
+                            for c in ("coverage_30d", "coverage_90d")})
+st.caption(t("wl.coverage_worker_note", lang))
 
 st.subheader(t("assign.open", lang))
 mine = open_a[open_a["grid_code"] == code]

@@ -113,15 +113,18 @@ def test_assign_then_record_visit_updates_coverage_and_score(app, demo_url):
     as_user(app, demo_url, "t_sup").run()
     app.switch_page("pages/assign.py").run()
     _ok(app)
-    target = app.multiselect(key="assign_households").options[0]
-    target_id = int(target.split(" · ")[0])
-    assert " · 众兴镇" in target  # the supervisor sees where to go
+    table = next(d for d in app.dataframe if "住户档案" in d.value.columns).value
+    target_id = int(table["住户档案"].iloc[0].split("=")[1])
+    assert table["地址"].iloc[0].startswith("众兴镇")  # the supervisor sees where to go
     before_score = float(latest_scores(engine, SYSTEM).set_index("household_id").loc[target_id, "score"])
-    app.multiselect(key="assign_households").set_value([target_id])
-    app.date_input(key="assign_due").set_value(DEMO_TODAY + timedelta(days=3))
-    next(b for b in app.button if b.label == "派单").click().run()
+    # rows are ticked in the table itself (the selection state a click on the row box sets)
+    app.session_state[app.session_state["wl_table_key"]] = {
+        "selection": {"rows": [0], "columns": [], "cells": []}}
+    app.run()
+    app.date_input(key="wl_due").set_value(DEMO_TODAY + timedelta(days=3))
+    next(b for b in app.button if b.label == "派单（1 户）").click().run()
     _ok(app)
-    assert any("已派出 1 户" in s.value for s in app.success)
+    assert any("已派给" in s.value and "1 户" in s.value for s in app.success)
 
     app.switch_page("pages/visit.py").run()
     _ok(app)

@@ -139,10 +139,14 @@ def _store(actor: Actor, now: datetime) -> None:
     st.session_state[SESSION_KEY] = session_for(actor, now)
 
 
+# Plain HTML forms (no script): only a response from the gateway can set or expire the HttpOnly
+# cookie. Styled like Streamlit's secondary button.
+_BUTTON_STYLE = ("font:inherit;padding:.3rem .8rem;margin:.25rem 0 .75rem;border-radius:.5rem;"
+                 "border:1px solid rgba(49,51,63,.2);background:#fff;color:inherit;cursor:pointer")
 LOGOUT_FORM = (f'<form method="post" action="{LOGOUT_PATH}" class="jizhen-logout">'
-               '<button type="submit">退出登录</button></form>')
+               f'<button type="submit" style="{_BUTTON_STYLE}">退出登录</button></form>')
 LOGIN_FORM = (f'<form method="get" action="{LOGIN_PATH}" class="jizhen-login">'
-              '<button type="submit">前往登录页</button></form>')
+              f'<button type="submit" style="{_BUTTON_STYLE}">前往登录页</button></form>')
 
 
 def _sidebar(actor: Actor, engine=None) -> None:

@@ -1,12 +1,10 @@
 """今日任务 on a phone (390 px wide) in real headless Chromium: a grid worker logs in, lands on
 today's route, sees the visits in the route's order with numbered pins on the (offline) map, taps
-the first stop and records its visit from the form it opens. Screenshots are saved (paths printed;
-in JIZHEN_SCREENSHOT_DIR when set, else the test's temporary directory)."""
+the first stop and records its visit from the form it opens. Screenshots are saved in the test's
+temporary directory (paths printed)."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -69,9 +67,8 @@ def test_worker_sees_todays_route_in_order_and_records_from_it(server, worker_da
     expected = [hh.at[int(visits.at[k, "household_id"]), "address"] for k in route.keys]
     first_household = int(visits.at[route.keys[0], "household_id"])
     errors: list[str] = []
-    shot_dir = Path(os.environ.get("JIZHEN_SCREENSHOT_DIR") or tmp_path)
-    shot_dir.mkdir(parents=True, exist_ok=True)
-    shots = {name: shot_dir / f"{name}.png" for name in ("today_route", "today_visit_saved")}
+    shots = {name: tmp_path / f"{name}.png"
+             for name in ("today_route", "today_visit_saved", "today_route_1440")}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
@@ -81,12 +78,13 @@ def test_worker_sees_todays_route_in_order_and_records_from_it(server, worker_da
                        if urlparse(r.request.url).hostname == "127.0.0.1" else r.abort())
             _log_in(page, server["port"], "b_today")
             page.get_by_role("heading", name="今日任务").wait_for(timeout=90_000)
-            page.get_by_text("今日路线").wait_for(timeout=60_000)
+            page.get_by_text("今日路线").wait_for(timeout=90_000)
             # the map: one numbered pin per planned visit, and the start
             page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', state="attached",
-                                   timeout=60_000)
+                                   timeout=90_000)
             frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-            frame.locator(".route-pin").first.wait_for(state="attached", timeout=60_000)
+            frame.locator(".route-pin").first.wait_for(state="attached", timeout=90_000)
+            frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=30_000)
             pins = frame.locator(".route-pin").all_inner_texts()
             # the cards, top to bottom: "第 n 户 · address"
             headings = page.locator("p", has_text="户 · ").all_inner_texts()
@@ -100,6 +98,18 @@ def test_worker_sees_todays_route_in_order_and_records_from_it(server, worker_da
             page.get_by_role("button", name=SAVE).click()
             page.get_by_text(f"已保存住户 {first_household}").wait_for(timeout=60_000)
             page.screenshot(path=str(shots["today_visit_saved"]), full_page=True)
+
+            # back on today's route (desktop width): the visited household has left it
+            page.set_viewport_size({"width": 1440, "height": 900})
+            page.get_by_role("link", name="返回今日任务").click()
+            page.get_by_role("heading", name="今日任务").wait_for(timeout=60_000)
+            page.get_by_text("今日路线").wait_for(timeout=60_000)
+            page.get_by_role("button", name="登记第 1 户走访").wait_for(timeout=60_000)
+            after = page.locator("p", has_text="户 · ").all_inner_texts()
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            frame.locator(".route-pin").first.wait_for(state="visible", timeout=60_000)
+            frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=30_000)
+            page.screenshot(path=str(shots["today_route_1440"]), full_page=True)
         except Exception:
             page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
             raise
@@ -111,6 +121,8 @@ def test_worker_sees_todays_route_in_order_and_records_from_it(server, worker_da
     assert width <= PHONE["width"]  # nothing wider than the phone
     assert sorted(pins) == sorted(["起", *[str(i) for i in range(1, len(route.planned) + 1)]])
     cards = [h for h in headings if h.startswith("第 ")]
+    after_cards = [h.split(" · ", 1)[1] for h in after if h.startswith("第 ")]
+    assert after_cards and expected[0] not in after_cards
     assert [c.split(" · ", 1)[1] for c in cards] == expected
     assert [c.split(" · ", 1)[0] for c in cards] == [f"第 {i} 户" for i in range(1, len(expected) + 1)]
     engine = make_engine(server["url"])

@@ -29,6 +29,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("today.py", "nav.today", "today", frozenset({GRID_WORKER, SUPERVISOR}), landing_for=frozenset({GRID_WORKER})),
     PageSpec("map.py", "nav.map", "map", EVERYONE, landing_for=EVERYONE - {GRID_WORKER}),
     PageSpec("case_desk.py", "nav.cases", "cases", EVERYONE),
+    PageSpec("household.py", "nav.household", "household", EVERYONE),
     PageSpec("assign.py", "nav.assign", "assign", frozenset({SUPERVISOR, LEADER, COUNTY})),
     PageSpec("visit.py", "nav.visit", "visit", frozenset({GRID_WORKER, SUPERVISOR}),
              landing_for=frozenset({GRID_WORKER})),

@@ -213,8 +213,18 @@ with tabs[1]:
             st.text_area(th("fix.reason", lang), key=k_reason, max_chars=500, height=80)
             st.form_submit_button(th("fix.submit", lang), on_click=_correct, args=(hid, f.version))
 
-with tabs[2]:
-    _table(f.visits, ["走访日期", "网格员", "人均月收入（元）", "发现", "备注"])
+with tabs[2]:  # one card per visit (readable at 390 px), newest first; user text via st.text
+    if f.visits.empty:
+        st.caption(th("empty", lang))
+    for v in f.visits.to_dict("records"):
+        with st.container(border=True):
+            st.markdown("**" + th("visit.head", lang, day=v["走访日期"], worker=plain(v["网格员"])) + "**")
+            income = v["人均月收入（元）"]
+            st.text("\n".join([
+                th("visit.found", lang, found=v["发现"]),
+                th("visit.income", lang, income=f"{income:g}") if income is not None and income == income
+                else th("visit.income_unknown", lang),
+                th("visit.notes", lang, notes=v["备注"] or "—")]))
 
 with tabs[3]:
     _table(f.scores, ["评分时间", "分数", "等级", "原因", "权重版本"])

@@ -238,3 +238,16 @@ def test_the_page_is_in_the_navigation_of_every_role_with_households():
                  Role.AUDITOR):
         assert "household" in [p.url_path for p in pages_for(role)]
     assert "household" not in [p.url_path for p in pages_for(Role.DEPARTMENT)]
+
+
+def test_visits_with_their_observations_as_text(world):
+    at = _open(world, "sup", world["a1"])
+    _ok(at)
+    cards = [t.value for t in at.text]
+    assert any("发现：无人照料、失业" in c and "人均月收入：420 元" in c
+               and "情况说明：户主失业，老人无人照料，电话13912345678" in c for c in cards)
+    assert any("发现：未见异常" in c and "人均月收入：未填写" in c for c in cards)
+    at = _open(world, "leader", world["a1"])
+    _ok(at)
+    cards = "\n".join(t.value for t in at.text)
+    assert "139****5678" in cards and "13912345678" not in cards

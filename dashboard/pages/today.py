@@ -18,6 +18,7 @@ from dashboard.route_map import route_map
 from dashboard.texts import t
 from dashboard.texts_visit import tv
 from grid.access import Actor, Role
+from grid.visits import RECORDERS
 from jizhen.privacy import mask_frame
 from jizhen.settings import get_settings
 
@@ -51,6 +52,7 @@ def _open_adhoc() -> None:
 
 lang, actor, url, day = state.page_start()
 st.title(tv("today.title", lang))
+records = Role(actor.role) in RECORDERS  # who gets the buttons that open the visit form
 
 if Role(actor.role) == Role.GRID_WORKER:
     if actor.worker_id is None:
@@ -109,7 +111,7 @@ for p in route.planned:
                                tv("today.walk", lang, walk=p.walk_minutes)]))
         for fact in _facts(r):
             st.caption(fact)
-        if st.button(tv("today.record", lang, order=p.order), key=f"today_go_{p.stop.key}",
+        if records and st.button(tv("today.record", lang, order=p.order), key=f"today_go_{p.stop.key}",
                      width="stretch", on_click=_open_form, args=(p.stop.key,),
                      type="primary" if p.order == 1 else "secondary"):
             st.switch_page("pages/visit.py")
@@ -121,7 +123,7 @@ if route.dropped:
             st.markdown("**" + plain(r["address"]) + "**")
             st.caption(_facts(r)[0])
             st.caption(plain(d.reason))
-            if st.button(tv("today.record_anyway", lang), key=f"today_go_{d.stop.key}",
+            if records and st.button(tv("today.record_anyway", lang), key=f"today_go_{d.stop.key}",
                          on_click=_open_form, args=(d.stop.key,)):
                 st.switch_page("pages/visit.py")
 

@@ -25,7 +25,8 @@ from jinja2 import Template
 
 from cases.vocabulary import OPEN_DEADLINE_STATUSES, deadline_status_label
 from dashboard.texts import t
-from grid.metrics import SHARE_METRICS, format_value
+from grid.metrics import SHARE_CLASS_BREAKS, SHARE_METRICS, format_value
+from grid.visit_status import NEEDS_VISIT, STATUS_SYMBOLS, VISIT_STATUSES, status_counts
 
 VENDOR_URL = "/app/static/vendor"
 LOCAL_JS = {
@@ -51,10 +52,13 @@ SHIFTED_TILE_HOSTS = ("autonavi.com", "amap.com", "gaode.com", "map.qq.com", "gt
                       "map.baidu.com", "bdimg.com")
 HOTSPOT_COLOURS = {"hot_99": "#b71c1c", "hot_95": "#ef5350", "cold_95": "#64b5f6",
                    "cold_99": "#1565c0"}
-# Sequential palette (light -> dark) for the grid choropleth; five classes.
+# Sequential palette (light -> dark) for counts and scores; five equal-count classes.
 PALETTE = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
 PALETTE_REVERSED = list(reversed(PALETTE))
-# Coverage: low is bad, so low values get the dark colour.
+# Shares (coverage, on-time shares): the fixed classes of grid.metrics.SHARE_CLASS_BREAKS, light
+# warm for low (needs attention) to dark green for high; dark never means low.
+SHARE_PALETTE = ["#fcbba1", "#fee391", "#a1d99b", "#31a354"]
+SHARE_CLASS_KEYS = ("low", "mid", "good", "high")
 LOW_IS_BAD = set(SHARE_METRICS)
 CENTER = (33.72, 118.68)
 MAX_ZOOM = 19
@@ -133,7 +137,9 @@ def check_tiles(tiles: str, *, tianditu_key: str = "") -> None:
 
 # --------------------------------------------------------------------------- legend
 class _Legend(MacroElement):
-    """A Leaflet control (bottom right) with plain HTML; no branca colormap (that needs d3)."""
+    """A Leaflet control (bottom right) with plain HTML; no branca colormap (that needs d3).
+    With a title it is one collapsible legend (<details>): open on a wide map, closed on a
+    phone-sized one (narrower than 640 px), a tap on the title opens or closes it."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -142,8 +148,13 @@ class _Legend(MacroElement):
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "jizhen-legend");
                 div.style.cssText = "background:#fff;padding:6px 8px;border-radius:4px;" +
-                    "box-shadow:0 0 4px rgba(0,0,0,.3);font:12px/1.5 sans-serif;max-width:240px";
+                    "box-shadow:0 0 4px rgba(0,0,0,.3);font:12px/1.5 sans-serif;max-width:240px;" +
+                    "max-height:60vh;overflow:auto";
                 div.innerHTML = {{ this.html_json }};
+                var d = div.querySelector("details");
+                if (d && window.innerWidth < 640) { d.removeAttribute("open"); }
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
             legend.addTo({{ this._parent.get_name() }});
@@ -151,10 +162,22 @@ class _Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, html_text: str):
+    def __init__(self, html_text: str, title: str | None = None):
         super().__init__()
         self._name = "Legend"
+        if title is not None:
+            html_text = (f'<details open><summary style="cursor:pointer;font-weight:bold">'
+                         f'{html.escape(title)}</summary>{html_text}</details>')
         self.html_json = _js_json(html_text)
+
+
+def _add_legend(m, sections: list | None, section_html: str) -> None:
+    """Collect a layer's legend section into `sections` (build_map draws them as one legend),
+    or draw it on its own when the layer is used alone."""
+    if sections is not None:
+        sections.append(section_html)
+    else:
+        _Legend(section_html).add_to(m)
 
 
 class _Popup(MacroElement):
@@ -193,6 +216,12 @@ def _swatch(colour: str, label: str) -> str:
             f'margin-right:4px;border:1px solid #999"></span>{html.escape(label)}</div>')
 
 
+def _symbol(symbol: str, colour: str, label: str) -> str:
+    return (f'<div><span style="display:inline-block;width:14px;color:{colour};font-size:14px;'
+            f'text-align:center;margin-right:4px">{html.escape(symbol)}</span>'
+            f'{html.escape(label)}</div>')
+
+
 # --------------------------------------------------------------------------- classes
 def class_breaks(values: pd.Series, k: int = 5) -> list[float]:
     """k+1 increasing breaks (equal-count quantiles, collapsed when values repeat)."""
@@ -203,6 +232,26 @@ def class_breaks(values: pd.Series, k: int = 5) -> list[float]:
     if qs.size == 1:
         qs = np.array([qs[0], qs[0] + 1e-9])
     return qs.tolist()
+
+
+def share_class(value: float) -> int | None:
+    """Index of the fixed share class (grid.metrics.SHARE_CLASS_BREAKS: <30%, 30–60%, 60–80%,
+    ≥80%) of a share in [0, 1]; None when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return int(np.searchsorted(SHARE_CLASS_BREAKS[1:-1], float(value), side="right"))
+
+
+def share_colour(value: float) -> str:
+    k = share_class(value)
+    return "#cccccc" if k is None else SHARE_PALETTE[k]
+
+
+def share_class_labels(lang: str = "zh") -> list[str]:
+    """'低于30%（需关注）', '30%–60%', ... : the legend's words for the fixed classes."""
+    b = SHARE_CLASS_BREAKS
+    return [t(f"map.share_{key}", lang, lo=f"{lo:.0%}", hi=f"{hi:.0%}")
+            for key, lo, hi in zip(SHARE_CLASS_KEYS, b[:-1], b[1:])]
 
 
 def colour_for(value: float, breaks: list[float], palette: list[str]) -> str:
@@ -226,16 +275,23 @@ def deadline_label(status: str, lang: str = "zh") -> str:
 
 
 # --------------------------------------------------------------------------- layers
-def grid_layer(m: folium.Map, grids, values: pd.Series, metric: str, *, lang: str = "zh") -> None:
-    """Choropleth of `values` (indexed by grid code) over the grid polygons, with a legend.
+def grid_layer(m: folium.Map, grids, values: pd.Series, metric: str, *, lang: str = "zh",
+               legend: list | None = None) -> None:
+    """Choropleth of `values` (indexed by grid code) over the grid polygons, each grid's name
+    written on it, with a legend. Shares use the fixed classes (share_class); other metrics five
+    equal-count classes (light = low).
 
     Each feature carries `code` and `name` properties: a click returns them (st_folium
     last_active_drawing) so the page can open the grid's panel.
     """
-    palette = PALETTE_REVERSED if metric in LOW_IS_BAD else PALETTE
-    breaks = class_breaks(values)
+    share = metric in SHARE_METRICS
+    breaks = None if share else class_breaks(values)
+
+    def colour(v):
+        return share_colour(v) if share else colour_for(v, breaks, PALETTE)
+
     label = t(f"metric.{metric}", lang) if _has_text(f"metric.{metric}") else t(f"lm.{metric}", lang)
-    features = []
+    features, labels = [], []
     for row in grids.itertuples():
         value = values.get(row.code, float("nan"))
         value = float(value) if value is not None else float("nan")
@@ -243,7 +299,10 @@ def grid_layer(m: folium.Map, grids, values: pd.Series, metric: str, *, lang: st
                          # the tooltip sets these as HTML: user text goes in escaped
                          "properties": {"code": row.code, "name": _html_text(row.name),
                                         "value": _html_text(_fmt(metric, value)),
-                                        "fill": colour_for(value, breaks, palette)}})
+                                        "fill": colour(value)}})
+        if row.geometry is not None and not row.geometry.is_empty:
+            p = row.geometry.representative_point()
+            labels.append([round(p.y, 6), round(p.x, 6), _html_text(row.name)])
     collection = {"type": "FeatureCollection", "features": features}
     folium.GeoJson(
         collection, name=t("layer.grids", lang),
@@ -252,15 +311,45 @@ def grid_layer(m: folium.Map, grids, values: pd.Series, metric: str, *, lang: st
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(["name", "value"], aliases=["", html.escape(label)]),
     ).add_to(m)
-    rows = []
-    for lo, hi, colour in zip(breaks[:-1], breaks[1:], [colour_for(b, breaks, palette)
-                                                         for b in breaks[:-1]]):
-        rows.append(_swatch(colour, f"{_fmt(metric, lo)} – {_fmt(metric, hi)}"))
-    _Legend(f"<b>{html.escape(label)}</b>" + "".join(rows)).add_to(m)
+    if labels:
+        _GridLabels(labels).add_to(m)
+    if share:
+        rows = [_swatch(c, lab) for c, lab in zip(SHARE_PALETTE, share_class_labels(lang))]
+    else:
+        rows = [_swatch(colour_for(lo, breaks, PALETTE), f"{_fmt(metric, lo)} – {_fmt(metric, hi)}")
+                for lo, hi in zip(breaks[:-1], breaks[1:])]
+    rows.append(_swatch("#cccccc", t("map.no_data", lang)))
+    _add_legend(m, legend, f"<b>{html.escape(label)}</b>" + "".join(rows))
 
 
-def hotspot_layer(m: folium.Map, hexes: pd.DataFrame, *, lang: str = "zh") -> int:
-    """Gi* hexagons labelled hot/cold (columns cell, label, households, gi_z). Returns the count."""
+class _GridLabels(MacroElement):
+    """Each grid's name written on its polygon (text, not markup: names are escaped before they
+    reach the JSON), from one JSON array; labels do not take clicks (the grid underneath does)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.data_json }}.forEach(function (g) {
+            L.marker([g[0], g[1]], {interactive: false, keyboard: false,
+                icon: L.divIcon({className: "jizhen-grid-label", iconSize: null,
+                    html: '<span style="font:bold 12px sans-serif;color:#222;white-space:nowrap;' +
+                          'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;' +
+                          'position:relative;left:-50%;top:-8px">' + g[2] + '</span>'})})
+                .addTo({{ this._parent.get_name() }});
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list):
+        super().__init__()
+        self._name = "GridLabels"
+        self.data_json = _js_json(rows)
+
+
+def hotspot_layer(m: folium.Map, hexes: pd.DataFrame, *, lang: str = "zh",
+                  legend: list | None = None) -> int:
+    """Hexagons where high (or low) risk clusters (Getis–Ord Gi*; columns cell, label,
+    households, gi_z), told in plain words: 风险聚集区 / 低风险聚集区 and how sure. Returns the
+    count."""
     import h3.api.basic_int as h3i
 
     shown = hexes[hexes["label"].isin(list(HOTSPOT_COLOURS))] if len(hexes) else hexes
@@ -271,19 +360,20 @@ def hotspot_layer(m: folium.Map, hexes: pd.DataFrame, *, lang: str = "zh") -> in
         features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
                          "properties": {"fill": HOTSPOT_COLOURS[row.label],
                                         "households": int(row.households),
-                                        "z": round(float(row.gi_z), 2)}})
+                                        "kind": html.escape(t(f"hotspot.{row.label}", lang))}})
     if features:
         folium.GeoJson({"type": "FeatureCollection", "features": features},
                        name=t("layer.hotspots", lang),
                        style_function=lambda f: {"fillColor": f["properties"]["fill"],
                                                  "color": f["properties"]["fill"], "weight": 0.5,
                                                  "fillOpacity": 0.45, "className": "jizhen-hotspot"},
-                       tooltip=folium.GeoJsonTooltip(["households", "z"],
-                                                     aliases=[t("panel.households", lang), "Gi* z"]),
+                       tooltip=folium.GeoJsonTooltip(["kind", "households"],
+                                                     aliases=["", t("panel.households", lang)]),
                        ).add_to(m)
         rows = "".join(_swatch(HOTSPOT_COLOURS[k], t(f"hotspot.{k}", lang))
                        for k in HOTSPOT_COLOURS if k in set(shown["label"]))
-        _Legend(f"<b>{html.escape(t('layer.hotspots', lang))}</b>{rows}").add_to(m)
+        _add_legend(m, legend, f"<b>{html.escape(t('layer.hotspots', lang))}</b>{rows}"
+                               f"<div style='color:#555'>{html.escape(t('map.hotspot_note', lang))}</div>")
     return len(features)
 
 
@@ -323,8 +413,9 @@ class _CaseMarkers(Layer):
         self.data_json = _js_json(rows)
 
 
-def case_layer(m: folium.Map, cases: pd.DataFrame, *, lang: str = "zh") -> int:
-    """One circle marker per pending case, coloured by deadline status, with a popup (every text
+def case_layer(m: folium.Map, cases: pd.DataFrame, *, lang: str = "zh",
+               legend: list | None = None) -> int:
+    """One circle marker (cases are circles; households other shapes) per pending case, coloured by deadline status, with a popup (every text
     in it escaped). Returns the number drawn (cases without coordinates skip)."""
     pts = cases.dropna(subset=["lon", "lat"])
     rows = []
@@ -344,8 +435,8 @@ def case_layer(m: folium.Map, cases: pd.DataFrame, *, lang: str = "zh") -> int:
                      DEADLINE_COLOURS.get(status, "#555555"),
                      "jizhen-case jizhen-case-" + (status if known else "other"), popup])
     _CaseMarkers(rows, t("layer.cases", lang)).add_to(m)
-    rows_html = "".join(_swatch(c, deadline_label(s, lang)) for s, c in DEADLINE_COLOURS.items())
-    _Legend(f"<b>{html.escape(t('layer.cases', lang))}</b>{rows_html}").add_to(m)
+    rows_html = "".join(_symbol("●", c, deadline_label(s, lang)) for s, c in DEADLINE_COLOURS.items())
+    _add_legend(m, legend, f"<b>{html.escape(t('layer.cases', lang))}</b>{rows_html}")
     return len(pts)
 
 
@@ -355,19 +446,19 @@ def _has_text(key: str) -> bool:
     return key in TEXTS
 
 
-# Markers are small canvas-free circles; the cluster icon counts every child marker, so the
-# numbers on screen add up to the points passed in.
+# Households are small squares (cases are circles); the cluster icon counts every child marker,
+# so the numbers on screen add up to the points passed in.
 _CLUSTER_CALLBACK = """
 function (row) {
-    return L.circleMarker(new L.LatLng(row[0], row[1]),
-        {radius: 5, color: "#b71c1c", weight: 1, fillColor: "#e53935", fillOpacity: 0.9,
-         className: "jizhen-household"});
+    return L.marker(new L.LatLng(row[0], row[1]), {icon: L.divIcon({
+        className: "jizhen-household", iconSize: [10, 10],
+        html: '<div style="width:10px;height:10px;background:#e53935;border:1px solid #b71c1c"></div>'})});
 }
 """
 
 
 def household_cluster_layer(m: folium.Map, households: pd.DataFrame, *,
-                            lang: str = "zh") -> dict[str, int]:
+                            lang: str = "zh", legend: list | None = None) -> dict[str, int]:
     """High-risk households as one FastMarkerCluster. Returns {'placed', 'missing', 'total'}:
     households without coordinates cannot be drawn and are counted in the legend instead."""
     ok = households["lon"].notna() & households["lat"].notna()
@@ -380,19 +471,71 @@ def household_cluster_layer(m: folium.Map, households: pd.DataFrame, *,
                                   callback=_CLUSTER_CALLBACK,
                                   options={"chunkedLoading": True,
                                            "showCoverageOnHover": False}).add_to(m)
-    _Legend(html.escape(t("map.households_total", lang, n=counts["total"],
-                          missing=counts["missing"]))).add_to(m)
+    _add_legend(m, legend, _symbol("■", "#e53935", t("map.households_total", lang, n=counts["total"],
+                                                     missing=counts["missing"])))
     return counts
+
+
+def _status_callback(lang: str) -> str:
+    """One marker per household: its status's symbol (a shape, not only a colour) and a popup
+    with the status and a link to the household file (/household?hh=ID, in the top window)."""
+    symbols = {i: [STATUS_SYMBOLS[s][0], STATUS_SYMBOLS[s][1],
+                   html.escape(t(f"vstatus.{s}", lang))] for i, s in enumerate(VISIT_STATUSES)}
+    link = html.escape(t("map.household_link", lang))
+    return """
+function (row) {
+    var s = %s[row[2]];
+    var base = "";
+    try { var p = window.top.location.pathname; base = p.substring(0, p.lastIndexOf("/") + 1); }
+    catch (e) { base = "/"; }
+    var m = L.marker(new L.LatLng(row[0], row[1]), {icon: L.divIcon({
+        className: "jizhen-visit-status jizhen-vs-" + row[2], iconSize: [16, 16],
+        html: '<div style="font:16px/16px sans-serif;color:' + s[1] +
+              ';text-shadow:0 0 2px #fff,0 0 2px #fff;text-align:center">' + s[0] + '</div>'})});
+    var id = Number(row[3]);
+    m.bindPopup(s[0] + " " + s[2] + "<br>" + %s + " " + id +
+                ' · <a target="_top" href="' + base + 'household?hh=' + id + '">' + %s + '</a>');
+    return m;
+}
+""" % (_js_json({str(k): v for k, v in symbols.items()}), _js_json(t("col.household_id", lang)), _js_json(link))
+
+
+def visit_status_layer(m: folium.Map, households: pd.DataFrame, *, lang: str = "zh",
+                       legend: list | None = None) -> dict[str, int]:
+    """Households that need a visit (grid.visit_status; columns id, lon, lat, visit_status),
+    one clustered layer, each by its status's symbol. The legend gives each status's count (the
+    worklist's numbers) and how many have no coordinates. Returns the counts."""
+    shown = households[households["visit_status"].isin(list(NEEDS_VISIT))]
+    counts = status_counts(shown)
+    ok = (shown["lon"].notna() & shown["lat"].notna()).to_numpy(dtype=bool)
+    pts = shown.loc[ok]
+    index = {s: i for i, s in enumerate(VISIT_STATUSES)}
+    data = [[round(float(la), 5), round(float(lo), 5), index[st_], int(i)]
+            for la, lo, st_, i in zip(pts["lat"], pts["lon"], pts["visit_status"], pts["id"])]
+    if data:
+        plugins.FastMarkerCluster(data, name=t("layer.visit_status", lang),
+                                  callback=_status_callback(lang),
+                                  options={"chunkedLoading": True, "showCoverageOnHover": False,
+                                           "disableClusteringAtZoom": 17}).add_to(m)
+    rows = "".join(_symbol(STATUS_SYMBOLS[s][0], STATUS_SYMBOLS[s][1],
+                           f"{t(f'vstatus.{s}', lang)}：{counts[s]}") for s in NEEDS_VISIT)
+    missing = int((~ok).sum())
+    note = t("map.status_missing", lang, n=missing) if missing else ""
+    _add_legend(m, legend, f"<b>{html.escape(t('layer.visit_status', lang))}</b>{rows}"
+                           + (f"<div>{html.escape(note)}</div>" if note else ""))
+    return {**counts, "placed": len(data), "missing": missing}
 
 
 # --------------------------------------------------------------------------- the map
 def build_map(grids, *, grid_values: pd.Series, metric: str = "coverage_30d",
               hotspots: pd.DataFrame | None = None, heat: pd.DataFrame | None = None,
               cases: pd.DataFrame | None = None, households: pd.DataFrame | None = None,
+              visit_status: pd.DataFrame | None = None,
               tiles: str = "none", tianditu_key: str = "", lang: str = "zh",
               height: int = 600) -> folium.Map:
     """The 网格地图. Layers given as None are left out. Grids: GeoDataFrame code, name, geometry
-    (already simplified for display by the caller, see grid.geometry.simplified_for_display)."""
+    (already simplified for display by the caller, see grid.geometry.simplified_for_display);
+    the map is fitted to them. One legend (collapsible) holds every layer's section."""
     if len(grids):
         minx, miny, maxx, maxy = grids.total_bounds
         center = ((miny + maxy) / 2, (minx + maxx) / 2)
@@ -404,15 +547,19 @@ def build_map(grids, *, grid_values: pd.Series, metric: str = "coverage_30d",
                    prefer_canvas=False, height=height, maxZoom=MAX_ZOOM, minZoom=MIN_ZOOM)
     _MetricScale().add_to(m)
     add_basemap(m, tiles, tianditu_key=tianditu_key)
-    grid_layer(m, grids, grid_values, metric, lang=lang)
+    legend: list[str] = []
+    grid_layer(m, grids, grid_values, metric, lang=lang, legend=legend)
     if hotspots is not None:
-        hotspot_layer(m, hotspots, lang=lang)
+        hotspot_layer(m, hotspots, lang=lang, legend=legend)
     if heat is not None:
         heat_layer(m, heat, lang=lang)
     if households is not None:
-        household_cluster_layer(m, households, lang=lang)
+        household_cluster_layer(m, households, lang=lang, legend=legend)
+    if visit_status is not None:
+        visit_status_layer(m, visit_status, lang=lang, legend=legend)
     if cases is not None:
-        case_layer(m, cases, lang=lang)
+        case_layer(m, cases, lang=lang, legend=legend)
+    _Legend('<hr style="margin:4px 0">'.join(legend), title=t("map.legend", lang)).add_to(m)
     if len(grids):
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     folium.LayerControl(collapsed=True).add_to(m)

@@ -485,6 +485,16 @@ def _cached_map(url: str, actor: Actor, day: date, options: tuple, hh_tokens: tu
     if "heat" in layers:
         weights = hs["level"].map(default_config().level_weights).fillna(0.0)
         heat = hs.assign(weight=weights)[weights > 0]
+    status = None
+    if "visit_status" in layers:  # the worklist's statuses (grid.visit_status), same filters
+        from grid.visit_status import household_visit_status
+
+        status = household_visit_status(
+            maps.filter_households(hs, grid_codes=o.get("grid_codes"), worker_id=o.get("worker_id"),
+                                   levels=o.get("levels")),
+            open_assignments(url, actor), today=day)
+    if o.get("grid_codes"):  # centred and fitted to the chosen grids
+        g = g[g["code"].isin(list(o["grid_codes"]))]
     settings = get_settings()
     return maps.build_map(
         g, grid_values=summary[o.get("metric", "coverage_30d")], metric=o.get("metric", "coverage_30d"),
@@ -492,6 +502,7 @@ def _cached_map(url: str, actor: Actor, day: date, options: tuple, hh_tokens: tu
         heat=heat,
         cases=cases if "cases" in layers else None,
         households=high if "households" in layers else None,
+        visit_status=status,
         tiles=settings.tiles, tianditu_key=settings.tianditu_key, lang=o.get("lang", "zh"))
 
 

@@ -35,6 +35,9 @@ METRIC_COLUMNS = ["households", "flagged", "flags_without_visit", "median_days_f
                   "paperwork_15wd_share", "paperwork_cases", "coverage_30d", "overdue_visits"]
 SHARE_METRICS = ("coverage_30d", "coverage_90d", "small_aid_3wd_share", "paperwork_15wd_share")
 MEDIAN_METRICS = ("median_days_flag_to_visit", "median_days_intake_to_aid", "mean_score")
+# Fixed classes of every share on a map (coverage, on-time shares): the same four on every page
+# and every day, so a colour means the same thing in every grid and every month.
+SHARE_CLASS_BREAKS = (0.0, 0.3, 0.6, 0.8, 1.0)   # <30%, 30–60%, 60–80%, ≥80%
 
 # One line per indicator (zh, en). Shown in the README; the UI labels live in dashboard.texts.
 DEFINITIONS: dict[str, str] = {

@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from dashboard import maps, state
 from dashboard.household_card import household_card
 from dashboard.texts import t
+from grid.access import Role
 from grid.metrics import format_value
 
 lang, actor, url, day = state.page_start()
@@ -23,18 +24,22 @@ names = dict(zip(grids["code"], grids["name"]))
 with st.sidebar:
     metric = st.selectbox(t("map.metric", lang), ["coverage_30d", "mean_score", "pending_cases"],
                           format_func=lambda k: t(f"metric.{k}", lang), key="map_metric", placeholder=t("choose", lang))
-    layer_keys = ["hotspots", "heat", "cases", "households"]
-    layers = st.multiselect(t("map.layers", lang), layer_keys,
-                            default=["hotspots", "cases", "households"],
-                            format_func=lambda k: t(f"layer.{k}", lang), key="map_layers", placeholder=t("choose_many", lang))
+    layer_keys = ["visit_status", "cases", "hotspots", "heat", "households"]
+    # hotspots are a planning view: off by default for a supervisor, whose day is the visits
+    default_layers = ["visit_status", "cases"] if actor.role == Role.GRID_SUPERVISOR \
+        else ["visit_status", "cases", "hotspots"]
+    layers = st.multiselect(t("map.layers", lang), layer_keys, default=default_layers,
+                            format_func=lambda k: t(f"layer.{k}", lang), key="map_layers",
+                            placeholder=t("choose_many", lang))
     grid_pick = st.multiselect(t("map.filter_grid", lang), list(names),
                                format_func=lambda c: names[c], key="map_grids", placeholder=t("choose_many", lang))
     worker_ids = [None, *workers["id"].tolist()]
     worker_names = dict(zip(workers["id"], workers["name"]))
     worker = st.selectbox(t("map.filter_worker", lang), worker_ids, key="map_worker",
                           format_func=lambda w: t("map.all", lang) if w is None else worker_names[w], placeholder=t("choose", lang))
+    # every level by default: the visit-status layer then counts what the worklist counts
     levels = st.multiselect(t("map.filter_levels", lang), ["red", "orange", "yellow", "green"],
-                            default=["red", "orange"], format_func=lambda k: t(f"level.{k}", lang),
+                            default=["red", "orange", "yellow", "green"], format_func=lambda k: t(f"level.{k}", lang),
                             key="map_levels", placeholder=t("choose_many", lang))
     deadlines = st.multiselect(t("map.filter_deadline", lang), list(maps.DEADLINE_STATUSES),
                                default=list(maps.DEADLINE_STATUSES),

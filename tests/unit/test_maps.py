@@ -84,7 +84,7 @@ def test_cluster_total_equals_filtered_total(grids):
     assert counts["total"] == expected
     assert counts["placed"] + counts["missing"] == expected
     assert len(points) == counts["placed"]
-    assert f"高风险住户 {expected} 户（地图外无坐标 {counts['missing']} 户）" in html
+    assert f"所选风险等级住户 {expected} 户（无坐标 {counts['missing']} 户）" in html
 
 
 def test_filters(grids):
@@ -138,10 +138,59 @@ def test_choropleth_legend_and_classes(grids):
     values = pd.Series(np.linspace(0, 1, len(grids)), index=grids["code"])
     breaks = maps.class_breaks(values)
     assert breaks[0] == 0 and breaks[-1] == 1 and breaks == sorted(breaks)
-    # coverage: low is bad, the lowest grid gets the darkest colour
-    assert maps.colour_for(0.0, breaks, maps.PALETTE_REVERSED) == maps.PALETTE[-1]
     html = maps.map_html(maps.build_map(grids, grid_values=values))
     assert "jizhen-legend" in html and html.count('"code"') >= len(grids)
+
+
+def test_coverage_classes_are_fixed_and_dark_means_high():
+    # the same four classes whatever the values (not quantiles of today's grids)
+    assert [maps.share_class(v) for v in (0.0, 0.299, 0.3, 0.5999, 0.6, 0.79, 0.8, 1.0)] \
+        == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert maps.share_class(float("nan")) is None and maps.share_colour(float("nan")) == "#cccccc"
+    assert maps.share_class_labels("zh") == ["低于30%（需关注）", "30%–60%", "60%–80%", "80%及以上"]
+
+    def lightness(hex_colour):
+        r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+        return 0.299 * r + 0.587 * g + 0.114 * b
+
+    # the highest class is the darkest: dark never means low coverage
+    assert lightness(maps.share_colour(0.9)) < min(lightness(maps.share_colour(v)) for v in (0.1, 0.4, 0.7))
+    # 30.2% and 33.4% are the same class (quantiles used to stretch them over the palette)
+    assert maps.share_colour(0.302) == maps.share_colour(0.334)
+
+
+def test_one_collapsible_legend_and_grid_names_on_the_map(grids):
+    values = pd.Series(0.5, index=grids["code"])
+    cases = _cases()
+    hs = _households(grids, 300, seed=2).assign(visit_status="never")
+    m = maps.build_map(grids, grid_values=values, cases=cases, visit_status=hs,
+                       hotspots=pd.DataFrame(columns=["cell", "label", "households", "gi_z"]))
+    html = maps.map_html(m)
+    assert html.count('L.control({position: "bottomright"})') == 1  # one legend
+    assert "<details open>" in html  # folds (closed at first on a phone-sized map)
+    assert "图例" in html
+    for name in grids["name"]:
+        assert name in html  # written on the polygons
+    assert "jizhen-grid-label" in html
+
+
+def test_visit_status_layer_counts_and_symbols(grids):
+    import folium
+
+    hh = _households(grids, 400, seed=4, missing=5)
+    statuses = np.array(["overdue_assignment", "never", "over_90d", "over_30d", "recent"])
+    hh = hh.assign(visit_status=statuses[np.arange(len(hh)) % 5])
+    m = folium.Map(tiles=None)
+    legend: list = []
+    counts = maps.visit_status_layer(m, hh, legend=legend)
+    need = hh[hh["visit_status"] != "recent"]
+    assert counts["placed"] + counts["missing"] == len(need)
+    assert counts["never"] == int((need["visit_status"] == "never").sum())
+    assert counts["recent"] == 0  # recently visited households are not drawn
+    section = legend[0]
+    assert "从未走访：%d" % counts["never"] in section and "■" in section and "◆" in section
+    html = m.get_root().render()
+    assert "household?hh=" in html and "_top" in html
 
 
 def test_maps_is_pure():
@@ -181,7 +230,8 @@ def test_hotspot_layer_has_a_legend_for_the_classes_it_draws():
     m = folium.Map(tiles=None)
     assert hotspot_layer(m, hexes) == 1
     html = m.get_root().render()
-    assert "热点（99%置信）" in html and "冷点" not in html
+    # plain words, not statistics: the cluster kind, never "Gi* z"
+    assert "风险聚集区（很可能）" in html and "低风险聚集区" not in html and "Gi*" not in html
 
 
 def test_gcj02_tile_sources_are_refused_not_mixed_in():

@@ -207,19 +207,22 @@ def bench_pages(url: str) -> dict[str, tuple[float, float, float | None]]:
             warm.append(time.perf_counter() - started)
         out[page] = (cold, statistics.median(warm), None)
         apps[page] = at
+    cpu_after = {}  # CPU seconds of this process: what the run cost, whatever else the machine runs
     panel_before = _panel(apps["pages/map.py"])
     written = save_visit_elsewhere(url)
     assert written["grid_code"] == code, written
     for page in AFTER_WRITE:  # each page's own session, warm, reruns once after the write
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         apps[page].run()
         after = time.perf_counter() - started
         assert not apps[page].exception, [e.value for e in apps[page].exception]
         out[page] = (*out[page][:2], after)
+        cpu_after[page] = time.process_time() - cpu
     check_after_write(url, apps, written, panel_before)
     print(f"  after-write check passed: visit of household {written['household_id']} in grid "
           f"{written['grid_code']} (high-risk overdue before: {written['was_high_risk_overdue']}; "
           f"map panel {panel_before} -> {_panel(apps['pages/map.py'])})")
+    print("  after one write, CPU time: " + ", ".join(f"{p} {c:.3f} s" for p, c in cpu_after.items()))
     return out
 
 

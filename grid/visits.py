@@ -7,6 +7,15 @@ One transaction: the Visit row, the assignment set to done (optimistic locking: 
 reassign/cancel makes this fail with StaleEdit and nothing is written), the household's new score
 appended to the risk history (so the map, the coverage and the score move at once), and the audit
 entries.
+
+Saved once on a weak connection: the form makes an idempotency key when it is drawn
+(new_idempotency_key) and every send of it carries that key. save_visit / save_adhoc_visit return
+VisitSaved(visit_id, already_recorded): a resend finds the visit recorded the first time and
+writes nothing; the key is UNIQUE on visit, so a resend that raced past the check hits the index
+and is answered the same way (a savepoint keeps the transaction usable).
+
+Ad-hoc visits (随访, save_adhoc_visit): a grid worker records a household of their own grid met
+without an assignment; if the household has an open assignment of theirs, it is closed by it.
 """
 from __future__ import annotations
 

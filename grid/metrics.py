@@ -32,6 +32,7 @@ COVERAGE_DAYS = 30
 SMALL_AID_FEN = int(TOWN_APPROVAL_LIMIT_YUAN * 100)  # the town's own approval limit (cases.rules)
 METRIC_COLUMNS = ["households", "flagged", "flags_without_visit", "median_days_flag_to_visit",
                   "median_days_intake_to_aid", "small_aid_3wd_share", "small_aid_cases",
+                  "small_aid_backdated",
                   "paperwork_15wd_share", "paperwork_cases", "coverage_30d", "overdue_visits"]
 SHARE_METRICS = ("coverage_30d", "coverage_90d", "small_aid_3wd_share", "paperwork_15wd_share")
 MEDIAN_METRICS = ("median_days_flag_to_visit", "median_days_intake_to_aid", "mean_score")
@@ -53,9 +54,11 @@ DEFINITIONS: dict[str, str] = {
                                  "flags not visited yet are left out and counted separately",
     "median_days_intake_to_aid": "days from intake to aid: median over the cases received in the "
                                  "month that were aided, of aid day − received day",
-    "small_aid_3wd_share": "small aid within 3 working days: cases received in the month and "
-                           "approved for at most the town limit (cases.rules) that were decided "
-                           "on or before their 3-working-day due date ÷ such cases",
+    "small_aid_3wd_share": "small aid within 3 working days: town cases (at most the town limit, "
+                           "cases.rules; not aid-first, not rejected) received in the month whose "
+                           "clock (cases.rules.case_deadline: approve AND pay) stopped on time ÷ "
+                           "such cases that were paid or are past their due date; cases entered "
+                           "late (aid_case.backdated) are counted in small_aid_backdated",
     "paperwork_15wd_share": "aid-first paperwork within 15 working days: aid-first cases aided in "
                             "the month whose files are done or due, completed on time ÷ such cases",
     "overdue_visits": "overdue visits: visit assignments due in the month and not done by their "
@@ -225,7 +228,7 @@ class PeriodFacts:
                              # end), overdue_visits
     flags: pd.DataFrame      # month, grid_code, household_id, delay_days (NaN: not visited yet)
     aid_days: pd.DataFrame   # month, grid_code, days (cases received in the period and aided)
-    small_aid: pd.DataFrame  # month, grid_code, on_time (1.0/0.0; small-aid decisions)
+    small_aid: pd.DataFrame  # month, grid_code, on_time (1.0/0.0), backdated (entered late)
     paperwork: pd.DataFrame  # month, grid_code, on_time (aid-first files of the period)
 
 
@@ -297,11 +300,11 @@ def periods_facts(data: MetricsData, *, periods: list[tuple[str, date, date]],
     aid_days = _labelled(c, received, labels,
                          {"days": (c["aid_on"] - c["received_on"]).dt.days.to_numpy(dtype=float)}) \
         .dropna(subset=["days"])
-    approved = pd.to_numeric(c["amount_approved_fen"], errors="coerce")
-    small = ((approved <= SMALL_AID_FEN) & c["decided_on"].notna()
-             & (c["status"] != "rejected")).to_numpy(dtype=bool)
-    small_aid = _labelled(c, np.where(small, received, -1), labels,
-                          {"on_time": (c["decided_on"] <= c["approval_due_on"]).astype(float)})
+    judged, on_time = small_aid_verdicts(c, received >= 0, today=today)
+    small_aid = _labelled(c, np.where(judged, received, -1), labels,
+                          {"on_time": on_time,
+                           "backdated": (c["backdated"].fillna(False).astype(bool).to_numpy()
+                                         if "backdated" in c else np.zeros(len(c), dtype=bool))})
     sel = (c["aid_first"].fillna(False).astype(bool).to_numpy()
            & c["paperwork_due_on"].notna().to_numpy()
            & (c["files_completed_on"].notna() | (c["paperwork_due_on"] < now)).to_numpy())
@@ -310,6 +313,41 @@ def periods_facts(data: MetricsData, *, periods: list[tuple[str, date, date]],
                            .astype(float)})
     return PeriodFacts(grids=grids, flags=flags, aid_days=aid_days, small_aid=small_aid,
                        paperwork=paperwork)
+
+
+def small_aid_verdicts(cases: pd.DataFrame, candidates: np.ndarray, *,
+                       today: date) -> tuple[np.ndarray, np.ndarray]:
+    """Which cases the small-aid share judges, and whether each was on time, by the one deadline
+    rule (cases.rules.case_deadline: the town's 3 working days run from receipt and stop at
+    PAYMENT, or at a rejection). Judged: town cases (not a county decision, not aid-first), not
+    rejected, whose clock has stopped (done_on_time / done_late) or that are still open past
+    their due date (overdue); on_time is 1.0 for done_on_time, else 0.0. Cases whose clock still
+    runs within its time, or that left without payment, are not judged."""
+    from cases.rules import (DeadlineStatus, case_deadline, deadline_facts_from_columns,
+                             is_county_decision)
+
+    judged = np.zeros(len(cases), dtype=bool)
+    on_time = np.full(len(cases), np.nan)
+    idx = np.flatnonzero(np.asarray(candidates, dtype=bool))
+    if not len(idx):
+        return judged, on_time
+    rows = cases.iloc[idx].to_dict("records")
+    late = {DeadlineStatus.done_late.value, DeadlineStatus.overdue.value}
+    for i, row in zip(idx, rows):
+        if str(row.get("status")) == "rejected" or bool(row.get("aid_first") or False):
+            continue
+        try:
+            facts = deadline_facts_from_columns(row)
+            county = is_county_decision(facts)
+        except ValueError:  # not a status of the case workflow: nothing to judge
+            continue
+        if county:
+            continue
+        status = case_deadline(facts, today).status
+        if status == DeadlineStatus.done_on_time.value or status in late:
+            judged[i] = True
+            on_time[i] = 1.0 if status == DeadlineStatus.done_on_time.value else 0.0
+    return judged, on_time
 
 
 def period_facts(data: MetricsData, *, start: date, end: date, today: date) -> PeriodFacts:
@@ -375,6 +413,8 @@ def _metrics_table(facts: PeriodFacts, by: list[str]) -> pd.DataFrame:
     sa = facts.small_aid
     out["small_aid_cases"] = per(sa["on_time"], sa, "size", 0)
     out["small_aid_3wd_share"] = per(sa["on_time"], sa, "mean")
+    out["small_aid_backdated"] = per(sa["backdated"].astype(bool) if "backdated" in sa
+                                     else pd.Series(False, index=sa.index), sa, "sum", 0)
     pw = facts.paperwork
     out["paperwork_cases"] = per(pw["on_time"], pw, "size", 0)
     out["paperwork_15wd_share"] = per(pw["on_time"], pw, "mean")
@@ -435,8 +475,9 @@ def leader_metrics_from_facts(facts: PeriodFacts, *, months: list[date], month: 
 
 # --------------------------------------------------------------------------- session edge
 CASE_COLUMNS = ["household_id", "grid_code", "received_on", "decided_on", "approval_due_on",
-                "amount_approved_fen", "status", "aid_first", "aid_on", "paperwork_due_on",
-                "files_completed_on"]
+                "amount_requested_fen", "amount_approved_fen", "status", "aid_first", "aid_on",
+                "paperwork_due_on", "files_completed_on", "approval_provisional",
+                "paperwork_provisional", "backdated"]
 
 
 def load_metrics_data(conn, actor, *, grid_codes=None) -> MetricsData:

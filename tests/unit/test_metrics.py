@@ -53,8 +53,12 @@ def test_period_metrics_by_grid_known_answers():
     assert b["median_days_flag_to_visit"] == 0  # visited on the flag day
     assert a["median_days_intake_to_aid"] == 4
     assert b["median_days_intake_to_aid"] == 1  # (0 + 2) / 2
-    assert a["small_aid_3wd_share"] == 1.0 and a["small_aid_cases"] == 1
-    assert b["small_aid_3wd_share"] == 0.0 and b["small_aid_cases"] == 1  # 11-13 > due 11-12
+    # the clock stops at payment (cases.rules.case_deadline): approved 11-04 but paid 11-06,
+    # after the due date 11-05, is late
+    assert a["small_aid_3wd_share"] == 0.0 and a["small_aid_cases"] == 1
+    # B: the aid-first case runs on the paperwork clock and the 800-yuan one is the county's;
+    # the open case due 11-19 is past due on 11-29, so it is judged (late)
+    assert b["small_aid_3wd_share"] == 0.0 and b["small_aid_cases"] == 1
     assert b["paperwork_15wd_share"] == 1.0 and b["paperwork_cases"] == 1
     assert np.isnan(a["paperwork_15wd_share"])
     assert a["coverage_30d"] == 0.5 and b["coverage_30d"] == 0.5
@@ -109,3 +113,32 @@ def test_score_times_become_shanghai_days():
     flags = flags_from_history(history)
     assert flags.sort_values("household_id")["flagged_on"].dt.strftime("%Y-%m-%d").tolist() == [
         "2026-01-02", "2026-01-01"]
+
+
+def test_small_aid_share_uses_the_case_deadline_and_marks_late_entries():
+    """Known answers of small_aid_3wd_share: on time only when PAID by the due date; an open case
+    still within its time is not judged yet; rejected, county and aid-first cases are not small
+    aid; backdated entries are counted."""
+    d = _data()
+    cases = pd.DataFrame({
+        "household_id": [1, 1, 2, 2, 2, 1],
+        "grid_code": ["A"] * 6,
+        "received_on": [date(2026, 11, 2)] * 5 + [date(2026, 11, 26)],
+        "decided_on": [date(2026, 11, 3), date(2026, 11, 3), date(2026, 11, 3), date(2026, 11, 3),
+                       None, None],
+        "approval_due_on": [date(2026, 11, 5)] * 5 + [date(2026, 12, 1)],
+        "amount_requested_fen": [20000, 20000, 20000, 90000, 20000, 20000],
+        "amount_approved_fen": [20000, 20000, None, 90000, None, None],
+        "status": ["paid", "paid", "rejected", "paid", "accepted", "accepted"],
+        "aid_first": [False] * 6,
+        "aid_on": [date(2026, 11, 5), date(2026, 11, 9), None, date(2026, 11, 4), None, None],
+        "paperwork_due_on": [None] * 6, "files_completed_on": [None] * 6,
+        "backdated": [True, False, False, False, False, False],
+    })
+    data = MetricsData(d.households, d.visits, d.flags, cases, d.assignments)
+    a = period_metrics(data, start=date(2026, 11, 1), end=TODAY, today=TODAY).set_index("grid_code").loc["A"]
+    # judged: paid on the due day (on time), paid after it (late), open past due (late);
+    # not: the rejection, the 900-yuan county case, the open case due 12-01
+    assert a["small_aid_cases"] == 3
+    assert a["small_aid_3wd_share"] == pytest.approx(1 / 3)
+    assert a["small_aid_backdated"] == 1

@@ -457,6 +457,15 @@ function (row) {
 """
 
 
+def _fast_cluster(data: list, **kwargs) -> plugins.FastMarkerCluster:
+    """A FastMarkerCluster of points built here from rows with coordinates (rounded floats):
+    folium would check each of tens of thousands of points again, one Python call each, on
+    every map the dashboard rebuilds after a write."""
+    cluster = plugins.FastMarkerCluster([], **kwargs)
+    cluster.data = data
+    return cluster
+
+
 def household_cluster_layer(m: folium.Map, households: pd.DataFrame, *,
                             lang: str = "zh", legend: list | None = None) -> dict[str, int]:
     """High-risk households as one FastMarkerCluster. Returns {'placed', 'missing', 'total'}:
@@ -467,7 +476,7 @@ def household_cluster_layer(m: folium.Map, households: pd.DataFrame, *,
                             pts["lon"].to_numpy(dtype=float).round(5)]).tolist()
     counts = {"placed": len(data), "missing": int((~ok).sum()), "total": len(households)}
     if data:
-        plugins.FastMarkerCluster(data, name=t("layer.households", lang),
+        _fast_cluster(data, name=t("layer.households", lang),
                                   callback=_CLUSTER_CALLBACK,
                                   options={"chunkedLoading": True,
                                            "showCoverageOnHover": False}).add_to(m)
@@ -510,10 +519,12 @@ def visit_status_layer(m: folium.Map, households: pd.DataFrame, *, lang: str = "
     ok = (shown["lon"].notna() & shown["lat"].notna()).to_numpy(dtype=bool)
     pts = shown.loc[ok]
     index = {s: i for i, s in enumerate(VISIT_STATUSES)}
-    data = [[round(float(la), 5), round(float(lo), 5), index[st_], int(i)]
-            for la, lo, st_, i in zip(pts["lat"], pts["lon"], pts["visit_status"], pts["id"])]
+    data = [list(row) for row in zip(pts["lat"].to_numpy(dtype=float).round(5).tolist(),
+                                     pts["lon"].to_numpy(dtype=float).round(5).tolist(),
+                                     pts["visit_status"].map(index).astype(int).tolist(),
+                                     pts["id"].astype(int).tolist())]
     if data:
-        plugins.FastMarkerCluster(data, name=t("layer.visit_status", lang),
+        _fast_cluster(data, name=t("layer.visit_status", lang),
                                   callback=_status_callback(lang),
                                   options={"chunkedLoading": True, "showCoverageOnHover": False,
                                            "disableClusteringAtZoom": 17}).add_to(m)

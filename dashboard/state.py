@@ -521,3 +521,46 @@ def _grid_visits(url: str, actor: Actor, code: str, day: date, days: int, token:
 def grid_visits(url: str, actor: Actor, code: str, day: date, days: int = 90) -> pd.DataFrame:
     """One grid's visits on the `days` days ending `day` (keyed by the grid's data generation)."""
     return _grid_visits(url, actor, code, day, days, generations(url).token(HOUSEHOLDS, code))
+
+
+# The honest replay behind "where the list misses people" and the early-detection evaluation:
+# ~15 s at 30k households, so computed once per data generation of the grids in scope and the
+# business date, and only when a page asks for it (the leaders' page, behind a switch).
+@st.cache_data(ttl=TTL_S, max_entries=16, show_spinner=False)
+def _replay(url: str, actor: Actor, day: date, tokens: tuple) -> dict:
+    from grid.replay import run_replay
+
+    return run_replay(_engine(url), actor, groups=True)
+
+
+def replay_groups(url: str, actor: Actor, day: date) -> dict:
+    """grid.replay.run_replay(groups=True) for the actor's scope: model vs visit-recency recall
+    and lead time, groups_summary (Chinese sentences), groups_tables (by_grid, by_kind, ...)."""
+    codes = scope_codes(url, actor)
+    return _replay(url, actor, day, _tokens(url, codes, HOUSEHOLDS) + _tokens(url, codes, CASES))
+
+
+@st.cache_data(ttl=TTL_S, max_entries=16, show_spinner=False)
+def _model_card(url: str, actor: Actor, day: date, tokens: tuple) -> str:
+    from grid.replay import model_card_markdown
+
+    return model_card_markdown(_engine(url), actor)
+
+
+def model_card(url: str, actor: Actor, day: date) -> str:
+    """The model card of the weights in force, with the replay on this database (markdown)."""
+    codes = scope_codes(url, actor)
+    return _model_card(url, actor, day, _tokens(url, codes, HOUSEHOLDS) + _tokens(url, codes, CASES))
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _appeal_counts(url: str, actor: Actor, tokens: tuple) -> pd.DataFrame:
+    from grid.facts import appeal_counts
+
+    return appeal_counts(_engine(url), actor)
+
+
+def appeal_counts(url: str, actor: Actor) -> pd.DataFrame:
+    """Appeals per grid and month (grid.facts.appeal_counts) in the actor's scope."""
+    codes = scope_codes(url, actor)
+    return _appeal_counts(url, actor, _tokens(url, codes, HOUSEHOLDS))

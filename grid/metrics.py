@@ -32,8 +32,13 @@ COVERAGE_DAYS = 30
 SMALL_AID_FEN = int(TOWN_APPROVAL_LIMIT_YUAN * 100)  # the town's own approval limit (cases.rules)
 METRIC_COLUMNS = ["households", "flagged", "flags_without_visit", "median_days_flag_to_visit",
                   "median_days_intake_to_aid", "small_aid_3wd_share", "small_aid_cases",
-                  "small_aid_backdated",
-                  "paperwork_15wd_share", "paperwork_cases", "coverage_30d", "overdue_visits"]
+                  "small_aid_backdated", "small_aid_on_time",
+                  "paperwork_15wd_share", "paperwork_cases", "paperwork_on_time", "coverage_30d",
+                  "visited_30d", "overdue_visits"]
+# The count behind each share (the leaders' headline shows both): share -> (numerator, denominator)
+SHARE_COUNTS = {"coverage_30d": ("visited_30d", "households"),
+                "small_aid_3wd_share": ("small_aid_on_time", "small_aid_cases"),
+                "paperwork_15wd_share": ("paperwork_on_time", "paperwork_cases")}
 SHARE_METRICS = ("coverage_30d", "coverage_90d", "small_aid_3wd_share", "paperwork_15wd_share")
 MEDIAN_METRICS = ("median_days_flag_to_visit", "median_days_intake_to_aid", "mean_score")
 # Fixed classes of every share on a map (coverage, on-time shares): the same four on every page
@@ -413,13 +418,16 @@ def _metrics_table(facts: PeriodFacts, by: list[str]) -> pd.DataFrame:
     sa = facts.small_aid
     out["small_aid_cases"] = per(sa["on_time"], sa, "size", 0)
     out["small_aid_3wd_share"] = per(sa["on_time"], sa, "mean")
+    out["small_aid_on_time"] = per(sa["on_time"], sa, "sum", 0)
     out["small_aid_backdated"] = per(sa["backdated"].astype(bool) if "backdated" in sa
                                      else pd.Series(False, index=sa.index), sa, "sum", 0)
     pw = facts.paperwork
     out["paperwork_cases"] = per(pw["on_time"], pw, "size", 0)
     out["paperwork_15wd_share"] = per(pw["on_time"], pw, "mean")
+    out["paperwork_on_time"] = per(pw["on_time"], pw, "sum", 0)
     visited = per(g["visited_30d"], g, "sum", 0)
     out["coverage_30d"] = visited / out["households"].where(out["households"] > 0)
+    out["visited_30d"] = visited
     out["overdue_visits"] = per(g["overdue_visits"], g, "sum", 0)
     return out[METRIC_COLUMNS]
 

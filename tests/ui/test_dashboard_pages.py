@@ -217,3 +217,44 @@ def test_dashboard_command_refuses_a_bad_basemap(monkeypatch):
     monkeypatch.delenv("JIZHEN_TIANDITU_KEY", raising=False)
     result = CliRunner().invoke(main, ["dashboard", "--port", "1"])
     assert result.exit_code != 0 and "JIZHEN_TIANDITU_KEY" in result.output
+
+
+def test_leaders_headline_has_the_count_behind_each_share(app, demo_url):
+    from dashboard import state
+    from grid.access import Actor, Role
+    from grid.metrics import format_value, last_complete_month
+
+    as_user(app, demo_url, "t_leader").run()
+    app.switch_page("pages/leaders.py").run()
+    _ok(app)
+    leader = Actor("t_leader", Role.TOWNSHIP_LEADER, None)
+    res = state.leader_metrics(demo_url, leader, DEMO_TODAY, 6, last_complete_month(DEMO_TODAY))
+    row = res["total"].iloc[0]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["30天走访覆盖率"] == format_value("coverage_30d", row["coverage_30d"])
+    captions = [c.value for c in app.caption]
+    assert f"{int(row['visited_30d'])}/{int(row['households'])} 户" in captions
+    assert f"{int(row['small_aid_on_time'])}/{int(row['small_aid_cases'])} 件" in captions
+    assert res["month"] == "2026-10"
+    # the grid x month table: one row per grid, one column per month shown
+    grid_month = next(d for d in app.dataframe if list(d.value.columns) == sorted(res["trend"]["month"]))
+    assert len(grid_month.value) == 12
+
+
+def test_leaders_early_detection_in_plain_words_with_model_card(app, demo_url):
+    from grid.replay import run_replay
+
+    as_user(app, demo_url, "t_leader").run()
+    app.switch_page("pages/leaders.py").run()
+    assert not [x for x in app.text if "漏报" in x.value]  # computed only when asked for
+    app.toggle(key="leaders_early").set_value(True).run()
+    _ok(app)
+    engine = make_engine(demo_url)
+    r = run_replay(engine, SYSTEM, groups=True)
+    engine.dispose()
+    text = " ".join(m.value for m in app.markdown)
+    assert f"{r['model']['recall_at_10pct']:.1%}" in text
+    assert f"{r['baseline_recency']['recall_at_10pct']:.1%}" in text
+    assert [x.value for x in app.text] == r["groups_summary"]
+    labels = [b.label for b in app.get("download_button")]
+    assert "下载评分模型说明（模型卡）" in labels and "下载名单遗漏分析（Excel）" in labels

@@ -142,3 +142,6 @@ def test_small_aid_share_uses_the_case_deadline_and_marks_late_entries():
     assert a["small_aid_cases"] == 3
     assert a["small_aid_3wd_share"] == pytest.approx(1 / 3)
     assert a["small_aid_backdated"] == 1
+    assert a["small_aid_on_time"] == 1  # the count behind the share (gm.SHARE_COUNTS)
+    assert gm.SHARE_COUNTS["small_aid_3wd_share"] == ("small_aid_on_time", "small_aid_cases")
+    assert a["visited_30d"] == round(a["coverage_30d"] * a["households"])

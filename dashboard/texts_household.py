@@ -9,6 +9,7 @@ LANGS = ("zh", "en")
 
 TEXTS: dict[str, tuple[str, str]] = {
     "title": ("一户一档", "Household file"),
+    "link": ("打开住户 {id} 的档案（一户一档）", "Open the file of household {id}"),
     "intro": ("查找本人负责网格内的住户（户主姓名、身份证号后4位、地址或住户编号），或从网格地图、今日任务、"
               "走访派单、救助案件打开住户档案。",
               "Find a household of your grids (head's name, last 4 ID digits, address or household "

@@ -37,6 +37,6 @@ def household_world(engine) -> dict:
         case = svc.intake(session=s, actor=COUNTY, channel="window", category="care_gap",
                           received_on=date(2026, 11, 2), amount_yuan=300, cause="老人住院无人照料",
                           household_id=ids["a1"])
-        ids["case_no"] = case.case_no
+        ids["case_no"], ids["case_id"] = case.case_no, case.id
     run_scoring(engine, today=TODAY)
     return ids

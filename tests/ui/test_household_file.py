@@ -251,3 +251,14 @@ def test_visits_with_their_observations_as_text(world):
     _ok(at)
     cards = "\n".join(t.value for t in at.text)
     assert "139****5678" in cards and "13912345678" not in cards
+
+
+def test_the_case_detail_links_to_the_household_file(world):
+    """The cases page's household card carries the link (dashboard.household_link)."""
+    at = _open(world, "leader")
+    at.switch_page("pages/case_desk.py").run()
+    _ok(at)
+    at.selectbox(key="cases_detail_id").set_value(world["case_id"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    links = [el.proto for el in at.get("page_link")]
+    assert [(lk.page, lk.query_string) for lk in links] == [("household", f"hh={world['a1']}")]

@@ -457,11 +457,26 @@ function (row) {
 """
 
 
+class _PointCluster(plugins.FastMarkerCluster):
+    """A FastMarkerCluster whose points (built here from rows with coordinates, rounded floats)
+    are read-only: a copy of the map (the page copies the cached map on every rerun) shares
+    them instead of copying tens of thousands of small lists."""
+
+    def __deepcopy__(self, memo):
+        import copy
+
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            new.__dict__[key] = value if key == "data" else copy.deepcopy(value, memo)
+        return new
+
+
 def _fast_cluster(data: list, **kwargs) -> plugins.FastMarkerCluster:
-    """A FastMarkerCluster of points built here from rows with coordinates (rounded floats):
-    folium would check each of tens of thousands of points again, one Python call each, on
-    every map the dashboard rebuilds after a write."""
-    cluster = plugins.FastMarkerCluster([], **kwargs)
+    """A cluster layer of `data` ([lat, lon, ...] rows built here): folium would check each of
+    tens of thousands of points again, one Python call each, on every map the dashboard
+    rebuilds after a write."""
+    cluster = _PointCluster([], **kwargs)
     cluster.data = data
     return cluster
 

@@ -81,9 +81,8 @@ except HouseholdNotFound as exc:
     st.stop()
 hid = f.id
 
-flash = st.session_state.get(FLASH)
+flash = st.session_state.pop(FLASH, None)  # shown once, and only on the file it is about
 if flash and flash[0] == hid:
-    st.session_state.pop(FLASH)
     getattr(st, flash[1])(flash[2])
 
 st.subheader(th("head", lang, id=hid, grid=f"{f.grid_name}（{f.grid_code}）"))

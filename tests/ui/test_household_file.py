@@ -262,3 +262,12 @@ def test_the_case_detail_links_to_the_household_file(world):
     assert not at.exception, [e.value for e in at.exception]
     links = [el.proto for el in at.get("page_link")]
     assert [(lk.page, lk.query_string) for lk in links] == [("household", f"hh={world['a1']}")]
+
+
+def test_english_switch(world):
+    at = _open(world, "sup", world["a1"])
+    at.session_state[state.LANG_KEY] = "en"
+    at.run()
+    _ok(at)
+    assert at.title[0].value == "Household file"
+    assert [tab.label for tab in at.tabs][:2] == ["Timeline", "Register facts"]

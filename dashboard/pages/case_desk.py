@@ -23,6 +23,7 @@ from cases import verification
 from cases.referrals import admission_preview, medical_amounts
 from dashboard import maps, state
 from dashboard.household_card import household_card
+from dashboard.household_link import household_link
 from dashboard.plain_text import plain
 from dashboard.texts import t
 from dashboard.texts_cases import (
@@ -377,6 +378,7 @@ with tab_detail:
             with st.expander(tc("detail.household", lang)):
                 # masked card; 查看完整信息 (a reason, audited) only for roles that may unmask
                 household_card(actor, int(d["household_id"]), lang, key="cases_household")
+                household_link(int(d["household_id"]), lang)
                 try:
                     tl = read(svc.household_timeline, household_id=d["household_id"])
                     st.dataframe(pd.DataFrame(tl)[["on", "kind", "title", "detail"]], hide_index=True,
@@ -511,7 +513,8 @@ with tab_verify:
             tc("ver.col.required", lang): tc("yes" if it["required"] else "no", lang),
             tc("ver.col.result", lang): verification.result_label(it["result"], lang),
             tc("ver.col.evidence", lang): it["evidence"], tc("ver.col.note", lang): it["note"],
-            tc("ver.col.by", lang): it["checked_by"], tc("ver.col.on", lang): it["checked_on"],
+            tc("ver.col.by", lang): it["checked_by"],
+            tc("ver.col.on", lang): it["checked_on"].isoformat() if it["checked_on"] else "",
             tc("ver.col.source", lang): it["source"]} for it in items]), hide_index=True, width="stretch")
         _show_result(f"ver_{vid}")
         if actor.may_write:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 
 import folium
 import folium.plugins as plugins
@@ -65,12 +66,17 @@ MAX_ZOOM = 19
 MIN_ZOOM = 9
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
 def _js_json(value) -> str:
     """JSON for a <script>: branca compiles every rendered script as a Jinja template again, so
     braces in user text ("{{ 7*7 }}") would be evaluated; inside JSON strings they are written
-    as \\u escapes (the same text for JavaScript), and "</" cannot close the script."""
-    return (json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
-            .replace("{", "\\u007b").replace("}", "\\u007d"))
+    as \\u escapes (the same text for JavaScript; objects keep their own braces), and "</"
+    cannot close the script."""
+    text = json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+    return _JSON_STRING.sub(lambda m: m.group(0).replace("{", "\\u007b").replace("}", "\\u007d"),
+                            text)
 
 
 def _html_text(value) -> str:
@@ -503,8 +509,9 @@ def household_cluster_layer(m: folium.Map, households: pd.DataFrame, *,
 def _status_callback(lang: str) -> str:
     """One marker per household: its status's symbol (a shape, not only a colour) and a popup
     with the status and a link to the household file (/household?hh=ID, in the top window)."""
-    symbols = {i: [STATUS_SYMBOLS[s][0], STATUS_SYMBOLS[s][1],
-                   html.escape(t(f"vstatus.{s}", lang))] for i, s in enumerate(VISIT_STATUSES)}
+    # a list (no braces: _js_json escapes those, valid only inside strings), indexed by status
+    symbols = [[STATUS_SYMBOLS[s][0], STATUS_SYMBOLS[s][1], html.escape(t(f"vstatus.{s}", lang))]
+               for s in VISIT_STATUSES]
     link = html.escape(t("map.household_link", lang))
     return """
 function (row) {
@@ -521,7 +528,7 @@ function (row) {
                 ' · <a target="_top" href="' + base + 'household?hh=' + id + '">' + %s + '</a>');
     return m;
 }
-""" % (_js_json({str(k): v for k, v in symbols.items()}), _js_json(t("col.household_id", lang)), _js_json(link))
+""" % (_js_json(symbols), _js_json(t("col.household_id", lang)), _js_json(link))
 
 
 def visit_status_layer(m: folium.Map, households: pd.DataFrame, *, lang: str = "zh",

@@ -111,7 +111,8 @@ sel_key = f"worklist_{code}_{st.session_state.get('wl_round', 0)}_" \
           f"{'-'.join(want_status)}_{'-'.join(want_levels)}_{only_free}"
 st.session_state["wl_table_key"] = sel_key
 picked_rows = st.dataframe(
-    table.rename(columns=headers), hide_index=True, width="stretch", height=420,
+    table.rename(columns=headers), hide_index=True, width="stretch",
+    height=min(420, 38 + 35 * max(len(table), 1)),
     on_select="rerun", selection_mode="multi-row", key=sel_key,
     column_config={
         headers["household_link"]: st.column_config.LinkColumn(display_text=r"hh=(\d+)"),

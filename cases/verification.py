@@ -65,6 +65,15 @@ def result_label(code: str | None, lang: str = "zh") -> str:
     return zh if lang == "zh" else en
 
 
+def source_label(source: str, lang: str = "zh") -> str:
+    """Where a result came from, as shown: the form, or a department's file (its name)."""
+    if not source:
+        return ""
+    if source.startswith("file:"):
+        return ("文件：" if lang == "zh" else "file: ") + source[5:]
+    return "表单" if lang == "zh" else "form"
+
+
 @dataclass(frozen=True)
 class Item:
     code: str
@@ -404,5 +413,5 @@ __all__ = [
     "APPLICATION_STATUSES", "ChecklistState", "Item", "RESULT_COLUMNS", "RESULT_LABELS", "Result",
     "VERIFICATION_TOML", "VERIFY_ROLES", "case_state", "checklist", "checklist_state", "departments",
     "import_results", "load_items", "missing_message", "parse_result", "record_result",
-    "require_complete", "result_label", "template_rows", "validate_results",
+    "require_complete", "result_label", "source_label", "template_rows", "validate_results",
 ]

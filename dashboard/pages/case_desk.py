@@ -151,7 +151,11 @@ def _submit_result(case_id: int, shown: dict) -> None:
            result=ss.get(ver_key(case_id, "result")), evidence=ss.get(ver_key(case_id, "evidence")) or "",
            note=ss.get(ver_key(case_id, "note")) or "", on_day=ss.get(ver_key(case_id, "day")) or state.today(),
            today=state.today(),
-           done=lambda _out, lang_: tc("ver.done", lang_, item=plain(_out.item_code)))
+           done=lambda _out, lang_: tc("ver.done", lang_, item=plain(
+               next((i.name for i in verification.load_items() if i.code == _out.item_code), _out.item_code))))
+    if ss.get(RESULTS_KEY, {}).get(f"ver_{case_id}", ("",))[0] == "success":
+        for field in ("item", "result", "evidence", "note"):  # a fresh form for the next item
+            ss.pop(ver_key(case_id, field), None)
 
 
 lang, actor, _, day = state.page_start()
@@ -515,7 +519,8 @@ with tab_verify:
             tc("ver.col.evidence", lang): it["evidence"], tc("ver.col.note", lang): it["note"],
             tc("ver.col.by", lang): it["checked_by"],
             tc("ver.col.on", lang): it["checked_on"].isoformat() if it["checked_on"] else "",
-            tc("ver.col.source", lang): it["source"]} for it in items]), hide_index=True, width="stretch")
+            tc("ver.col.source", lang): verification.source_label(it["source"], lang)} for it in items]),
+            hide_index=True, width="stretch")
         _show_result(f"ver_{vid}")
         if actor.may_write:
             names = {it["item_code"]: f"{it['department']}·{it['item_name']}" for it in items}

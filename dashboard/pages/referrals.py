@@ -50,6 +50,8 @@ def _submit(shown: dict) -> None:
         ss[RESULT_KEY] = ("error", tc("err.stale", lang_))
         return
     state.clear_after_write()
+    for key in ("dept_ref_id", "dept_decision", "dept_reason"):  # a fresh form for the next answer
+        ss.pop(key, None)
     ss[RESULT_KEY] = ("success", tc("act.done", lang_, what=referral_status_label(answer, lang_)))
 
 

@@ -130,13 +130,16 @@ def _expect(page, text, timeout=T):
         raise
 
 
-def _shots(page, shots: Path, name: str):
-    page.set_viewport_size(WIDE)
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(shots / f"{name}-1440.png"), full_page=True)
-    page.set_viewport_size(NARROW)
-    page.wait_for_timeout(700)
-    page.screenshot(path=str(shots / f"{name}-390.png"), full_page=True)
+def _shots(page, shots: Path, name: str, focus: str | None = None):
+    """The page at 1440 and at 390 px wide, scrolled to `focus` (Streamlit scrolls an inner
+    container, so a full-page shot is one screen)."""
+    for size, suffix in ((WIDE, "1440"), (NARROW, "390")):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(700)
+        if focus:
+            page.get_by_text(re.compile(re.escape(focus))).locator("visible=true").first.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+        page.screenshot(path=str(shots / f"{name}-{suffix}.png"), full_page=True)
     page.set_viewport_size(WIDE)
     page.wait_for_timeout(500)
 
@@ -187,7 +190,7 @@ def test_officer_desk_story_in_chromium(story_server):
             assert frame_box is not None
             _fill(sup, "姓名", "外来务工甲")
             _fill(sup, "事由", "工伤后无收入，窗口求助")
-            _shots(sup, shots, "1-intake-located")
+            _shots(sup, shots, "1-intake-located", focus="该位置属于网格")
             _click(sup, "登记")
             _expect(sup, "已登记")
             c = case()
@@ -223,7 +226,7 @@ def test_officer_desk_story_in_chromium(story_server):
             _fill(lead, "合规医疗费用（元）", "12345.67")
             _fill(lead, "医保已报销（元）", "3000")
             _expect(lead, "医疗救助金额：5,641.97 元")
-            _shots(lead, shots, "2-referral-amount")
+            _shots(lead, shots, "2-referral-amount", focus="医疗救助金额：")
             _click(lead, "转诊")
             _expect(lead, "已办理：转诊")
 
@@ -235,6 +238,7 @@ def test_officer_desk_story_in_chromium(story_server):
             _click(dept, "提交答复")
             _expect(dept, "已办理：对方已接收")
             _shots(dept, shots, "3-department-accepted")
+            assert dept.get_by_text("（已转出）").count() == 0  # the answered referral left the form
             with session_scope(engine) as s:
                 ref = s.exec(select(Referral)).one()
                 assert (ref.status, ref.reimbursed_fen) == ("accepted", 564197)
@@ -285,7 +289,7 @@ def test_officer_desk_story_in_chromium(story_server):
             _radio(county, "是否有重残/重病且依靠家庭生活的成员", "否")
             _radio(county, "是否“三无”（无劳动能力、无生活来源、无法定赡养抚养扶养义务人）", "否")
             _expect(county, "规则判定：可以纳入（低保）")
-            _shots(county, shots, "5-admission-verdict")
+            _shots(county, shots, "5-admission-verdict", focus="规则判定")
             _click(county, "纳入")
             _expect(county, "已办理：纳入低保/特困（住院）")
             assert case().status == "admitted"

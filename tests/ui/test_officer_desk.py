@@ -243,10 +243,12 @@ def test_verification_checklist_form(db):
     at.radio(key=f"cases_ver_{cid}_result").set_value("clear")
     at.text_input(key=f"cases_ver_{cid}_evidence").input("不动产核对回执2026-031")
     _button(at, "保存核对结果").click().run()
-    assert any("已登记" in m for m in _texts(at, "success")), _texts(at, "error")
+    assert any("已登记：不动产登记" in m for m in _texts(at, "success")), _texts(at, "error")
     table = at.dataframe[-1].value
     row = table[table["核对事项"] == "不动产登记"].iloc[0]
-    assert (row["核对结果"], row["核对凭证"], row["登记人"]) == ("无异常", "不动产核对回执2026-031", "county")
+    assert (row["核对结果"], row["核对凭证"], row["登记人"], row["来源"]) == (
+        "无异常", "不动产核对回执2026-031", "county", "表单")
+    assert at.selectbox(key=f"cases_ver_{cid}_item").value is None  # a fresh form for the next item
     assert len(_audits(db, "verification.record")) == 1
 
 

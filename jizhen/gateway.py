@@ -44,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import posixpath
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -55,13 +56,16 @@ CSRF_COOKIE = "jizhen_csrf"          # the login form's double-submit token
 LOGIN_PATH = "/auth/login"
 LOGOUT_PATH = "/auth/logout"
 STATIC_PREFIX = "/auth/static/"
-PUBLIC_PATHS = frozenset({"/_stcore/health"})
+PUBLIC_PATHS = frozenset({"/_stcore/health"})  # judged on the normalized path
 REFUSED_PREFIXES = ("/_stcore/metrics",)
 WEBSOCKET_PATH = "/_stcore/stream"
 MAX_FORM_BYTES = 8 * 1024
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "gateway"
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
                         "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host"})
+# Request headers the gateway sets itself (a client's own values are dropped).
+FORWARDED_HEADERS = frozenset({"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+                               "x-real-ip", "forwarded"})
 # Headers the gateway owns on every response (Streamlit's own, if any, are replaced).
 OWN_HEADERS = frozenset({"x-frame-options", "content-security-policy", "x-content-type-options",
                          "referrer-policy"})
@@ -179,6 +183,24 @@ def expired_cookie(name: str = COOKIE_NAME, *, path: str = "/", secure: bool = F
     if secure:
         parts.append("Secure")
     return "; ".join(parts)
+
+
+def normalized_path(path: str) -> str:
+    """The request path with "." / ".." segments and repeated slashes resolved (a trailing slash
+    kept): what the refusal and the public exemptions are judged on, and what is forwarded."""
+    if not path.startswith("/"):
+        path = "/" + path
+    clean = "/" + posixpath.normpath(path).lstrip("/")
+    if clean == "/.":
+        clean = "/"
+    if path.endswith("/") and not clean.endswith("/"):
+        clean += "/"
+    return clean
+
+
+def is_refused(path: str) -> bool:
+    """Paths nobody gets, logged in or not (Streamlit's metrics)."""
+    return normalized_path(path).lower().startswith(REFUSED_PREFIXES)
 
 
 def same_origin(origin: str | None, host: str | None, scheme: str) -> bool:
@@ -410,8 +432,8 @@ def create_app(upstream: str, *, engine=None, tiles: str | None = None):
         return request.method == "GET" and "text/html" in request.headers.get("accept", "")
 
     async def proxy(request: Request) -> Response:
-        path = request.url.path
-        if path.startswith(REFUSED_PREFIXES):
+        path = normalized_path(request.url.path)
+        if is_refused(path):
             return PlainTextResponse(NOT_FOUND, status_code=404)
         if path not in PUBLIC_PATHS:
             token = request.cookies.get(COOKIE_NAME)
@@ -428,13 +450,15 @@ def create_app(upstream: str, *, engine=None, tiles: str | None = None):
                     response.headers.append("set-cookie", expired_cookie(secure=_secure(request)))
                 response.headers["Cache-Control"] = "no-store"
                 return response
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+        headers = [(k, v) for k, v in request.headers.items()
+                   if k.lower() not in HOP_BY_HOP and k.lower() not in FORWARDED_HEADERS]
         if request.client:
             headers.append(("x-forwarded-for", request.client.host))
         headers.append(("x-forwarded-proto", request.url.scheme))
         body = request.stream() if request.method not in ("GET", "HEAD") else None
-        req = client().build_request(request.method, path, params=request.url.query or None,
-                                     headers=headers, content=body)
+        target = quote(path, safe="/:@!$&'()*+,;=-._~") + (
+            f"?{request.url.query}" if request.url.query else "")
+        req = client().build_request(request.method, target, headers=headers, content=body)
         try:
             resp = await client().send(req, stream=True)
         except httpx.HTTPError:

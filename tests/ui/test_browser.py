@@ -143,9 +143,10 @@ def test_offline_map_in_chromium(server, tmp_path):
             frame.locator(".marker-cluster").first.wait_for(state="attached", timeout=30_000)
             grids = frame.locator("path.jizhen-grid").count()
             cases = frame.locator("path.jizhen-case").count()
-            clustered = sum(int(t) for t in frame.locator(".marker-cluster span").all_inner_texts())
-            single = frame.locator("path.jizhen-household").count()
-            legend = frame.locator(".jizhen-legend").all_inner_texts()
+            # the visit-status layer (on by default): clusters and single markers add up to the
+            # legend's counts once the map has settled (polled, not slept)
+            inner = page.frame(url=lambda u: "streamlit_folium" in u)
+            drawn = inner.wait_for_function(_VISIT_STATUS_DRAWN, timeout=30_000).json_value()
             page.get_by_role("heading", name="网格地图").wait_for(timeout=30_000)
             shot = tmp_path / "map.png"
             page.screenshot(path=str(shot), full_page=False)
@@ -156,16 +157,34 @@ def test_offline_map_in_chromium(server, tmp_path):
     assert csp_violations == []
     assert grids == 12
     assert cases > 0
-    total_text = next(t for t in legend if "高风险住户" in t)
-    total = int(total_text.split("高风险住户")[1].split("户")[0])
-    missing = int(total_text.split("无坐标")[1].split("户")[0])
-    assert clustered + single + missing == total > 0
+    assert drawn["clustered"] + drawn["single"] == drawn["legend"] > 0, drawn
     assert blocked == [], blocked
     outside = [u for u in requests if urlparse(u).hostname != "127.0.0.1"]
     assert outside == []
     assert any("/app/static/vendor/leaflet/leaflet.js" in u for u in requests)
     assert shot.stat().st_size > 10_000
     os.environ.get("JIZHEN_KEEP_SCREENSHOT") and shot.replace(os.environ["JIZHEN_KEEP_SCREENSHOT"])
+
+
+# In the map's iframe: the visit-status households drawn (cluster counts + single markers) and the
+# legend's count per status summed; returned when they agree (null while the map is settling).
+_VISIT_STATUS_DRAWN = """
+() => {
+    const legend = document.querySelector(".jizhen-legend");
+    if (!legend) return null;
+    const text = legend.innerText;
+    const start = text.indexOf("住户走访状态");
+    if (start < 0) return null;
+    const section = text.slice(start).split("在办案件")[0];
+    const counts = [...section.matchAll(/[:：]\\s*(\\d+)/g)].map(m => parseInt(m[1], 10));
+    const legendTotal = counts.reduce((a, b) => a + b, 0);
+    const clustered = [...document.querySelectorAll(".marker-cluster span")]
+        .reduce((a, el) => a + parseInt(el.textContent, 10), 0);
+    const single = document.querySelectorAll(".jizhen-visit-status").length;
+    if (counts.length === 0 || clustered + single !== legendTotal) return null;
+    return {clustered: clustered, single: single, legend: legendTotal};
+}
+"""
 
 
 # In the map's iframe: a point of the (only) grid polygon where the polygon itself is the top

@@ -20,7 +20,8 @@ import httpx
 import pytest
 
 from jizhen.gateway import (
-    COOKIE_NAME, csp, login_page, safe_next, same_origin, session_cookie, tile_sources,
+    COOKIE_NAME, csp, is_refused, login_page, normalized_path, safe_next, same_origin,
+    session_cookie, tile_sources,
 )
 from tests.conftest import chromium_path
 from tests.ui.dashboard_fixtures import make_demo_db
@@ -63,6 +64,30 @@ def test_csp_names_the_tile_host_only_when_tiles_are_configured():
 ])
 def test_safe_next_stays_on_this_site(value, expected):
     assert safe_next(value) == expected
+
+
+@pytest.mark.parametrize(("path", "clean", "refused"), [
+    ("/", "/", False), ("/media/ab.xlsx", "/media/ab.xlsx", False),
+    ("/component/x/", "/component/x/", False), ("/_stcore/metrics", "/_stcore/metrics", True),
+    ("/_stcore/./metrics", "/_stcore/metrics", True), ("//_stcore/metrics", "/_stcore/metrics", True),
+    ("/media/../_stcore/METRICS", "/_stcore/METRICS", True), ("/..", "/", False),
+    ("/_stcore/health/../metrics", "/_stcore/metrics", True),
+])
+def test_paths_are_judged_normalized(path, clean, refused):
+    assert normalized_path(path) == clean
+    assert is_refused(path) is refused
+
+
+def _raw_get(port: int, target: str, cookie: str | None = None) -> int:
+    """The status of a GET sent byte for byte (no client-side normalising of the path)."""
+    import socket
+
+    extra = f"Cookie: {COOKIE_NAME}={cookie}\r\n" if cookie else ""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}"
+                     "Connection: close\r\n\r\n".encode())
+        head = sock.recv(64).decode("latin-1")
+    return int(head.split()[1])
 
 
 def test_same_origin():
@@ -168,11 +193,17 @@ def test_without_a_session_only_the_login_page_and_health_answer(gw):
         assert upload.status_code == 401
         for path in ("/_stcore/metrics", "/_stcore/metrics?x=1"):
             assert c.get(path).status_code == 404
+    for target in ("/_stcore/./metrics", "//_stcore/metrics", "/_stcore/health/../metrics"):
+        assert _raw_get(gw["port"], target) == 404, target
+    for target in ("/media/../media/x.xlsx", "/_stcore/health/../host-config",
+                   "/_stcore/health/../upload_file/a/b"):
+        assert _raw_get(gw["port"], target) == 401, target
+    with _client(gw) as c:
         form = c.get("/auth/login")
         assert form.status_code == 200 and "用户名" in form.text
         _has_security_headers(form)
-        assert "登录" in c.get("/auth/login?lang=en").text  # the switch back to 中文 stays
-        assert "Username" in c.get("/auth/login?lang=en").text
+        english = c.get("/auth/login?lang=en").text
+        assert "Username" in english and ">中文</a>" in english  # the switch back stays
         assert c.get("/auth/static/login.css").status_code == 200
         assert c.get("/auth/static/nothing.css").status_code == 404
         for sneaky in ("/auth/static/..%2Fgateway.py", "/auth/static/%2e%2e%2fgateway.py"):
@@ -214,6 +245,8 @@ def test_login_sets_an_httponly_cookie_that_opens_everything_until_logout(gw):
         assert c.get("/_stcore/host-config").status_code == 200
         assert c.get("/app/static/vendor/leaflet/leaflet.js").status_code == 200
         assert c.get("/_stcore/metrics").status_code == 404  # refused with a session too
+        assert _raw_get(gw["port"], "/_stcore/./metrics", token) == 404
+        assert _raw_get(gw["port"], "/_stcore/./host-config", token) == 200
         assert _ws_status(gw, token) == 101
         # logout: cross-origin is refused (the session stays), same-origin revokes it
         assert c.post("/auth/logout", headers={"Origin": "http://evil.example"}).status_code == 403

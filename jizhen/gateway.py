@@ -528,6 +528,7 @@ def create_app(upstream: str, *, engine=None, tiles: str | None = None):
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await websocket.close()
 
+    @contextlib.asynccontextmanager
     async def lifespan(_app):
         yield
         if "http" in state:

@@ -110,13 +110,13 @@ def _lang(value: str | None) -> str:
 # --- pure rules (tested without a server) --------------------------------------------------------
 def tile_sources(tiles: str) -> list[str]:
     """The CSP sources the map's basemap needs for JIZHEN_TILES (none: nothing beyond 'self')."""
-    from dashboard.maps import TIANDITU
-
     if tiles in ("", "none"):
         return []
     if tiles == "osm":
         return ["https://tile.openstreetmap.org"]
     if tiles in ("tianditu_vec", "tianditu_img"):
+        from dashboard.maps import TIANDITU  # the one definition of the Tianditu URL
+
         template = TIANDITU
     elif tiles.startswith(("http://", "https://")):
         template = tiles

@@ -51,8 +51,8 @@ def start_dashboard(url: str, log_path, **extra_env) -> tuple[subprocess.Popen, 
     Streamlit's internal port) once the public port answers /_stcore/health through the gateway."""
     port, internal = _free_port(), _free_port()
     env = dict(os.environ, DATABASE_URL=url, JIZHEN_TODAY=DEMO_TODAY.isoformat(),
-               JIZHEN_TILES="none", JIZHEN_BCRYPT_ROUNDS=os.environ.get("JIZHEN_BCRYPT_ROUNDS", "4"),
-               **extra_env)
+               JIZHEN_TILES="none", JIZHEN_BCRYPT_ROUNDS=os.environ.get("JIZHEN_BCRYPT_ROUNDS", "4"))
+    env.update(extra_env)
     env.pop("JIZHEN_DEV_NO_LOGIN", None)
     jizhen = Path(sys.executable).with_name("jizhen")
     log = open(log_path, "w")

@@ -419,3 +419,67 @@ def test_download_needs_the_session_that_made_it(gw, tmp_path):
     assert errors == [] and blocked_by_csp == [], (errors, blocked_by_csp)
     outside = [u for u in requests if urlparse(u).hostname != "127.0.0.1"]
     assert outside == []
+
+
+# A 1×1 PNG: what the stand-in tile server answers for every tile.
+_PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                     "0000000d49444154789c6360f8cfc0f01f0005000201a2d4a4b40000000049454e44ae426082")
+
+
+@pytest.mark.browser
+def test_configured_tiles_load_under_the_csp(gw, tmp_path):
+    """With JIZHEN_TILES naming a tile server (here one on another 127.0.0.1 port, i.e. another
+    origin), the CSP names that host and the browser loads its tiles; nothing is blocked."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from playwright.sync_api import sync_playwright
+
+    served: list[str] = []
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            served.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(_PNG)))
+            self.end_headers()
+            self.wfile.write(_PNG)
+
+        def log_message(self, *args):
+            pass
+
+    tile_server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=tile_server.serve_forever, daemon=True).start()
+    tiles = f"http://127.0.0.1:{tile_server.server_port}/{{z}}/{{x}}/{{y}}.png"
+    proc, port, _internal = start_dashboard(gw["url"], tmp_path / "dashboard.log", JIZHEN_TILES=tiles)
+    violations: list[str] = []
+    try:
+        policy = httpx.get(f"http://127.0.0.1:{port}/auth/login", trust_env=False,
+                           timeout=60).headers["content-security-policy"]
+        assert policy == csp(tiles)
+        assert f"http://127.0.0.1:{tile_server.server_port}" in policy
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
+                                        headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+                page.on("console", lambda m: "Content Security Policy" in m.text
+                        and violations.append(m.text))
+                page.route("**/*", lambda route: route.continue_()
+                           if urlparse(route.request.url).hostname == "127.0.0.1" else route.abort())
+                page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+                page.get_by_label("用户名").fill("g_leader", timeout=60_000)
+                page.get_by_label("密码").fill(PASSWORD)
+                page.get_by_role("button", name="登录").click()
+                frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+                tile = frame.locator("img.leaflet-tile-loaded").first
+                tile.wait_for(state="attached", timeout=90_000)
+                assert tile.get_attribute("src").startswith(
+                    f"http://127.0.0.1:{tile_server.server_port}/")
+            finally:
+                browser.close()
+    finally:
+        stop_dashboard(proc)
+        tile_server.shutdown()
+    assert served and violations == []

@@ -28,6 +28,10 @@ What the gateway does:
   (/_stcore/upload_file), components and the WebSocket (/_stcore/stream). Without one, a page
   request is redirected to /auth/login and anything else gets 401; the WebSocket is refused
   before it opens. Only /_stcore/health is public. /_stcore/metrics is refused (404).
+* Downloads (/media/<id>) are served only to the login session whose WebSocket was sent that
+  URL (MediaOwners: the gateway reads the media URLs in Streamlit's messages to that browser):
+  a URL passed to another account, or computed from a file's content (Streamlit's ids are
+  content hashes), gets 404; after logout, or when Streamlit drops the file, it is gone.
 * Headers on every response: X-Frame-Options: SAMEORIGIN, Content-Security-Policy (see csp():
   default-src 'self'; the tile host only when JIZHEN_TILES names one), X-Content-Type-Options:
   nosniff, Referrer-Policy: same-origin.
@@ -45,7 +49,10 @@ import asyncio
 import contextlib
 import html
 import posixpath
+import re
 import secrets
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
@@ -253,6 +260,59 @@ def login_page(lang: str = "zh", *, message: str = "", notice: str = "", csrf: s
 """
 
 
+# --- downloads belong to the login that was shown them ------------------------------------------
+MEDIA_PREFIX = "/media/"
+# A media URL as Streamlit writes it into its messages (a string inside the protobuf bytes).
+MEDIA_URL = re.compile(rb"/media/([0-9A-Za-z_-]{8,128})(?:\.[0-9A-Za-z]{1,12})?")
+
+
+def media_id(path: str) -> str | None:
+    """The file id of a /media/<id>.<ext> path (None for anything else)."""
+    if not path.startswith(MEDIA_PREFIX):
+        return None
+    name = path[len(MEDIA_PREFIX):]
+    if "/" in name or not name:
+        return None
+    return name.split(".", 1)[0] or None
+
+
+class MediaOwners:
+    """Which login sessions (by token hash) were sent each media URL over their WebSocket. A
+    download is served only to a session that was shown it: a URL copied to another login (or
+    computed from a file's known content, Streamlit's ids are content hashes) is refused.
+    Bounded: the oldest ids are forgotten first (Streamlit drops unused files anyway)."""
+
+    def __init__(self, limit: int = 20000):
+        self._owners: OrderedDict[str, set[str]] = OrderedDict()
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def grant_from(self, message: bytes, owner: str) -> int:
+        ids = {m.group(1).decode("ascii") for m in MEDIA_URL.finditer(message)}
+        with self._lock:
+            for file_id in ids:
+                self._owners.setdefault(file_id, set()).add(owner)
+                self._owners.move_to_end(file_id)
+            while len(self._owners) > self._limit:
+                self._owners.popitem(last=False)
+        return len(ids)
+
+    def allowed(self, file_id: str, owner: str | None) -> bool:
+        with self._lock:
+            return owner is not None and owner in self._owners.get(file_id, ())
+
+    def forget_owner(self, owner: str) -> None:
+        with self._lock:
+            for owners in self._owners.values():
+                owners.discard(owner)
+
+
+def _owner(token: str | None) -> str | None:
+    from jizhen.users import token_hash
+
+    return token_hash(token) if token and len(token) <= 200 else None
+
+
 # --- the server ----------------------------------------------------------------------------------
 class _Sessions:
     """The database side: login, sessions. Sync code, run in the thread pool."""
@@ -339,6 +399,7 @@ def create_app(upstream: str, *, engine=None, tiles: str | None = None):
     upstream = upstream.rstrip("/")
     ws_upstream = "ws" + upstream[len("http"):]
     sessions = _Sessions(engine)
+    media = MediaOwners()
     own_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
                    for k, v in security_headers(tiles)]
     state: dict = {}
@@ -412,7 +473,11 @@ def create_app(upstream: str, *, engine=None, tiles: str | None = None):
         if not same_origin(request.headers.get("origin"), request.headers.get("host"),
                            request.url.scheme):
             return PlainTextResponse(FORBIDDEN_ORIGIN, status_code=403)
-        await run_in_threadpool(sessions.logout, request.cookies.get(COOKIE_NAME))
+        token = request.cookies.get(COOKIE_NAME)
+        await run_in_threadpool(sessions.logout, token)
+        owner = _owner(token)
+        if owner:
+            media.forget_owner(owner)
         response = RedirectResponse(f"{LOGIN_PATH}?bye=1", status_code=303)
         response.headers.append("set-cookie", expired_cookie(secure=_secure(request)))
         response.headers["Cache-Control"] = "no-store"
@@ -450,6 +515,9 @@ def create_app(upstream: str, *, engine=None, tiles: str | None = None):
                     response.headers.append("set-cookie", expired_cookie(secure=_secure(request)))
                 response.headers["Cache-Control"] = "no-store"
                 return response
+            file_id = media_id(path)
+            if file_id is not None and not media.allowed(file_id, _owner(token)):
+                return PlainTextResponse(NOT_FOUND, status_code=404)
         headers = [(k, v) for k, v in request.headers.items()
                    if k.lower() not in HOP_BY_HOP and k.lower() not in FORWARDED_HEADERS]
         if request.client:
@@ -495,6 +563,7 @@ def create_app(upstream: str, *, engine=None, tiles: str | None = None):
             await websocket.close(code=1011)
             return
         await websocket.accept(subprotocol=upstream_ws.subprotocol)
+        owner = _owner(websocket.cookies.get(COOKIE_NAME))
 
         async def browser_to_streamlit():
             try:
@@ -511,6 +580,8 @@ def create_app(upstream: str, *, engine=None, tiles: str | None = None):
             try:
                 async for data in upstream_ws:
                     if isinstance(data, bytes):
+                        if b"/media/" in data:
+                            media.grant_from(data, owner)
                         await websocket.send_bytes(data)
                     else:
                         await websocket.send_text(data)

@@ -48,13 +48,16 @@ def test_login_opens_a_session_that_logout_revokes(client, engine):
     with engine.connect() as c:
         rows = c.execute(text("SELECT username, revoked FROM user_session")).all()
     assert [(u, bool(r)) for u, r in rows] == [("gw_staff", False)]
-    assert client.get("/media/abc.xlsx").status_code == LET_THROUGH
+    assert client.get("/_stcore/host-config").status_code == LET_THROUGH
     assert client.get("/", headers={"Sec-Fetch-Dest": "document"}).status_code == LET_THROUGH
+    # a download never shown to this session (tests/ui/test_gateway.py: one that was)
+    assert client.get("/media/abc0123456789def.xlsx").status_code == 404
     assert client.post("/auth/logout", headers={"Origin": BASE}).status_code == 303
     with engine.connect() as c:
         assert [bool(r) for (r,) in c.execute(text("SELECT revoked FROM user_session"))] == [True]
     client.cookies.set(COOKIE_NAME, token)  # replayed
     assert client.get("/media/abc.xlsx").status_code == 401
+    assert client.get("/_stcore/host-config").status_code == 401
     assert client.get("/", headers={"Sec-Fetch-Dest": "document"}).status_code == 303
 
 

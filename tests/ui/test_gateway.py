@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from jizhen.gateway import (
-    COOKIE_NAME, csp, is_refused, login_page, normalized_path, safe_next, same_origin,
-    session_cookie, tile_sources,
+    COOKIE_NAME, MediaOwners, csp, is_refused, login_page, media_id, normalized_path, safe_next,
+    same_origin, session_cookie, tile_sources,
 )
 from tests.conftest import chromium_path
 from tests.ui.dashboard_fixtures import make_demo_db
@@ -76,6 +76,23 @@ def test_safe_next_stays_on_this_site(value, expected):
 def test_paths_are_judged_normalized(path, clean, refused):
     assert normalized_path(path) == clean
     assert is_refused(path) is refused
+
+
+def test_media_ids_and_their_owners():
+    assert media_id("/media/0a1b2c3d4e5f60718293.xlsx") == "0a1b2c3d4e5f60718293"
+    assert media_id("/media/0a1b2c3d4e5f6071") == "0a1b2c3d4e5f6071"
+    assert media_id("/media/a/b.png") is None and media_id("/static/x.js") is None
+    owners = MediaOwners(limit=2)
+    message = b"\x12\x2a/media/0a1b2c3d4e5f60718293.xlsx\x1a\x05leaders"
+    assert owners.grant_from(message, "alice") == 1
+    assert owners.allowed("0a1b2c3d4e5f60718293", "alice")
+    assert not owners.allowed("0a1b2c3d4e5f60718293", "bob")
+    assert not owners.allowed("0a1b2c3d4e5f60718293", None)
+    assert not owners.allowed("ffffffffffffffff", "alice")
+    owners.grant_from(b"/media/1111111111111111.png /media/2222222222222222.png", "alice")
+    assert not owners.allowed("0a1b2c3d4e5f60718293", "alice")  # the oldest forgotten (limit 2)
+    owners.forget_owner("alice")
+    assert not owners.allowed("2222222222222222", "alice")
 
 
 def _raw_get(port: int, target: str, cookie: str | None = None) -> int:
@@ -365,8 +382,9 @@ def test_login_page_screens(gw, tmp_path):
 @pytest.mark.browser
 def test_download_needs_the_session_that_made_it(gw, tmp_path):
     """Log in in Chromium, download the leaders' export (a /media/ URL); page script cannot see
-    the token; a browser without the cookie gets 401 for the same URL, and so does the logged-in
-    one after 退出登录."""
+    the token; a browser without the cookie gets 401 for the same URL, another logged-in account
+    404 (downloads belong to the session that was shown them), and the logged-in browser 401
+    after 退出登录."""
     from playwright.sync_api import sync_playwright
 
     requests: list[str] = []
@@ -407,6 +425,11 @@ def test_download_needs_the_session_that_made_it(gw, tmp_path):
             stranger = browser.new_context()
             assert stranger.request.get(media).status == 401  # no cookie: no file
             stranger.close()
+            # another account, logged in: the URL was not shown to its session
+            with _client(gw) as other:
+                assert _login(gw, "g_staff", client=other).status_code == 303
+                assert other.get(urlparse(media).path).status_code == 404
+                assert other.get("/_stcore/host-config").status_code == 200  # its session works
 
             page.get_by_role("button", name="退出登录").click()
             page.wait_for_url("**/auth/login?bye=1", timeout=60_000)

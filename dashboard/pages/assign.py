@@ -190,9 +190,9 @@ cov_cols = ["name", "employment", "households", "visited_30d", "coverage_30d", "
             "coverage_90d"]
 cov_headers = {"name": t("col.worker", lang), "employment": t("col.employment", lang),
                **{c: t(f"col.{c}", lang) for c in cov_cols[2:]}}
-st.dataframe(cov[cov_cols].rename(columns=cov_headers), hide_index=True, width="stretch",
-             column_config={cov_headers[c]: st.column_config.NumberColumn(format="percent")
-                            for c in ("coverage_30d", "coverage_90d")})
+for c in ("coverage_30d", "coverage_90d"):  # printed as every page prints a coverage
+    cov[c] = cov[c].map(lambda v, k=c: format_value(k, v))
+st.dataframe(cov[cov_cols].rename(columns=cov_headers), hide_index=True, width="stretch")
 st.caption(t("wl.coverage_worker_note", lang))
 
 st.subheader(t("assign.open", lang))

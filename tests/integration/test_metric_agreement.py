@@ -174,3 +174,33 @@ def test_a_visit_saved_elsewhere_moves_only_its_grid(world, engine):
         assert after.loc[code, "visited_30d"] == before.loc[code, "visited_30d"] + 1
     pd.testing.assert_frame_equal(after.loc[others], before.loc[others])
     assert len(state.open_assignments(url, sup)) == len(open_assignments_frame(engine, sup))
+
+
+def test_visit_status_counts_are_one_number_on_the_map_and_the_worklist(world):
+    """The map's visit-status legend and the 走访派单 worklist count the same households per
+    status (grid.visit_status), for the supervisor's grid, through each page's own loaders."""
+    import re
+
+    from dashboard import maps, state
+    from grid.metrics import default_config
+    from grid.visit_status import NEEDS_VISIT, status_counts, worklist
+
+    url, actors = world
+    sup = actors["wanggezhang"]
+    (code,) = sorted(sup.grid_codes)
+    options = (("metric", "coverage_30d"), ("layers", ("visit_status",)), ("grid_codes", None),
+               ("worker_id", None), ("levels", ("green", "orange", "red", "yellow")),
+               ("deadlines", ()), ("lang", "zh"))
+    html = maps.map_html(state.cached_map(url, sup, TODAY, options))
+    on_map = {k: int(v) for k, v in re.findall(
+        r"(派单已超期|从未走访|90天以上未走访|30–90天未走访)：(\d+)", html)}
+    hs = state.household_state(url, sup, TODAY)
+    wl = worklist(hs[hs["grid_code"] == code], state.open_assignments(url, sup), today=TODAY,
+                  config=default_config(), recent_days=0)
+    counts = status_counts(wl)
+    labels = {"overdue_assignment": "派单已超期", "never": "从未走访", "over_90d": "90天以上未走访",
+              "over_30d": "30–90天未走访"}
+    assert on_map == {labels[k]: counts[k] for k in NEEDS_VISIT}
+    assert sum(on_map.values()) == len(wl) > 0
+    # the demo's open assignments include overdue ones: they are counted once, as overdue
+    assert counts["overdue_assignment"] == int(wl["assignment_overdue"].sum())

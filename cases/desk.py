@@ -322,7 +322,7 @@ def address_choices(*, session: Session, actor: Actor, text: str, limit: int = 2
         return []
     stmt = (select(Household.id, Household.address, Household.head_name, CommunityGrid.code)
             .join(CommunityGrid, Household.grid_id == CommunityGrid.id)
-            .where(Household.address.contains(text)))
+            .where(Household.address.contains(text, autoescape=True)))
     if actor.grid_codes is not None:
         stmt = stmt.where(CommunityGrid.code.in_(sorted(actor.grid_codes) or [""]))
     rows = session.exec(stmt.order_by(Household.address, Household.id).limit(limit)).all()

@@ -90,3 +90,5 @@ if code:
                              format_func=lambda i: label[i], key="map_household", placeholder=t("choose", lang))
     if household is not None:
         household_card(actor, household, lang, key="map_household")
+        # the household file (一户一档, dashboard/pages/household.py): the id is an integer
+        st.markdown(f"[{t('map.household_link', lang)}](household?hh={int(household)})")

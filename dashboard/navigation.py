@@ -26,15 +26,19 @@ class PageSpec:
 
 # In navigation order. Add a page here (one line) and nowhere else.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("today.py", "nav.today", "today", frozenset({GRID_WORKER, SUPERVISOR}), landing_for=frozenset({GRID_WORKER})),
+    PageSpec("today.py", "nav.today", "today", frozenset({GRID_WORKER, SUPERVISOR}),
+             landing_for=frozenset({GRID_WORKER})),
     PageSpec("map.py", "nav.map", "map", EVERYONE, landing_for=EVERYONE - {GRID_WORKER}),
     PageSpec("case_desk.py", "nav.cases", "cases", EVERYONE),
     PageSpec("household.py", "nav.household", "household", EVERYONE),
     PageSpec("assign.py", "nav.assign", "assign", frozenset({SUPERVISOR, LEADER, COUNTY})),
-    PageSpec("visit.py", "nav.visit", "visit", frozenset({GRID_WORKER, SUPERVISOR}),
-             landing_for=frozenset({GRID_WORKER})),
+    PageSpec("visit.py", "nav.visit", "visit", frozenset({GRID_WORKER, SUPERVISOR})),
     PageSpec("leaders.py", "nav.leaders", "leaders", frozenset({SUPERVISOR, LEADER, COUNTY, AUDITOR})),
+    PageSpec("oversight.py", "nav.oversight", "oversight", frozenset({LEADER, COUNTY, AUDITOR})),
+    PageSpec("admin.py", "nav.admin", "admin", frozenset({COUNTY})),
     PageSpec("audit.py", "nav.audit", "audit", frozenset({AUDITOR, COUNTY})),
+    PageSpec("referrals.py", "nav.referrals", "referrals", frozenset({Role.DEPARTMENT}),
+             landing_for=frozenset({Role.DEPARTMENT})),
 )
 
 

@@ -14,10 +14,10 @@ def _names(role):
     return [p.url_path for p in pages_for(role)]
 
 
-def test_grid_worker_sees_no_leaders_page_and_no_assignment_and_lands_on_the_visit_form():
+def test_grid_worker_sees_no_leaders_page_and_no_assignment_and_lands_on_todays_route():
     names = _names(Role.GRID_WORKER)
     assert "leaders" not in names and "assign" not in names and "audit" not in names
-    assert landing_page(Role.GRID_WORKER).url_path == "visit"
+    assert landing_page(Role.GRID_WORKER).url_path == "today" and "visit" in names
 
 
 def test_auditor_has_no_visit_form_and_sees_the_audit_log():
@@ -42,3 +42,8 @@ def test_every_listed_page_exists_has_a_title_and_a_unique_path():
 def test_every_page_file_is_reachable_by_some_role():
     listed = {p.file for p in PAGES}
     assert {f.name for f in PAGES_DIR.glob("*.py")} <= listed
+
+
+def test_department_sees_only_the_referrals_sent_to_it():
+    assert _names(Role.DEPARTMENT) == ["referrals"]
+    assert landing_page(Role.DEPARTMENT).url_path == "referrals"

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from cases import services as svc
+from cases.intake import review_blacklist
 from cases.calendar import add_working_days
 from cases.models import Case
 from cases.rules import Blacklisted, DomainError, FollowUpLimitExceeded, ReferralScheme
@@ -215,8 +216,24 @@ class _Demo:
     def admit(self, case: Case, day: date) -> bool:
         if day > self.today:
             return False
-        try:
-            svc.admit(session=self.s, actor=COUNTY, case_id=case.id, on_day=day)
+        from cases import verification
+
+        hh = self.s.get(Household, case.household_id) if case.household_id else None
+        if hh is None or hh.income_per_capita_yuan is None or not hh.members:
+            return False
+        check_day = day - timedelta(days=1)
+        for item in verification.load_items():  # 逢进必核: every department answered (demo receipts)
+            if item.required:
+                verification.record_result(session=self.s, actor=COUNTY, case_id=case.id,
+                                           item_code=item.code, result="无异常",
+                                           evidence=f"核对回执（演示）{item.code}", on_day=check_day)
+        severe = bool(hh.severe_disability or hh.serious_illness)
+        try:  # the officer enters the registered facts (the service takes none silently)
+            svc.admit(session=self.s, actor=COUNTY, case_id=case.id, on_day=day,
+                      family_income_yuan=round(hh.income_per_capita_yuan * hh.members, 2),
+                      members=hh.members, dependent_severe_member=severe,
+                      member_can_register_alone=False if severe else None,
+                      no_labour_no_income_no_supporter=False)
         except DomainError:
             return False
         self.count("admitted")
@@ -384,10 +401,12 @@ def _blacklist(demo: _Demo, households) -> None:
     listed = _pick(demo, households, 4, avoid=demo.with_cases)
     for hh in listed:
         demo.blacklisted.add(hh.id)
-        svc.add_to_blacklist(session=s, actor=COUNTY, person_id_number=hh.head_id_number,
-                             person_name=hh.head_name, listed_on=today - timedelta(days=400),
-                             reason="隐瞒家庭收入骗取临时救助",
-                             evidence="县民政局核对报告及追回救助金决定书（演示）")
+        entry = svc.add_to_blacklist(session=s, actor=COUNTY, person_id_number=hh.head_id_number,
+                                     person_name=hh.head_name, listed_on=today - timedelta(days=400),
+                                     reason="隐瞒家庭收入骗取临时救助",
+                                     evidence="县民政局核对报告及追回救助金决定书（演示）")
+        review_blacklist(session=s, actor=LEADER, entry_id=entry.id, approve=True,  # a second officer
+                         note="复核同意", on_day=today - timedelta(days=399))
     for i, hh in enumerate(listed[:2]):
         day = today - timedelta(days=30 + 40 * i)
         try:

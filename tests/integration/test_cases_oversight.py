@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from cases import services as svc
+from cases.intake import review_blacklist
 from cases.calendar import add_working_days
 from cases.importer import import_work_orders
 from cases.models import Case, CaseEvent, SpotCheck
@@ -70,8 +71,9 @@ def test_import_all_or_nothing_with_row_errors_gbk(world, tmp_path):
 def test_import_blacklisted_row_rolls_back_whole_file(world, tmp_path):
     engine, hh = world
     with session_scope(engine) as s:
-        svc.add_to_blacklist(session=s, actor=COUNTY, person_id_number=ident(5), person_name="赵丁四",
-                             reason="骗取救助", evidence="决定书", listed_on=date(2024, 1, 1))
+        e = svc.add_to_blacklist(session=s, actor=COUNTY, person_id_number=ident(5), person_name="赵丁四",
+                                 reason="骗取救助", evidence="决定书", listed_on=date(2024, 1, 1))
+        review_blacklist(session=s, actor=LEADER, entry_id=e.id, approve=True, note="", on_day=date(2024, 1, 2))
     f = tmp_path / "wo.xlsx"
     from openpyxl import Workbook
 

@@ -44,6 +44,7 @@ def test_demo_succeeds_for_any_size_and_seed(tmp_path, households, seed):
 # ----------------------------------------------------------------------------- scenarios
 from cases import services as svc  # noqa: E402
 from cases.models import Case  # noqa: E402
+from tests.officer_desk_fixtures import FACTS_DIBAO, complete_checklist
 from tests.cases_fixtures import COUNTY, LEADER, SUP, build_world  # noqa: E402
 
 RECEIVED = date(2025, 9, 30)  # town due 2025-10-11 (Sat, 调休 working day), county due 2025-10-21
@@ -88,7 +89,8 @@ def test_finished_cases_are_never_overdue_in_lists_map_or_cli(world):
         _go(s, closed, ("close", LEADER, date(2025, 10, 20), {}))
         admitted = _intake(s, hh[4], category="expenditure").id  # admitted straight from acceptance
         _go(s, admitted, ("accept", SUP, RECEIVED, {}))
-        svc.admit(session=s, actor=COUNTY, case_id=admitted, on_day=date(2025, 10, 15))
+        complete_checklist(s, admitted, day=date(2025, 10, 14))
+        svc.admit(session=s, actor=COUNTY, case_id=admitted, on_day=date(2025, 10, 15), **FACTS_DIBAO)
         rejected_late = _intake(s, hh[2], category="accidental_injury").id
         _go(s, rejected_late, ("accept", LEADER, RECEIVED, {}),
             ("reject", LEADER, date(2025, 10, 14), {"reason": "经核实家庭收入超过救助条件"}))

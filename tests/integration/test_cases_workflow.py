@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 from cases import services as svc
+from cases.intake import review_blacklist
 from cases.calendar import add_working_days
 from cases.models import TO_MATCH, Case, CaseEvent, FundMovement, Payment
 from cases.rules import Blacklisted, DomainError, FollowUpLimitExceeded, IllegalTransition, PermissionDenied
@@ -14,6 +15,7 @@ from grid.access import SYSTEM, AccessDenied
 from grid.audit import verify
 from grid.db import StaleEdit, session_scope
 from grid.models import AuditEntry
+from tests.officer_desk_fixtures import complete_checklist
 from tests.cases_fixtures import AUDITOR, COUNTY, LEADER, SUP, SUP2, WORKER, build_world, ident
 
 
@@ -161,9 +163,10 @@ def test_third_follow_up_refused_with_dates(world):
 def test_blacklisted_intake_refused_unless_officer_overrides(world):
     engine, hh = world
     with session_scope(engine) as s:
-        svc.add_to_blacklist(session=s, actor=COUNTY, person_id_number=ident(1), person_name="王甲一",
-                             reason="2024年隐瞒收入骗取临时救助", evidence="县民政局〔2024〕12号处理决定",
-                             listed_on=date(2024, 8, 1))
+        e = svc.add_to_blacklist(session=s, actor=COUNTY, person_id_number=ident(1), person_name="王甲一",
+                                 reason="2024年隐瞒收入骗取临时救助", evidence="县民政局〔2024〕12号处理决定",
+                                 listed_on=date(2024, 8, 1))
+        review_blacklist(session=s, actor=LEADER, entry_id=e.id, approve=True, note="", on_day=date(2024, 8, 2))
     with session_scope(engine) as s:
         with pytest.raises(Blacklisted) as e:
             _intake(s, household_id=hh[0])
@@ -227,15 +230,21 @@ def test_admission_single_person_rule(world):
     with session_scope(engine) as s:
         cid = _intake(s, household_id=hh[1], category="illness_or_disaster").id  # 1100/month, severe
         svc.transition(session=s, actor=SUP, case_id=cid, name="accept", on_day=date(2026, 3, 2))
+        complete_checklist(s, cid, day=date(2026, 3, 6))  # 逢进必核 before admission
         d = svc.admit(session=s, actor=COUNTY, case_id=cid, on_day=date(2026, 3, 9),
-                      dibao_standard_yuan=640)
+                      dibao_standard_yuan=640, family_income_yuan=4400, members=4,
+                      dependent_severe_member=True, member_can_register_alone=False,
+                      no_labour_no_income_no_supporter=False)
         assert d.single_person and d.scheme == "dibao"
         _intake(s, actor=LEADER, household_id=hh[2], category="expenditure")  # 900/month, no severe member
     with session_scope(engine) as s:
         c2 = s.exec(select(Case).where(Case.household_id == hh[2])).one()
         svc.transition(session=s, actor=LEADER, case_id=c2.id, name="accept", on_day=date(2026, 3, 2))
         with pytest.raises(DomainError) as e:
-            svc.admit(session=s, actor=COUNTY, case_id=c2.id, on_day=date(2026, 3, 9), dibao_standard_yuan=640)
+            complete_checklist(s, c2.id, day=date(2026, 3, 6))
+            svc.admit(session=s, actor=COUNTY, case_id=c2.id, on_day=date(2026, 3, 9), dibao_standard_yuan=640,
+                      family_income_yuan=1800, members=2, dependent_severe_member=False,
+                      member_can_register_alone=None, no_labour_no_income_no_supporter=False)
         assert e.value.code == "not_eligible"
 
 

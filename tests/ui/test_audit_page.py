@@ -45,7 +45,7 @@ def test_auditor_reads_the_log_masked(monkeypatch, db):
     at = _run(monkeypatch, db, "auditor")
     assert not at.exception and not at.error
     table = at.dataframe[0].value
-    assert "household.update" in set(table["action"])
+    assert "household.update" in set(table["操作"])
     flat = " ".join(table.astype(str).to_numpy().ravel())
     assert not FULL_ID.search(flat) and "17001234567" not in flat
     assert "321323********012X" in flat and "170****4567" in flat

@@ -43,6 +43,8 @@ def test_actor_for_scopes_by_role(role):
     if role in GRID_ROLES:
         assert a.grid_codes == frozenset({"G1", "G2"})
         assert a.sees_grid("G1") and not a.sees_grid("G3") and not a.sees_grid(None)
+    elif role == Role.DEPARTMENT:  # no grid at all: only its scheme's referrals
+        assert a.grid_codes == frozenset() and not a.sees_grid("G1")
     else:
         assert a.grid_codes is None and a.sees_grid("anything")
 

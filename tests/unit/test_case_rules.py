@@ -207,23 +207,23 @@ def test_medical_reimbursement_at_least_70_percent():
 
 # ------------------------------------------------------------------ admission
 def test_admission_dibao_household():
-    d = r.assess_admission(AdmissionFacts(3, 600, 800))
+    d = r.assess_admission(AdmissionFacts(3, 600, 800, True))
     assert d.eligible and d.scheme == "dibao" and not d.single_person
 
 
 def test_single_person_rule():
-    base = dict(members=4, dibao_standard_yuan=800, dependent_severe_member=True)
+    base = dict(members=4, dibao_standard_yuan=800, verified=True, dependent_severe_member=True)
     d = r.assess_admission(AdmissionFacts(income_per_capita_yuan=1600, **base))
     assert d.eligible and d.single_person and d.scheme == "dibao"
     assert not r.assess_admission(AdmissionFacts(income_per_capita_yuan=1600.01, **base)).eligible
     assert not r.assess_admission(
         AdmissionFacts(income_per_capita_yuan=1200, member_can_register_alone=True, **base)).eligible
-    assert not r.assess_admission(AdmissionFacts(4, 1200, 800)).eligible
+    assert not r.assess_admission(AdmissionFacts(4, 1200, 800, True)).eligible
 
 
 def test_admission_requires_verification_and_tekun():
     assert not r.assess_admission(AdmissionFacts(1, 0, 800, verified=False)).eligible
-    d = r.assess_admission(AdmissionFacts(1, 0, 800, no_labour_no_income_no_supporter=True))
+    d = r.assess_admission(AdmissionFacts(1, 0, 800, True, no_labour_no_income_no_supporter=True))
     assert d.scheme == "tekun"
 
 

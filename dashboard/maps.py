@@ -559,11 +559,36 @@ def visit_status_layer(m: folium.Map, households: pd.DataFrame, *, lang: str = "
     return {**counts, "placed": len(data), "missing": missing}
 
 
+ROUTE_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
+                 "#666666"]
+
+
+def route_layer(m: folium.Map, routes: list[tuple[str, list[tuple[float, float]]]], *,
+                lang: str = "zh", legend: list | None = None) -> int:
+    """Each worker's route of the day (grid.day_plan.routes_for_grid) as a dashed line from the
+    start through the planned stops in order, one colour per worker (names escaped). `routes`:
+    [(worker name, [(lat, lon), ...])]. Returns the number of routes drawn."""
+    group = folium.FeatureGroup(name=t("layer.routes", lang), show=True)
+    rows = []
+    for i, (name, points) in enumerate(routes):
+        if len(points) < 2:
+            continue
+        colour = ROUTE_COLOURS[i % len(ROUTE_COLOURS)]
+        folium.PolyLine([[round(a, 6), round(b, 6)] for a, b in points], color=colour, weight=3,
+                        opacity=0.85, dash_array="6 4", class_name="jizhen-route",
+                        tooltip=_html_text(name)).add_to(group)
+        rows.append(_swatch(colour, t("map.route_of", lang, name=name, n=len(points) - 1)))
+    group.add_to(m)
+    if rows:
+        _add_legend(m, legend, f"<b>{html.escape(t('layer.routes', lang))}</b>{''.join(rows)}")
+    return len(rows)
+
+
 # --------------------------------------------------------------------------- the map
 def build_map(grids, *, grid_values: pd.Series, metric: str = "coverage_30d",
               hotspots: pd.DataFrame | None = None, heat: pd.DataFrame | None = None,
               cases: pd.DataFrame | None = None, households: pd.DataFrame | None = None,
-              visit_status: pd.DataFrame | None = None,
+              visit_status: pd.DataFrame | None = None, routes: list | None = None,
               tiles: str = "none", tianditu_key: str = "", lang: str = "zh",
               height: int = 600) -> folium.Map:
     """The 网格地图. Layers given as None are left out. Grids: GeoDataFrame code, name, geometry
@@ -592,6 +617,8 @@ def build_map(grids, *, grid_values: pd.Series, metric: str = "coverage_30d",
         visit_status_layer(m, visit_status, lang=lang, legend=legend)
     if cases is not None:
         case_layer(m, cases, lang=lang, legend=legend)
+    if routes is not None:
+        route_layer(m, routes, lang=lang, legend=legend)
     _Legend('<hr style="margin:4px 0">'.join(legend), title=t("map.legend", lang)).add_to(m)
     if len(grids):
         m.fit_bounds([[miny, minx], [maxy, maxx]])

@@ -493,6 +493,10 @@ def _cached_map(url: str, actor: Actor, day: date, options: tuple, hh_tokens: tu
             maps.filter_households(hs, grid_codes=o.get("grid_codes"), worker_id=o.get("worker_id"),
                                    levels=o.get("levels")),
             open_assignments(url, actor), today=day)
+    routes = None
+    if "routes" in layers:  # every worker's route of the day (grid.day_plan), by grid in scope
+        routes = [r for c in (o.get("grid_codes") or g["code"].tolist())
+                  for r in grid_routes(url, actor, c, day)]
     if o.get("grid_codes"):  # centred and fitted to the chosen grids
         g = g[g["code"].isin(list(o["grid_codes"]))]
     settings = get_settings()
@@ -502,7 +506,7 @@ def _cached_map(url: str, actor: Actor, day: date, options: tuple, hh_tokens: tu
         heat=heat,
         cases=cases if "cases" in layers else None,
         households=high if "households" in layers else None,
-        visit_status=status,
+        visit_status=status, routes=routes,
         tiles=settings.tiles, tianditu_key=settings.tianditu_key, lang=o.get("lang", "zh"))
 
 
@@ -564,3 +568,25 @@ def appeal_counts(url: str, actor: Actor) -> pd.DataFrame:
     """Appeals per grid and month (grid.facts.appeal_counts) in the actor's scope."""
     codes = scope_codes(url, actor)
     return _appeal_counts(url, actor, _tokens(url, codes, HOUSEHOLDS))
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _grid_routes(url: str, actor: Actor, code: str, day: date, token: int) -> list:
+    from grid.day_plan import routes_for_grid
+
+    out = []
+    for day_ in routes_for_grid(_engine(url), actor, code, today=day).values():
+        v = day_.visits.set_index("assignment_id")
+        start = day_.route.start  # lon, lat
+        points = [(float(start[1]), float(start[0]))] + [
+            (float(v.at[k, "lat"]), float(v.at[k, "lon"])) for k in day_.route.keys
+            if pd.notna(v.at[k, "lat"]) and pd.notna(v.at[k, "lon"])]
+        name = str(v["worker_name"].iloc[0]) if len(v) else str(day_.worker_id)
+        out.append((name, points))
+    return out
+
+
+def grid_routes(url: str, actor: Actor, code: str, day: date) -> list:
+    """[(worker name, [(lat, lon) of the start and the planned stops in order])] of one grid's
+    workers today (grid.day_plan.routes_for_grid), keyed by the grid's data generation."""
+    return _grid_routes(url, actor, code, day, generations(url).token(HOUSEHOLDS, code))

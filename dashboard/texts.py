@@ -165,6 +165,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "vstatus.over_30d": ("30–90天未走访", "not visited for 30–90 days"),
     "vstatus.recent": ("近30天已走访", "visited in the last 30 days"),
     "layer.visit_status": ("住户走访状态", "Households by visit status"),
+    "layer.routes": ("网格员今日路线", "Workers' routes today"),
+    "map.route_of": ("{name}：{n} 户", "{name}: {n} stops"),
     # worklist (走访派单)
     "wl.title": ("待走访名单", "Households to visit"),
     "wl.caption": ("在表格左侧勾选住户（可多选），点列标题排序；与地图“住户走访状态”图层同一口径。"

@@ -25,6 +25,8 @@ with st.sidebar:
     metric = st.selectbox(t("map.metric", lang), ["coverage_30d", "mean_score", "pending_cases"],
                           format_func=lambda k: t(f"metric.{k}", lang), key="map_metric", placeholder=t("choose", lang))
     layer_keys = ["visit_status", "cases", "hotspots", "heat", "households"]
+    if actor.role == Role.GRID_SUPERVISOR:  # every worker's route of the day (optional layer)
+        layer_keys.append("routes")
     # hotspots are a planning view: off by default for a supervisor, whose day is the visits
     default_layers = ["visit_status", "cases"] if actor.role == Role.GRID_SUPERVISOR \
         else ["visit_status", "cases", "hotspots"]

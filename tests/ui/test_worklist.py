@@ -170,3 +170,32 @@ def test_a_household_assigned_meanwhile_is_reported_not_assigned_twice(world):
         rows = s.exec(select(VisitAssignment).where(VisitAssignment.household_id.in_(picked))).all()
     assert len(rows) == 3
     assert {r.household_id: r.worker_id for r in rows}[picked[0]] == w2
+
+
+def test_supervisor_sees_each_workers_route_on_the_map(world):
+    url, engine, code = world
+    from dashboard import maps, state
+    from grid.frames import households_frame
+
+    workers = workers_frame(engine, SYSTEM).query("grid_code == @code")
+    ids = households_frame(engine, SYSTEM).query("grid_code == @code")["id"].astype(int).tolist()
+    w1, w2 = (int(i) for i in workers["id"].iloc[:2])
+    with session_scope(engine) as s:
+        assign_visits(session=s, actor=_sup(code), household_ids=ids[:3], worker_id=w1,
+                      due_on=DEMO_TODAY, today=DEMO_TODAY)
+        assign_visits(session=s, actor=_sup(code), household_ids=ids[3:5], worker_id=w2,
+                      due_on=DEMO_TODAY, today=DEMO_TODAY)
+    at = _app(engine)
+    at.switch_page("pages/map.py").run()
+    assert "网格员今日路线" in at.multiselect(key="map_layers").options
+    assert "hotspots" not in at.multiselect(key="map_layers").value  # off by default for them
+    assert at.multiselect(key="map_layers").value == ["visit_status", "cases"]
+    at.multiselect(key="map_layers").set_value(["visit_status", "routes"]).run()
+    _ok(at)
+    routes = state.grid_routes(url, _sup(code), code, DEMO_TODAY)
+    assert sorted(len(p) - 1 for _, p in routes) == [2, 3]  # the start, then each planned stop
+    options = (("metric", "coverage_30d"), ("layers", ("routes", "visit_status")),
+               ("grid_codes", None), ("worker_id", None), ("levels", ("red",)),
+               ("deadlines", ()), ("lang", "zh"))
+    html = maps.map_html(state.cached_map(url, _sup(code), DEMO_TODAY, options))
+    assert html.count("jizhen-route") == 2

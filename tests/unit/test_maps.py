@@ -247,3 +247,16 @@ def test_gcj02_tile_sources_are_refused_not_mixed_in():
     m = folium.Map(tiles=None)
     add_basemap(m, local)
     assert local in m.get_root().render()
+
+
+def test_route_layer_one_line_per_worker_with_escaped_names():
+    import folium
+
+    m = folium.Map(tiles=None)
+    legend: list = []
+    n = maps.route_layer(m, [("<b>张三</b>", [(33.72, 118.68), (33.73, 118.69), (33.74, 118.70)]),
+                             ("李四", [(33.72, 118.68)])], legend=legend)
+    html = maps.map_html(m)
+    assert n == 1  # a route with no stop after the start is not drawn
+    assert "jizhen-route" in html and "<b>张三</b>" not in html
+    assert "&lt;b&gt;张三&lt;/b&gt;：2 户" in legend[0]

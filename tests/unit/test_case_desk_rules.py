@@ -179,7 +179,7 @@ def test_visit_form_flags_and_notes():
 
 
 def test_visit_messages_name_the_household_in_both_languages():
-    from dashboard.texts_visit import TEXTS, tv
+    from dashboard.texts_visit import tv
 
     fields = {"id": 581, "head": "谢甲六", "address": "演示路1号", "score": 26.0, "level": "黄色",
               "coverage": 0.324, "msg": "x"}

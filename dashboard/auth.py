@@ -1,14 +1,15 @@
 """Login in front of every page.
 
     from dashboard.auth import login_gate
-    actor = login_gate()          # renders the login form when nobody is logged in
+    actor = login_gate()          # nobody logged in: says why and leads to /auth/login
     if actor is None:
         st.stop()
 
-app.py calls it once before st.navigation (so no page runs logged out); pages may call it again
-(cheap: no form is drawn when the session is valid). The session lives in st.session_state with
-an idle expiry of settings.session_minutes; the account is re-checked on every run, so a disabled
-user is thrown out at the next click. The password is never kept in session_state.
+app.py calls it once before st.navigation; pages check again with current_actor (the same
+authenticate(): a page rerun on its own still ends a revoked session). The login lives in
+st.session_state with an idle expiry of settings.session_minutes; the session and the account are
+re-checked on every run, so a revoked session or a disabled user is thrown out at the next
+click. No password ever reaches Streamlit.
 
 Logging in happens outside Streamlit, in the login gateway (jizhen.gateway) that `jizhen dashboard`
 puts in front of it: its /auth/login form calls jizhen.users.login, opens a server-side session

@@ -193,6 +193,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wl.done": ("已派给 {name} {n} 户，期限 {due}。", "{n} households assigned to {name}, due {due}."),
     "wl.meanwhile": ("{n} 户在您查看期间已被他人派单，未重复派单：{ids}",
                      "{n} households were assigned by someone else meanwhile and were left alone: {ids}"),
+    "wl.split": ("按能力建议的分工", "A split by capacity"),
+    "wl.room": ("本月剩余能力（户次）", "Room this month"),
+    "wl.suggested_households": ("建议走访住户（按紧急程度）", "Suggested households (most urgent first)"),
+    "wl.split_note": ("每户依次分给剩余能力最多的网格员（月走访能力：专职 {ft:g}、兼职 {pt:g} 户次，取自权重文件），近{days}天内走访过的住户不建议。",
+                      "Each household in turn goes to the worker with most room (capacity a month: full-time {ft:g}, "
+                      "part-time {pt:g}, from the weights file); "
+                      "households visited in the last {days} days are not suggested."),
+    "wl.split_left": ("另有 {n} 户超出所有网格员本月剩余能力。", " {n} more exceed every worker's room this month."),
     "wl.due_hint": ("默认下一个工作日", "Default: the next working day"),
     "wl.no_workers": ("该网格没有在岗网格员。", "No active workers in this grid."),
     "wl.coverage": ("走访覆盖率（30天 / 90天）", "Visit coverage (30 / 90 days)"),

@@ -44,7 +44,7 @@ ASSIGNERS = (Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER)
 
 __all__ = ["AssignmentError", "StaleEdit", "suggest_visits", "worker_loads", "assign_visits",
            "reassign_visit", "cancel_visit", "open_assignments_frame", "worker_visit_list",
-           "worker_filter", "assign_shown", "AssignOutcome", "OverCapacity", "load_after"]
+           "worker_filter", "assign_shown", "AssignOutcome", "OverCapacity", "load_after", "split_by_capacity"]
 
 
 class AssignmentError(ValueError):
@@ -71,6 +71,31 @@ class AssignOutcome:
 
 
 # --------------------------------------------------------------------------- pure core
+def split_by_capacity(household_ids, loads: pd.DataFrame) -> pd.DataFrame:
+    """A suggested split of households (most urgent first, e.g. the worklist's unassigned rows)
+    among workers, never beyond a worker's monthly capacity: each household in turn goes to the
+    worker with the most room left (capacity - open - visits in 30 days; ties: full-time first,
+    then id). `loads` is worker_loads' frame. Returns one row per worker with room: id, name,
+    employment, room, households (list of ids, in urgency order). Households beyond everyone's
+    room are left out (the page says how many)."""
+    w = loads.assign(room=(loads["capacity"] - loads["open"] - loads["visits_30d"]).clip(lower=0)
+                     .astype(int))
+    w = w.assign(ft_rank=(w["employment"] != FULL_TIME).astype(int))
+    room = {int(r.id): int(r.room) for r in w.itertuples()}
+    order = {int(r.id): (r.ft_rank, int(r.id)) for r in w.itertuples()}
+    picked: dict[int, list[int]] = {i: [] for i in room}
+    for h in household_ids:
+        free = [i for i in room if room[i] > 0]
+        if not free:
+            break
+        best = min(free, key=lambda i: (-room[i], order[i]))
+        picked[best].append(int(h))
+        room[best] -= 1
+    out = w[["id", "name", "employment", "room"]].copy()
+    out["households"] = out["id"].map(lambda i: picked[int(i)])
+    return out[out["room"] > 0].reset_index(drop=True)
+
+
 def load_after(load: int, adding: int, capacity: float) -> tuple[int, bool]:
     """A worker's load (open assignments + visits on the last 30 days) after `adding` more, and
     whether it goes over their monthly capacity (the one over-capacity rule of the page and of

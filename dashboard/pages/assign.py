@@ -13,7 +13,7 @@ from dashboard.plain_text import plain
 from dashboard.texts import t
 from grid.access import AccessDenied
 from grid.assignments import (AssignmentError, assign_shown, cancel_visit, load_after,
-                              reassign_visit, worker_loads, worker_visit_list)
+                              reassign_visit, split_by_capacity, worker_loads, worker_visit_list)
 from grid.db import StaleEdit, session_scope
 from grid.metrics import default_config, format_value
 from grid.visit_status import (NEEDS_VISIT, STATUS_SYMBOLS, coverage_by_worker,
@@ -175,6 +175,25 @@ else:
                 st.session_state["assign_notice"] = " ".join(msg)
                 st.session_state["wl_round"] = st.session_state.get("wl_round", 0) + 1
                 st.rerun()
+
+# ---- a suggested split of the unassigned households by each worker's room (capacity from the
+# weights file, full-time and part-time differ); recently visited households are already out
+if len(loads):
+    with st.expander(t("wl.split", lang)):
+        split = split_by_capacity(wl.loc[wl["suggested"], "id"].tolist(), loads)
+        if len(split):
+            st.dataframe(pd.DataFrame({
+                t("col.worker", lang): split["name"],
+                t("col.employment", lang): split["employment"].map(lambda e: t(f"employment.{e}", lang)),
+                t("wl.room", lang): split["room"],
+                t("wl.suggested_households", lang): split["households"].map(
+                    lambda hs: "、".join(map(str, hs))),
+            }), hide_index=True, width="stretch")
+        left = int(wl["suggested"].sum()) - int(sum(len(h) for h in split["households"]))
+        st.caption(t("wl.split_note", lang, days=config.skip_recent_days,
+                     ft=config.capacity("full_time")["visits_per_month"],
+                     pt=config.capacity("part_time")["visits_per_month"])
+                   + (t("wl.split_left", lang, n=left) if left > 0 else ""))
 
 # ---- coverage per grid and per worker, 30 and 90 days
 st.subheader(t("wl.coverage", lang))

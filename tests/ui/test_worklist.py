@@ -199,3 +199,19 @@ def test_supervisor_sees_each_workers_route_on_the_map(world):
                ("deadlines", ()), ("lang", "zh"))
     html = maps.map_html(state.cached_map(url, _sup(code), DEMO_TODAY, options))
     assert html.count("jizhen-route") == 2
+
+
+def test_the_suggested_split_respects_each_workers_capacity(world):
+    url, engine, code = world
+    from grid.metrics import default_config
+
+    at = _app(engine)
+    split = next(d for d in at.dataframe if "本月剩余能力（户次）" in d.value.columns).value
+    cfg = default_config()
+    caps = {"专职": cfg.capacity("full_time")["visits_per_month"],
+            "兼职": cfg.capacity("part_time")["visits_per_month"]}
+    for row in split.itertuples(index=False):
+        assert 0 < row[2] <= caps[row[1]]
+        assert len(str(row[3]).split("、")) <= row[2]
+    note = next(c.value for c in at.caption if c.value.startswith("每户依次分给"))
+    assert f"专职 {caps['专职']:g}" in note and f"近{cfg.skip_recent_days}天" in note

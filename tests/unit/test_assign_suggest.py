@@ -56,3 +56,19 @@ def test_worker_load_full_time_and_part_time_capacity_differ():
     assert loads.loc[1, "load_ratio"] == (30 + 60) / 120
     assert loads.loc[2, "load_ratio"] == (30 + 10) / 30 and bool(loads.loc[2, "overloaded"])
     assert not bool(loads.loc[1, "overloaded"])
+
+
+def test_split_by_capacity_never_goes_beyond_a_workers_room():
+    from grid.assignments import split_by_capacity
+
+    loads = pd.DataFrame({"id": [1, 2, 3], "name": ["甲", "乙", "丙"],
+                          "employment": ["full_time", "part_time", "part_time"],
+                          "open": [115, 25, 30], "visits_30d": [2, 2, 0],
+                          "capacity": [120.0, 30.0, 30.0]})
+    out = split_by_capacity(list(range(100, 110)), loads).set_index("id")
+    # room: 甲 3, 乙 3, 丙 0 (not listed); 6 of 10 households fit, the most urgent first,
+    # alternating to whoever has the most room (full-time first on a tie)
+    assert list(out.index) == [1, 2]
+    assert out.loc[1, "households"] == [100, 102, 104]
+    assert out.loc[2, "households"] == [101, 103, 105]
+    assert sum(len(h) for h in out["households"]) == 6

@@ -50,3 +50,9 @@ table {{ border-collapse: collapse; width: 100%; }} th, td {{ border: 1px solid 
 td.sign {{ width: 18%; }}</style></head>
 <body><h2>{html.escape(title)}</h2><table><thead><tr>{head}<th>签字 / 备注</th></tr></thead>
 <tbody>{rows}</tbody></table></body></html>"""
+
+
+def markdown_bytes(text: str) -> bytes:
+    """A text document made by the product (e.g. the model card: aggregate figures only, no
+    personal data) as UTF-8 bytes, with a BOM so Windows editors show the Chinese correctly."""
+    return ("\ufeff" + text).encode("utf-8")

@@ -200,6 +200,7 @@ if st.toggle(t("leaders.early_show", lang), key="leaders_early"):
                        file_name=f"risk_groups_{day}.xlsx", key="leaders_groups_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     # the model card next to where the score is explained
-    c2.download_button(t("leaders.card", lang), state.model_card(url, actor, day).encode("utf-8"),
+    c2.download_button(t("leaders.card", lang),
+                       exports.markdown_bytes(state.model_card(url, actor, day)),
                        file_name=f"model_card_{day}.md", mime="text/markdown",
                        key="leaders_card", help=t("leaders.card_note", lang))

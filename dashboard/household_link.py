@@ -16,10 +16,15 @@ from dashboard.texts_household import th
 PAGE = "pages/household.py"
 
 
-def household_link(household_id: int, lang: str) -> None:
-    """A link to the file of `household_id` (its label names the household)."""
+def page_link(page: str, label: str, **kw) -> None:
+    """st.page_link drawn only when `page` is in this run's navigation (else nothing)."""
     try:
-        st.page_link(PAGE, label=th("link", lang, id=int(household_id)), icon="📁",
-                     query_params={"hh": str(int(household_id))})
+        st.page_link(page, label=label, **kw)
     except StreamlitPageNotFoundError:
         return
+
+
+def household_link(household_id: int, lang: str) -> None:
+    """A link to the file of `household_id` (its label names the household)."""
+    page_link(PAGE, th("link", lang, id=int(household_id)), icon="📁",
+              query_params={"hh": str(int(household_id))})

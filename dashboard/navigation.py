@@ -55,3 +55,10 @@ def landing_page(role: Role | str) -> PageSpec:
     mine = pages_for(role)
     r = Role(role)
     return next((p for p in mine if r in p.landing_for), mine[0])
+
+
+def may_open(role: Role | str, page_file: str) -> bool:
+    """Whether a role may open a page file (a file not in the table is not a page: allowed)."""
+    if page_file not in {p.file for p in PAGES}:
+        return True
+    return any(p.file == page_file for p in pages_for(role))

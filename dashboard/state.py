@@ -79,10 +79,21 @@ def page_start() -> tuple[str, Actor, str, date]:
     database URL and business date."""
     from dashboard.texts import t
 
+    import sys
+    from pathlib import Path
+
+    from dashboard.navigation import may_open
+
     lang_ = lang()
     actor = current_actor()
     if actor is None:
         st.warning(t("no_actor", lang_))
+        st.stop()
+    # A page opened by its URL runs without app.py's navigation: the page itself refuses a role
+    # that dashboard.navigation does not give it (the data stays scoped in the domain anyway).
+    page_file = Path(sys._getframe(1).f_code.co_filename).name
+    if not may_open(actor.role, page_file):
+        st.warning(t("page_not_for_role", lang_))
         st.stop()
     return lang_, actor, db_url(), today()
 

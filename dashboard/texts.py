@@ -16,6 +16,8 @@ LANGS = ("zh", "en")
 TEXTS: dict[str, tuple[str, str]] = {
     # app / navigation
     "app.title": ("急诊 · 网格化急难救助", "Jizhen · grid emergency assistance"),
+    "page_not_for_role": ("此页面不属于您的角色，请从左侧菜单选择可用页面。",
+                          "This page is not for your role: choose one from the menu."),
     "nav.map": ("网格地图", "Grid map"),
     "nav.assign": ("走访派单", "Visit assignment"),
     "nav.visit": ("走访登记", "Record a visit"),

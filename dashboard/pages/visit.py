@@ -20,6 +20,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.household_card import household_card
+from dashboard.household_link import page_link
 from dashboard.plain_text import plain
 from dashboard.texts import t
 from dashboard.texts_visit import tv
@@ -195,7 +196,7 @@ if outcome:
 
 own_only = actor.role == Role.GRID_WORKER
 if own_only:
-    st.page_link("pages/today.py", label=tv("back_to_today", lang), icon="↩")
+    page_link("pages/today.py", tv("back_to_today", lang), icon="↩")
 wanted = st.session_state.pop(OPEN_KEY, None)  # the stop chosen on 今日任务
 if own_only:
     mode = st.radio(tv("mode", lang), MODES, key=MODE_KEY, horizontal=True,

@@ -97,18 +97,24 @@ def assert_no_household_data(at: AppTest, hh: pd.DataFrame):
     assert not leaked, leaked[:3]
 
 
-def login(at: AppTest, username: str, password: str) -> AppTest:
-    at.text_input[0].input(username)
-    at.text_input[1].input(password)
-    at.button[0].click()
-    return at.run(timeout=TIMEOUT)
+def login(at: AppTest, username: str, password: str):
+    """Log in as the gateway's /auth/login does (its own code); returns the AuthResult."""
+    from tests.ui.ui_fixtures import fill_login_form
+
+    return fill_login_form(at, username, password)[1]
 
 
-def test_logged_out_app_shows_only_the_login_form(demo):
+def _leads_to_the_login_page(at: AppTest) -> bool:
+    """Logged out: no form in the app (only the gateway can set the HttpOnly cookie), a way to
+    the gateway's login page instead."""
+    return not at.text_input and any('action="/auth/login"' in m.value for m in at.markdown)
+
+
+def test_logged_out_app_shows_only_the_way_to_the_login_page(demo):
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
     assert any("登录" in t for t in texts(at))
-    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert _leads_to_the_login_page(at)
     assert_no_household_data(at, demo["households"])
 
 
@@ -119,19 +125,20 @@ def test_logged_out_page_run_directly_shows_no_household_data(demo, page):
 
 
 def test_wrong_password_then_right_one(demo):
-    cred = demo["creds"]["township_leader"]
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    login(at, cred["username"], "Wrongpass123")
-    assert any("用户名或密码错误" in e.value for e in at.error)
-    assert_no_household_data(at, demo["households"])
-    login(at, cred["username"], cred["password"])
-    assert not at.exception, at.exception
     from dashboard.auth import SESSION_KEY
 
+    cred = demo["creds"]["township_leader"]
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    result = login(at, cred["username"], "Wrongpass123")
+    assert not result.ok and "用户名或密码错误" in result.message
+    assert _leads_to_the_login_page(at)
+    assert_no_household_data(at, demo["households"])
+    assert login(at, cred["username"], cred["password"]).ok
+    assert not at.exception, at.exception
     auth = at.session_state[SESSION_KEY]
     assert auth["username"] == cred["username"] and auth["role"] == "township_leader"
     assert cred["password"] not in repr(at.session_state)  # the password is not kept
-    assert not [t for t in at.text_input if t.label == "密码"]  # the form is gone
+    assert not _leads_to_the_login_page(at)
 
 
 def test_expired_session_goes_back_to_login(demo):
@@ -141,7 +148,7 @@ def test_expired_session_goes_back_to_login(demo):
     at.session_state[SESSION_KEY] = {"username": "zhenmingzheng", "role": "township_leader",
                                      "grid_codes": None, "expires_at": utcnow() - timedelta(seconds=1)}
     at.run()
-    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert _leads_to_the_login_page(at)
     assert any("超时" in i.value for i in at.info)
     assert_no_household_data(at, demo["households"])
 
@@ -152,14 +159,31 @@ def test_disabled_user_is_logged_out_at_next_run(demo):
     from grid.users import add_user, disable_user
 
     with session_scope(demo["engine"]) as s:
-        add_user(s, username="temp_staff", password="Tempstaff1", role="county_staff")
+        add_user(s, username="temp_staff", password="Tempstaff-2027-xq", role="county_staff")
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    login(at, "temp_staff", "Tempstaff1")
+    assert login(at, "temp_staff", "Tempstaff-2027-xq").ok
     assert at.session_state[SESSION_KEY]["username"] == "temp_staff"
     with session_scope(demo["engine"]) as s:
         disable_user(s, "temp_staff")
     at.run()
     assert SESSION_KEY not in at.session_state
+    # logged out at once: the app's way to the login page, or the page's own "sign in first"
+    assert _leads_to_the_login_page(at) or any("请先登录" in w.value for w in at.warning)
+    assert_no_household_data(at, demo["households"])
+
+
+@pytest.mark.parametrize("page, role", [("leaders.py", "grid_worker"), ("assign.py", "grid_worker"),
+                                        ("visit.py", "auditor"), ("admin.py", "township_leader")])
+def test_a_page_opened_by_its_url_refuses_a_role_it_is_not_for(demo, page, role):
+    """Opened directly (no app.py navigation), a page refuses a role dashboard.navigation does
+    not give it, and shows no household data."""
+    cred = demo["creds"].get(role)
+    if cred is None:
+        pytest.fail(f"the demo has no {role} login")
+    at = AppTest.from_file(str(APP.parent / "pages" / page), default_timeout=TIMEOUT)
+    assert login(at, cred["username"], cred["password"]).ok
+    assert not at.exception, at.exception
+    assert any("不属于您的角色" in w.value for w in at.warning)
     assert_no_household_data(at, demo["households"])
 
 

@@ -47,3 +47,12 @@ def test_every_page_file_is_reachable_by_some_role():
 def test_department_sees_only_the_referrals_sent_to_it():
     assert _names(Role.DEPARTMENT) == ["referrals"]
     assert landing_page(Role.DEPARTMENT).url_path == "referrals"
+
+
+def test_a_page_opened_by_url_refuses_a_role_it_is_not_for():
+    from dashboard.navigation import may_open
+
+    assert not may_open(Role.GRID_WORKER, "leaders.py") and not may_open(Role.GRID_WORKER, "assign.py")
+    assert not may_open(Role.AUDITOR, "visit.py") and not may_open(Role.DEPARTMENT, "map.py")
+    assert may_open(Role.GRID_WORKER, "today.py") and may_open(Role.COUNTY_STAFF, "admin.py")
+    assert may_open(Role.SYSTEM, "admin.py")

@@ -35,16 +35,12 @@ grids = state.grids(url, actor)
 names = dict(zip(grids["code"], grids["name"]))
 
 
-def labelled(df, display: bool = False):
-    """Chinese headers. For the Excel file numbers stay numbers; on screen (display=True) shares
-    and medians are printed as grid.metrics.format_value prints them ("31.0%", "—", never
-    "None")."""
+def labelled(df):
+    """Chinese headers; numbers as numbers (the tables sort by value, the Excel keeps them)."""
     out = df.copy()
     for c in ["households", *LM, *COUNTS]:
         if c in out:
             out[c] = pd.to_numeric(out[c], errors="coerce")
-            if display and c in (*SHARE_METRICS, *MEDIAN_METRICS):
-                out[c] = out[c].map(lambda v, k=c: format_value(k, v))
     if "grid_code" in out:
         out.insert(1, "name", out["grid_code"].map(names))
     return out.rename(columns={"grid_code": t("lm.grid_code", lang), "month": t("lm.month", lang),
@@ -53,9 +49,11 @@ def labelled(df, display: bool = False):
 
 
 def formats() -> dict:
-    """Counts as integers (shares and medians are already printed by format_value)."""
-    return {t(f"lm.{c}", lang): st.column_config.NumberColumn(format="%d")
-            for c in [*LM, *COUNTS] if c not in (*SHARE_METRICS, *MEDIAN_METRICS)}
+    """Shares as percentages, medians with one decimal, counts as integers (numbers stay
+    numbers: the tables sort by value)."""
+    return {t(f"lm.{c}", lang): st.column_config.NumberColumn(
+        format="percent" if c in SHARE_METRICS else ("%.1f" if c in MEDIAN_METRICS else "%d"))
+        for c in [*LM, *COUNTS]}
 
 
 def with_count(key: str, row) -> tuple[str, str | None]:
@@ -89,8 +87,7 @@ if len(total):
 
 st.subheader(t("leaders.by_grid", lang))
 shown = by_grid[["grid_code", "households", *LM, *COUNTS]]
-st.dataframe(labelled(shown, display=True), hide_index=True, width="stretch",
-             column_config=formats())
+st.dataframe(labelled(shown), hide_index=True, width="stretch", column_config=formats())
 
 # ---- per-grid trends: a grid × month table in colour (fixed classes for shares)
 st.subheader(t("leaders.grid_month", lang))
@@ -136,8 +133,8 @@ c2.altair_chart(alt.Chart(counts).mark_bar().encode(
     y=alt.Y("value:Q", title=t("leaders.counts_chart", lang), axis=alt.Axis(format="d")),
     color=alt.Color("指标:N", legend=alt.Legend(orient="bottom", columns=1, title=None)),
     tooltip=["month", "指标", "value"]), width="stretch")
-st.dataframe(labelled(trend[["month", *LM, *COUNTS]], display=True), hide_index=True,
-             width="stretch", column_config=formats())
+st.dataframe(labelled(trend[["month", *LM, *COUNTS]]), hide_index=True, width="stretch",
+             column_config=formats())
 
 metric = st.selectbox(t("leaders.map_metric", lang), LM, format_func=lambda k: t(f"lm.{k}", lang),
                       key="leaders_map_metric", placeholder=t("choose", lang))

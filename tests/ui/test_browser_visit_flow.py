@@ -81,7 +81,9 @@ def test_grid_worker_records_two_households_in_a_row_on_a_phone(server, worker_w
             page.route("**/*", lambda route: route.continue_()
                        if urlparse(route.request.url).hostname == "127.0.0.1" else route.abort())
             _log_in(page, server["port"], "b_worker")
-            # a grid worker lands on the visit form, household A first
+            # a grid worker lands on 今日任务; the visit form (household A first) is one page away
+            page.get_by_role("heading", name="今日任务").wait_for(timeout=90_000)
+            page.goto(f"http://127.0.0.1:{server['port']}/visit")
             page.get_by_role("heading", name="走访登记").wait_for(timeout=90_000)
             page.get_by_text(f"住户 {hh_a} 的信息").wait_for(timeout=60_000)
             income = page.get_by_label(INCOME)

@@ -27,9 +27,10 @@ with st.sidebar:
     layer_keys = ["visit_status", "cases", "hotspots", "heat", "households"]
     if actor.role == Role.GRID_SUPERVISOR:  # every worker's route of the day (optional layer)
         layer_keys.append("routes")
-    # hotspots are a planning view: off by default for a supervisor, whose day is the visits
+    # a supervisor's day is the visits (hotspots off); the town's view is where risk clusters
+    # (every household of the town as a point would weigh megabytes: the layer is on request)
     default_layers = ["visit_status", "cases"] if actor.role == Role.GRID_SUPERVISOR \
-        else ["visit_status", "cases", "hotspots"]
+        else ["cases", "hotspots"]
     layers = st.multiselect(t("map.layers", lang), layer_keys, default=default_layers,
                             format_func=lambda k: t(f"layer.{k}", lang), key="map_layers",
                             placeholder=t("choose_many", lang))

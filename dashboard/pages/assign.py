@@ -63,6 +63,7 @@ def write(action, done_key: str | None, **fmt) -> bool:
 notice = st.session_state.pop("assign_notice", None)
 if notice:
     st.success(notice)
+    st.toast(notice)  # seen where the button was, too
 
 # ---- the worklist: the grid's households that need a visit (grid.visit_status), the same
 # statuses and counts as the map's visit-status layer
@@ -101,7 +102,7 @@ table = pd.DataFrame({
     "reasons": [reasons_text(r) for r in shown["reasons"]],
     "days_since_visit": pd.to_numeric(shown["days_since_visit"], errors="coerce"),
     "assigned_worker": shown["assigned_worker"].fillna(""),
-    "due_on": shown["due_on"],
+    "due_on": [d.isoformat() if hasattr(d, "isoformat") else "" for d in shown["due_on"]],
     "address": shown["id"].map(labels["address"]).fillna(""),
 })
 headers = {c: t(f"col.{c}", lang) for c in table.columns}
@@ -119,7 +120,6 @@ picked_rows = st.dataframe(
         headers["score"]: st.column_config.NumberColumn(format="%d"),
         headers["days_since_visit"]: st.column_config.NumberColumn(
             format="%d", help=t("col.days_since_visit", lang) + "；" + never + "：空"),
-        headers["due_on"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
     })
 rows = list(picked_rows.selection.rows) if picked_rows is not None else []
 chosen = shown.iloc[sorted(r for r in rows if r < len(shown))]
@@ -151,12 +151,12 @@ else:
                 text=t("wl.load_after", lang, after=after, capacity=float(w["capacity"]),
                        open=int(w["open"]), visits=int(w["visits_30d"])))
     confirmed = False
-    if over:
+    if over and adding > 0:
         st.warning(t("wl.over", lang, over=after - float(w["capacity"])))
         confirmed = st.checkbox(t("wl.confirm_over", lang), key="wl_confirm")
     if st.button(t("wl.submit", lang, n=adding), key="wl_submit", type="primary",
                  disabled=not picked):
-        if over and not confirmed:
+        if over and adding > 0 and not confirmed:
             st.error(t("wl.need_confirm", lang))
         else:
             result = {}
@@ -174,6 +174,7 @@ else:
                                  ids="、".join(f"{h}（{plain(n)}）" for h, n in out.already_assigned.items())))
                 st.session_state["assign_notice"] = " ".join(msg)
                 st.session_state["wl_round"] = st.session_state.get("wl_round", 0) + 1
+                st.session_state.pop("wl_confirm", None)  # a confirmation is for one assignment
                 st.rerun()
 
 # ---- a suggested split of the unassigned households by each worker's room (capacity from the

@@ -147,6 +147,8 @@ def test_over_capacity_needs_a_confirmation(world):
     next(b for b in at.button if b.label.startswith("派单（")).click().run()
     _ok(at)
     assert any("已派给" in s.value for s in at.success)
+    # the confirmation was for that assignment only
+    assert not [c for c in at.checkbox if c.key == "wl_confirm" and c.value]
     with session_scope(engine) as s:
         assert len(s.exec(select(VisitAssignment).where(VisitAssignment.household_id.in_(free))).all()) == 2
 

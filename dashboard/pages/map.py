@@ -27,10 +27,9 @@ with st.sidebar:
     layer_keys = ["visit_status", "cases", "hotspots", "heat", "households"]
     if actor.role == Role.GRID_SUPERVISOR:  # every worker's route of the day (optional layer)
         layer_keys.append("routes")
-    # a supervisor's day is the visits (hotspots off); the town's view is where risk clusters
-    # (every household of the town as a point would weigh megabytes: the layer is on request)
+    # hotspots are a planning view: off by default for a supervisor, whose day is the visits
     default_layers = ["visit_status", "cases"] if actor.role == Role.GRID_SUPERVISOR \
-        else ["cases", "hotspots"]
+        else ["visit_status", "cases", "hotspots"]
     layers = st.multiselect(t("map.layers", lang), layer_keys, default=default_layers,
                             format_func=lambda k: t(f"layer.{k}", lang), key="map_layers",
                             placeholder=t("choose_many", lang))

@@ -72,7 +72,7 @@ def household_visit_status(households: pd.DataFrame, open_assignments: pd.DataFr
         def col(name, dtype=object):
             vals = a[name].to_numpy(dtype=object)
             picked = np.where(has, vals[np.maximum(idx, 0)], None)
-            return pd.array(picked, dtype=dtype) if dtype != object else picked
+            return picked if dtype is object else pd.array(picked, dtype=dtype)
 
         out["assignment_id"] = col("id", "Int64")
         out["assignment_version"] = col("version", "Int64")

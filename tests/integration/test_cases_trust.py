@@ -44,7 +44,7 @@ def test_demo_succeeds_for_any_size_and_seed(tmp_path, households, seed):
 # ----------------------------------------------------------------------------- scenarios
 from cases import services as svc  # noqa: E402
 from cases.models import Case  # noqa: E402
-from tests.officer_desk_fixtures import FACTS_DIBAO, complete_checklist
+from tests.officer_desk_fixtures import FACTS_DIBAO, complete_checklist  # noqa: E402
 from tests.cases_fixtures import COUNTY, LEADER, SUP, build_world  # noqa: E402
 
 RECEIVED = date(2025, 9, 30)  # town due 2025-10-11 (Sat, 调休 working day), county due 2025-10-21

@@ -23,7 +23,7 @@ from grid.db import init_db, make_engine, session_scope
 from grid.geotypes import utcnow
 from grid.models import AuditEntry
 from jizhen.users import actor_for, add_user, get_user
-from tests.cases_fixtures import COUNTY, LEADER, SUP, build_world
+from tests.cases_fixtures import LEADER, SUP, build_world
 from tests.officer_desk_fixtures import complete_checklist
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,7 +23,7 @@ from grid.access import AccessDenied, Actor, Role
 from grid.db import StaleEdit
 from grid.geometry import grid_codes_for
 from grid.frames import grids_frame
-from grid.imports.columns import COLUMNS, Col
+from grid.imports.columns import WORKER_COLUMNS  # noqa: F401  (the roster's headers)
 from grid.imports.report import ImportReport, InvalidImport
 from grid.imports.tables import UnreadableFile, parse_rows, read_table
 from grid.imports.values import parse_phone
@@ -37,16 +37,6 @@ _EMPLOYMENT_WORDS = {"专职": "full_time", "专职网格员": "full_time", "ful
                      "fulltime": "full_time", "兼职": "part_time", "兼职网格员": "part_time",
                      "part_time": "part_time", "parttime": "part_time"}
 
-WORKER_COLUMNS: tuple[Col, ...] = (
-    Col("name", ("姓名", "网格员姓名", "name"), "text", True, "网格员姓名", "李示例", max_length=32),
-    Col("phone", ("手机号", "联系电话", "电话", "phone"), "phone", True,
-        "手机号（文本格式；在全镇在岗网格员中唯一）", "13900000000"),
-    Col("employment", ("类型", "专兼职", "人员类型", "employment"), "text", True, "专职 或 兼职", "专职",
-        max_length=16),
-    Col("grid_code", ("网格编码", "所属网格编码", "网格", "grid_code"), "text", True,
-        "所属网格的编码（如 321323100001）", "321323100001", max_length=32),
-)
-COLUMNS.setdefault("workers", WORKER_COLUMNS)  # the importers' one header table, for rosters
 
 
 class WorkerError(Exception):

@@ -82,8 +82,19 @@ VISIT_COLUMNS: tuple[Col, ...] = (
         max_length=1000),
 )
 
-COLUMNS = {"households": HOUSEHOLD_COLUMNS, "visits": VISIT_COLUMNS}
-SHEET_NAMES = {"households": "住户", "visits": "走访"}
+WORKER_COLUMNS: tuple[Col, ...] = (
+    Col("name", ("姓名", "网格员姓名", "name"), "text", True, "网格员姓名", "李示例", max_length=32),
+    Col("phone", ("手机号", "联系电话", "电话", "phone"), "phone", True,
+        "手机号（文本格式；在全镇在岗网格员中唯一）", "13900000000"),
+    Col("employment", ("类型", "专兼职", "人员类型", "employment"), "text", True, "专职 或 兼职", "专职",
+        max_length=16),
+    Col("grid_code", ("网格编码", "所属网格编码", "网格", "grid_code"), "text", True,
+        "所属网格的编码（如 321323100001）", "321323100001", max_length=32),
+)
+# Grid-worker rosters (系统管理, grid.workers.import_roster).
+
+COLUMNS = {"households": HOUSEHOLD_COLUMNS, "visits": VISIT_COLUMNS, "workers": WORKER_COLUMNS}
+SHEET_NAMES = {"households": "住户", "visits": "走访", "workers": "网格员"}
 INSTRUCTIONS_SHEET = "填写说明"
 
 _STRIP = re.compile(r"[\s*＊:：]+")

@@ -74,7 +74,7 @@ def _actions(engine):
 
 def test_leader_gets_no_admin_forms(db):
     at = _run("township_leader")
-    assert any("县民政局" in i.value for i in at.info)
+    assert any("不属于您的角色" in w.value for w in at.warning)  # dashboard.navigation: county staff only
     assert not at.text_input and not at.tabs
 
 

@@ -134,12 +134,21 @@ def test_unlinked_grid_worker_is_told_to_ask_for_a_link(visit_page):
     assert not at.selectbox
 
 
-def test_auditor_sees_masked_ids_and_no_reveal_button(visit_page):
-    at = visit_page("v_auditor")
-    text = _shown(at)
-    assert MASKED_ID.search(text)
-    assert not FULL_ID.search(text)
-    assert "查看完整信息" not in [b.label for b in at.button]
+def test_auditor_has_no_visit_form(world, monkeypatch):
+    """Issue 11: an auditor gets no visit form with a Save button — not in the navigation, and the
+    page opened on its own refuses before drawing anything (no ID number, no button)."""
+    monkeypatch.setenv("DATABASE_URL", world["url"])
+    monkeypatch.setenv("JIZHEN_TODAY", DEMO_TODAY.isoformat())
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    log_in(at, world["users"]["v_auditor"]).run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/visit.py")
+    page = AppTest.from_file(str(APP.parent / "pages" / "visit.py"), default_timeout=120)
+    log_in(page, world["users"]["v_auditor"]).run()
+    assert not page.exception
+    assert any("不属于您的角色" in w.value for w in page.warning)
+    assert not FULL_ID.search(_shown(page)) and not MASKED_ID.search(_shown(page))
+    assert not page.button
 
 
 def test_supervisor_reveals_with_a_reason_and_it_is_audited(world, visit_page):

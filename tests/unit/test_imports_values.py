@@ -224,4 +224,4 @@ def test_template_layout(tmp_path, kind, columns, sheet):
 
 def test_template_unknown_kind(tmp_path):
     with pytest.raises(ValueError):
-        write_template("workers", tmp_path / "x.xlsx")
+        write_template("cases", tmp_path / "x.xlsx")

@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import exports, state
 from dashboard.plain_text import plain
+from dashboard.page_writes import PageWrites
 from dashboard.texts_admin import labelled, ta
 from grid import workers as wk
 from grid.access import AccessDenied
@@ -42,26 +43,9 @@ def _error(exc: Exception, lang: str) -> str:
     return ta("ov.denied", lang, msg=plain(str(exc)))
 
 
-def _write(where: str, fn, done, **kw) -> None:
-    actor_now, lang_now = state.current_actor(), state.lang()
-    if actor_now is None:
-        return
-    results = st.session_state.setdefault(RESULTS_KEY, {})
-    try:
-        with session_scope(state.engine()) as s:
-            out = fn(session=s, actor=actor_now, **kw)
-            message = done(out, lang_now)
-    except (wk.WorkerError, AccessDenied, StaleEdit, InvalidImport, GridFileError) as exc:
-        results[where] = ("error", _error(exc, lang_now))
-        return
-    state.clear_after_write()
-    results[where] = ("success", message)
-
-
-def _show(where: str) -> None:
-    kind, text = st.session_state.get(RESULTS_KEY, {}).pop(where, (None, None))
-    if kind:
-        getattr(st, kind)(text)
+_WRITES = PageWrites(RESULTS_KEY, (wk.WorkerError, AccessDenied, StaleEdit, InvalidImport, GridFileError),
+                     lambda exc, lang_: ("error", _error(exc, lang_)))
+_write, _show = _WRITES.write, _WRITES.show
 
 
 def _saved(key: str):

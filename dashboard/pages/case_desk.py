@@ -25,6 +25,7 @@ from dashboard import maps, state
 from dashboard.household_card import household_card
 from dashboard.household_link import household_link
 from dashboard.plain_text import plain
+from dashboard.page_writes import PageWrites
 from dashboard.texts import t
 from dashboard.texts_cases import (
     category_label, channel_label, referral_status_label, scheme_label, status_label, tc,
@@ -50,29 +51,12 @@ def _error_text(exc: Exception, lang: str) -> str:
     return tc("err.stale", lang)
 
 
-def _write(where: str, fn, done, **kw) -> None:
-    """One write in its own transaction, from a submit callback (it runs before the page, with
-    the arguments captured when the form was drawn). The outcome is kept for the next run to show
-    next to the form; errors are shown, never raised to the page."""
-    actor_now, lang_now = state.current_actor(), state.lang()
-    if actor_now is None:
-        return
-    results = st.session_state.setdefault(RESULTS_KEY, {})
-    try:
-        with session_scope(state.engine()) as s:
-            out = fn(session=s, actor=actor_now, **kw)
-    except (DomainError, AccessDenied, StaleEdit) as exc:  # FormOutdated is a DomainError
-        results[where] = ("warning" if isinstance(exc, desk.FormOutdated) else "error",
-                          _error_text(exc, lang_now))
-        return
-    state.clear_after_write()
-    results[where] = ("success", done(out, lang_now))
-
-
-def _show_result(where: str) -> None:
-    kind, text = st.session_state.get(RESULTS_KEY, {}).pop(where, (None, None))
-    if kind:
-        getattr(st, kind)(text)
+# A submit callback runs before the page, with the arguments captured when the form was drawn; a form
+# drawn on data that no longer holds (FormOutdated, a DomainError) is a warning, other refusals errors.
+_WRITES = PageWrites(RESULTS_KEY, (DomainError, AccessDenied, StaleEdit),
+                     lambda exc, lang_: ("warning" if isinstance(exc, desk.FormOutdated) else "error",
+                                         _error_text(exc, lang_)))
+_write, _show_result = _WRITES.write, _WRITES.show
 
 
 def _submit_action(shown: desk.ShownCase) -> None:

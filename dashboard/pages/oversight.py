@@ -15,6 +15,7 @@ from cases.rules import DomainError
 from dashboard import exports, state
 from dashboard.texts_admin import headers, labelled, ta
 from dashboard.plain_text import plain
+from dashboard.page_writes import PageWrites
 from grid.access import AccessDenied
 from grid.db import StaleEdit, session_scope
 from jizhen.privacy import mask_frame
@@ -32,28 +33,9 @@ def _error(exc: Exception, lang: str) -> str:
     return ta("ov.denied", lang, msg=plain(str(exc)))
 
 
-def _write(where: str, fn, done, **kw) -> None:
-    """One write in its own transaction (from a callback or the page); the outcome is kept and
-    shown next to the form; errors are shown, never raised."""
-    actor_now, lang_now = state.current_actor(), state.lang()
-    if actor_now is None:
-        return
-    results = st.session_state.setdefault(RESULTS_KEY, {})
-    try:
-        with session_scope(state.engine()) as s:
-            out = fn(session=s, actor=actor_now, **kw)
-            message = done(out, lang_now)
-    except (DomainError, AccessDenied, StaleEdit) as exc:
-        results[where] = ("error", _error(exc, lang_now))
-        return
-    state.clear_after_write()
-    results[where] = ("success", message)
-
-
-def _show(where: str) -> None:
-    kind, text = st.session_state.get(RESULTS_KEY, {}).pop(where, (None, None))
-    if kind:
-        getattr(st, kind)(text)
+_WRITES = PageWrites(RESULTS_KEY, (DomainError, AccessDenied, StaleEdit),
+                     lambda exc, lang_: ("error", _error(exc, lang_)))
+_write, _show = _WRITES.write, _WRITES.show
 
 
 def _saved(what_key: str):

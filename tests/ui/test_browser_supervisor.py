@@ -139,7 +139,8 @@ def test_supervisor_assigns_from_the_worklist_with_a_capacity_warning(sup_world,
             page.screenshot(path=str(shots["assign_warning_1440"]), full_page=True)
             page.get_by_text("确认超出能力派单").click()
             page.get_by_role("button", name="派单（2 户）").click()
-            page.get_by_text(re.compile("已派给 .* 2 户")).wait_for(timeout=60_000)
+            page.get_by_test_id("stAlertContentSuccess").get_by_text(re.compile("已派给 .* 2 户")).wait_for(
+                timeout=60_000)  # (a toast may say the same: the alert next to the form counts)
             shots["assign_done_1440"] = tmp_path / "assign_done_1440.png"
             page.screenshot(path=str(shots["assign_done_1440"]), full_page=True)
 

@@ -35,6 +35,8 @@ class Settings:
     audit_checkpoint_every: int = 1  # JIZHEN_AUDIT_CHECKPOINT_EVERY (≥ 1; 1: every commit)
     # The intake API (jizhen.api): POST requests per minute per API client (429 past it).
     api_rate_per_minute: int = 60  # JIZHEN_API_RATE_PER_MINUTE (≥ 1)
+    # Imports stop checking after this many problems (all or nothing still holds).
+    import_max_problems: int = 200  # JIZHEN_IMPORT_MAX_PROBLEMS (≥ 1)
 
 
 def default_sqlite_url(var_dir: Path) -> str:
@@ -92,4 +94,6 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
                                              "JIZHEN_AUDIT_CHECKPOINT_EVERY", 1),
         api_rate_per_minute=_positive_int(env.get("JIZHEN_API_RATE_PER_MINUTE"),
                                           "JIZHEN_API_RATE_PER_MINUTE", 60),
+        import_max_problems=_positive_int(env.get("JIZHEN_IMPORT_MAX_PROBLEMS"),
+                                          "JIZHEN_IMPORT_MAX_PROBLEMS", 200),
     )

@@ -28,6 +28,12 @@ class Problem:
         return f"第 {self.row} 个{unit}，{col}：{self.reason_zh}"
 
 
+def _max_problems() -> int:
+    from jizhen.settings import get_settings
+
+    return get_settings().import_max_problems
+
+
 def _sort_key(p: Problem):
     return (p.row is not None, p.row or 0)
 
@@ -46,14 +52,25 @@ class ImportReport:
     strays: list[Problem] = field(default_factory=list)  # also in problems; households only
     by_grid: dict[str, int] = field(default_factory=dict)
     details: dict = field(default_factory=dict)
+    # At most this many problems are kept; then checking stops (stopped_at: the row it stopped at).
+    # From the settings (JIZHEN_IMPORT_MAX_PROBLEMS): a 300k-row file of errors is not 300k lines.
+    max_problems: int = field(default_factory=lambda: _max_problems())
+    stopped_at: int | None = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def stopped(self) -> bool:
+        return self.stopped_at is not None
+
     def add(self, row: int | None, column: str, reason_zh: str) -> Problem:
         problem = Problem(row, column, reason_zh)
-        self.problems.append(problem)
+        if len(self.problems) < self.max_problems:
+            self.problems.append(problem)
+        if len(self.problems) >= self.max_problems and self.stopped_at is None:
+            self.stopped_at = row if row is not None else 0
         return problem
 
     def sorted_problems(self) -> list[Problem]:
@@ -89,14 +106,21 @@ class InvalidImport(Exception):
         super().__init__(f"{report.source}：发现 {len(self.problems)} 个问题，未写入任何数据")
 
     def __str__(self) -> str:
-        return format_problems(self.problems, source=self.report.source, unit=self.report.unit)
+        return format_problems(self.problems, source=self.report.source, unit=self.report.unit,
+                               stopped_at=self.report.stopped_at)
 
 
-def format_problems(problems: Iterable[Problem], *, source: str = "", unit: str = "行") -> str:
-    """One line per problem, in file order: `行 N，列 X：原因`, with a heading and a closing line."""
+def format_problems(problems: Iterable[Problem], *, source: str = "", unit: str = "行",
+                    stopped_at: int | None = None) -> str:
+    """One line per problem, in file order: `行 N，列 X：原因`, with a heading and a closing line.
+    `stopped_at`: checking stopped there after the maximum number of problems."""
     problems = sorted(problems, key=_sort_key)
     head = f"{source}：" if source else ""
-    lines = [f"{head}发现 {len(problems)} 个问题，未写入任何数据。"]
+    if stopped_at is None:
+        lines = [f"{head}发现 {len(problems)} 个问题，未写入任何数据。"]
+    else:
+        lines = [f"{head}问题过多：已列出前 {len(problems)} 个，在第 {stopped_at} {unit}停止检查"
+                 f"（其后的{unit}未检查），未写入任何数据。"]
     lines += [p.line(unit) for p in problems]
     lines.append("请修改文件后重新导入（整个文件通过校验后才会一次性写入）。")
     return "\n".join(lines)

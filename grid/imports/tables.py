@@ -138,6 +138,8 @@ def parse_rows(table: Table, kind: str, report: ImportReport, *, today: date | N
     out: list[dict] = []
     total = len(table.rows)
     for index, (number, cells) in enumerate(table.rows, start=1):
+        if report.stopped:  # too many problems: the rest is not checked (and nothing is written)
+            break
         raw = {f: (cells[p] if p < len(cells) else None) for f, p in found.items()}
         if all(is_blank(v) for v in cells):
             continue

@@ -210,3 +210,20 @@ def test_cli_problems_on_stderr(grids_engine, tmp_path):
     assert "行 3，列 B（户主身份证号）：身份证号被存成了数字" in result.stderr
     assert "未写入任何数据" in result.stderr
     assert counts(grids_engine)["Household"] == 0
+
+
+def test_a_file_full_of_errors_stops_after_the_maximum_and_writes_nothing(grids_engine, tmp_path,
+                                                                          monkeypatch):
+    """Issue 10 hardening: 20,000 bad rows do not make 20,000 lines — checking stops after the
+    configured maximum (JIZHEN_IMPORT_MAX_PROBLEMS), says where, and nothing is written."""
+    monkeypatch.setenv("JIZHEN_IMPORT_MAX_PROBLEMS", "50")
+    good = roster(1)[0]
+    bad = [good[0], "123"] + good[2:]  # a wrong ID number on every row
+    path = tmp_path / "bad.csv"
+    path.write_text(",".join(HEADERS) + "\n" + "\n".join(",".join(map(str, bad)) for _ in range(20_000)),
+                    encoding="utf-8")
+    err = rejected(grids_engine, path)
+    assert len(err.problems) == 50
+    text = str(err)
+    assert "问题过多" in text and "停止检查" in text and len(text.splitlines()) < 60
+    assert all(p.row is not None and p.row <= 60 for p in err.problems)

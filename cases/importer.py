@@ -15,10 +15,10 @@ from cases import services as svc
 from cases.models import TO_MATCH, Case
 from cases.rules import CATEGORY_LABELS, CHANNEL_LABELS, Category, Channel, DomainError
 from grid.access import AccessDenied, Actor
-from grid.imports.columns import Col, column_letter
+from grid.imports.columns import Col
 from grid.imports.report import ImportReport, InvalidImport
-from grid.imports.tables import UnreadableFile, check_headers, read_table
-from grid.imports.values import as_text, is_blank, parse_cell
+from grid.imports.tables import open_checked
+from grid.imports.values import is_blank, parse_cell
 
 WORK_ORDER_COLUMNS: tuple[Col, ...] = (
     Col("work_order_no", ("工单号", "工单编号", "work_order_no"), "text", True, "热线工单编号（唯一）",
@@ -70,19 +70,9 @@ class WorkOrderResult:
 def validate_work_orders(path: Path, *, session: Session, today: date) -> tuple[ImportReport, list[dict]]:
     path = Path(path)
     report = ImportReport(kind="work_orders", source=path.name)
-    try:
-        table = read_table(path)
-    except UnreadableFile as exc:  # reported like every other problem, not raised
-        report.add(None, "", str(exc))
+    table, found, label = open_checked(path, WORK_ORDER_COLUMNS, report)
+    if table is None:
         return report, []
-    found = check_headers(table.headers, WORK_ORDER_COLUMNS, report)
-    if report.problems:
-        return report, []
-
-    def label(field: str) -> str:
-        pos = found.get(field)
-        hdr = next(c.header for c in WORK_ORDER_COLUMNS if c.field == field)
-        return hdr if pos is None else f"{column_letter(pos)}（{as_text(table.headers[pos]) or hdr}）"
 
     rows: list[dict] = []
     seen: dict[str, int] = {}

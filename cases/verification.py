@@ -34,9 +34,9 @@ from cases.vocabulary import Status
 from grid import audit
 from grid.access import AccessDenied, Actor
 from grid.db import StaleEdit
-from grid.imports.columns import Col, column_letter
+from grid.imports.columns import Col
 from grid.imports.report import ImportReport, InvalidImport
-from grid.imports.tables import UnreadableFile, check_headers, read_table
+from grid.imports.tables import open_checked
 from grid.imports.values import as_text, is_blank, parse_cell
 
 VERIFICATION_TOML = Path(__file__).resolve().parents[1] / "data" / "verification.toml"
@@ -304,19 +304,9 @@ def validate_results(path: Path, *, session: Session, actor: Actor, department: 
         report.add(None, "", f"未知核对部门：{department}（可选：{'、'.join(departments())}）")
         return report, []
     own.update({i.code: i for i in list(own.values())})
-    try:
-        table = read_table(path)
-    except UnreadableFile as exc:
-        report.add(None, "", str(exc))
+    table, found, label = open_checked(path, RESULT_COLUMNS, report)
+    if table is None:
         return report, []
-    found = check_headers(table.headers, RESULT_COLUMNS, report)
-    if report.problems:
-        return report, []
-
-    def label(field: str) -> str:
-        pos = found.get(field)
-        hdr = next(c.header for c in RESULT_COLUMNS if c.field == field)
-        return hdr if pos is None else f"{column_letter(pos)}（{as_text(table.headers[pos]) or hdr}）"
 
     rows: list[dict] = []
     seen: dict[tuple[str, str], int] = {}

@@ -173,3 +173,28 @@ def _is_example(raw: dict, example: dict) -> bool:
     from grid.imports.values import as_text
 
     return all(as_text(raw.get(f)) == as_text(v) for f, v in example.items() if not is_blank(v))
+
+
+def open_checked(path: Path, columns: tuple[Col, ...], report: ImportReport):
+    """Read `path` and check its headers against `columns` (problems go into `report`).
+
+    Returns (table, found, label): `found` maps a field to its column position, `label(field)` is
+    how a column is named in a problem ("C（身份证号）"). On an unreadable file or bad headers the
+    table is None and the caller reports."""
+    from grid.imports.values import as_text
+
+    try:
+        table = read_table(Path(path))
+    except UnreadableFile as exc:  # reported like every other problem, not raised
+        report.add(None, "", str(exc))
+        return None, {}, str
+    found = check_headers(table.headers, columns, report)
+    if report.problems:
+        return None, found, str
+
+    def label(field: str) -> str:
+        pos = found.get(field)
+        hdr = next(c.header for c in columns if c.field == field)
+        return hdr if pos is None else f"{column_letter(pos)}（{as_text(table.headers[pos]) or hdr}）"
+
+    return table, found, label

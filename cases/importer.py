@@ -17,8 +17,7 @@ from cases.rules import CATEGORY_LABELS, CHANNEL_LABELS, Category, Channel, Doma
 from grid.access import AccessDenied, Actor
 from grid.imports.columns import Col
 from grid.imports.report import ImportReport, InvalidImport
-from grid.imports.tables import open_checked
-from grid.imports.values import is_blank, parse_cell
+from grid.imports.tables import open_checked, parse_checked_rows
 
 WORK_ORDER_COLUMNS: tuple[Col, ...] = (
     Col("work_order_no", ("工单号", "工单编号", "work_order_no"), "text", True, "热线工单编号（唯一）",
@@ -76,23 +75,7 @@ def validate_work_orders(path: Path, *, session: Session, today: date) -> tuple[
 
     rows: list[dict] = []
     seen: dict[str, int] = {}
-    for number, cells in table.rows:
-        if all(is_blank(v) for v in cells):
-            continue
-        rec: dict = {"_row": number}
-        for col in WORK_ORDER_COLUMNS:
-            pos = found.get(col.field)
-            raw = cells[pos] if pos is not None and pos < len(cells) else None
-            if is_blank(raw):
-                if col.required:
-                    report.add(number, label(col.field), f"“{col.header}”不能为空")
-                rec[col.field] = None
-                continue
-            value, problem = parse_cell(col.kind, raw, today=None)
-            if problem:
-                report.add(number, label(col.field), problem)
-                value = None
-            rec[col.field] = value
+    for number, rec in parse_checked_rows(table, WORK_ORDER_COLUMNS, found, label, report):
         if rec.get("channel"):
             ch = _CHANNELS.get(str(rec["channel"]).strip())
             if ch is None:

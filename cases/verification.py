@@ -36,8 +36,8 @@ from grid.access import AccessDenied, Actor
 from grid.db import StaleEdit
 from grid.imports.columns import Col
 from grid.imports.report import ImportReport, InvalidImport
-from grid.imports.tables import open_checked
-from grid.imports.values import as_text, is_blank, parse_cell
+from grid.imports.tables import open_checked, parse_checked_rows
+from grid.imports.values import as_text
 
 VERIFICATION_TOML = Path(__file__).resolve().parents[1] / "data" / "verification.toml"
 
@@ -310,23 +310,7 @@ def validate_results(path: Path, *, session: Session, actor: Actor, department: 
 
     rows: list[dict] = []
     seen: dict[tuple[str, str], int] = {}
-    for number, cells in table.rows:
-        if all(is_blank(v) for v in cells):
-            continue
-        rec: dict = {"_row": number}
-        for col in RESULT_COLUMNS:
-            pos = found.get(col.field)
-            raw = cells[pos] if pos is not None and pos < len(cells) else None
-            if is_blank(raw):
-                if col.required:
-                    report.add(number, label(col.field), f"“{col.header}”不能为空")
-                rec[col.field] = None
-                continue
-            value, problem = parse_cell(col.kind, raw, today=None, max_length=col.max_length)
-            if problem:
-                report.add(number, label(col.field), problem)
-                value = None
-            rec[col.field] = value
+    for number, rec in parse_checked_rows(table, RESULT_COLUMNS, found, label, report):
         if rec.get("item"):
             item = own.get(str(rec["item"]).strip())
             if item is None:

@@ -198,3 +198,29 @@ def open_checked(path: Path, columns: tuple[Col, ...], report: ImportReport):
         return hdr if pos is None else f"{column_letter(pos)}（{as_text(table.headers[pos]) or hdr}）"
 
     return table, found, label
+
+
+def parse_checked_rows(table: Table, columns: tuple[Col, ...], found: dict, label, report: ImportReport):
+    """Each non-blank row of a table opened with open_checked, cells parsed by their column kind:
+    yields (row number, {field: value}); a blank required cell or a bad value is a problem in
+    `report` (its value None). The caller adds its own cross-field checks."""
+    for number, cells in table.rows:
+        if report.stopped:
+            break
+        if all(is_blank(v) for v in cells):
+            continue
+        rec: dict = {"_row": number}
+        for col in columns:
+            pos = found.get(col.field)
+            raw = cells[pos] if pos is not None and pos < len(cells) else None
+            if is_blank(raw):
+                if col.required:
+                    report.add(number, label(col.field), f"“{col.header}”不能为空")
+                rec[col.field] = None
+                continue
+            value, problem = parse_cell(col.kind, raw, today=None, max_length=col.max_length)
+            if problem:
+                report.add(number, label(col.field), problem)
+                value = None
+            rec[col.field] = value
+        yield number, rec

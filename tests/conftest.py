@@ -137,3 +137,52 @@ def demo_engine(engine):
     steps = [s for s in demo_steps() if s.__module__ != "grid.demo_assignments"]
     load_demo(engine, households=600, seed=7, today=DEMO_TODAY, steps=steps)
     return engine
+
+
+# --- the attack table of issue 10 (tests/security/attacks.py) ------------------------------------
+_ATTACK_RESULTS: dict[str, dict[str, set[str]]] = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test the attack table names with `attack(<finding>)`."""
+    from tests.security.attacks import finding_of
+
+    for item in items:
+        finding = finding_of(item.nodeid)
+        if finding is not None:
+            item.add_marker(pytest.mark.attack(finding))
+
+
+def pytest_runtest_logreport(report):
+    finding = report.user_properties and dict(report.user_properties).get("attack")
+    if not finding or report.skipped:  # a skipped replay was not tried (CI fails on skips anyway)
+        return
+    runs = _ATTACK_RESULTS.setdefault(finding, {"tried": set(), "held": set(), "broken": set()})
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        runs["tried"].add(report.nodeid)
+        (runs["held"] if report.passed else runs["broken"]).add(report.nodeid)
+
+
+@pytest.fixture(autouse=True)
+def _attack_property(request):
+    """Carry the test's finding into its report (read by pytest_runtest_logreport)."""
+    marker = request.node.get_closest_marker("attack")
+    if marker is not None:
+        request.node.user_properties.append(("attack", marker.args[0]))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _ATTACK_RESULTS:
+        return
+    from tests.security.attacks import FINDINGS
+
+    tr = terminalreporter
+    tr.section("attack table (issue 10): each finding replayed as an attack")
+    tr.write_line(f"{'finding':<8}{'tried':>7}{'held':>7}{'broken':>8}  what")
+    total = [0, 0, 0]
+    for finding, (title, _patterns) in FINDINGS.items():
+        runs = _ATTACK_RESULTS.get(finding, {"tried": set(), "held": set(), "broken": set()})
+        n = [len(runs["tried"]), len(runs["held"]), len(runs["broken"])]
+        total = [a + b for a, b in zip(total, n)]
+        tr.write_line(f"{finding:<8}{n[0]:>7}{n[1]:>7}{n[2]:>8}  {title}")
+    tr.write_line(f"{'total':<8}{total[0]:>7}{total[1]:>7}{total[2]:>8}")

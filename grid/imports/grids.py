@@ -12,6 +12,7 @@ in the file or with grids of the database that the file does not replace. Grids 
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,6 +35,9 @@ from grid.models import CommunityGrid
 OVERLAP_TOLERANCE_M2 = 1.0
 SLIVER_WIDTH_M = 0.1
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)  # lon/lat box
+# A grid code is an identifier (the 12-digit administrative code, or a county's own letters and
+# digits): it goes into map layers, file names and URLs, so nothing else is accepted.
+GRID_CODE = re.compile(r"[0-9A-Za-z_-]{1,32}")
 CODE_NAMES = ("网格编码", "网格代码", "网格编号", "编码", "代码", "编号", "code", "grid_code", "gridcode",
               "wgbm", "bm")
 NAME_NAMES = ("网格名称", "网格名", "名称", "社区名称", "社区", "name", "grid_name", "gridname", "wgmc", "mc")
@@ -154,6 +158,8 @@ def validate_grids(path: Path, *, session: Session | None = None, layer: str | N
             report.add(i, code_col, "网格编码为空")
         elif len(code) > 32:
             report.add(i, code_col, f"网格编码过长（{len(code)} 位，最多 32 位）")
+        elif not GRID_CODE.fullmatch(code):
+            report.add(i, code_col, "网格编码只能由字母、数字、“-”和“_”组成（如 321323100001）")
         elif code in first_code:
             report.add(i, code_col, f"网格编码 {code} 与第 {first_code[code]} 个要素重复")
         else:

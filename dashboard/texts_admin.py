@@ -163,6 +163,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "并提醒其妥善保管。离开本页后无法再次查看（忘记时只能重置）。",
                      "The password of {user} is shown below this once: hand it to the person directly "
                      "or through a safe channel. It cannot be shown again (only reset)."),
+    "ad.u.manage": ("管理已有账号", "Manage an account"),
     "ad.u.pick": ("账号", "Account"),
     "ad.u.own": ("这是您自己的账号：不能停用，也不能取消其县民政局角色。",
                  "This is your own account: you cannot disable it or take its county role away."),

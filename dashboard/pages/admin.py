@@ -41,7 +41,9 @@ GRID_UPLOAD = "ad_grid_upload"  # (file name, bytes)
 NEW_PASSWORD = "ad_u_new_password"  # (where, username, password): drawn once, then dropped
 ROLE_VALUES = [r.value for r in HUMAN_ROLES]
 GRID_ROLE_VALUES = {r.value for r in GRID_ROLES}
-ADD_KEYS = ("ad_u_add_username", "ad_u_add_name", "ad_u_add_grids", "ad_u_add_scheme", "ad_u_add_worker")
+# the add form's fields and their empty values (set, not removed: the browser would send the old value back)
+ADD_FIELDS = {"ad_u_add_username": "", "ad_u_add_name": "", "ad_u_add_grids": [], "ad_u_add_scheme": "",
+              "ad_u_add_worker": None}
 
 
 def _error(exc: Exception, lang: str) -> str:
@@ -132,7 +134,8 @@ def _submit_add_account() -> None:
     typed = ss.get("ad_u_add_pwmode") == "typed"
     password, again = (ss.get("ad_u_add_pw1") or "", ss.get("ad_u_add_pw2") or "") if typed else (random_password(),) * 2
     for key in ("ad_u_add_pw1", "ad_u_add_pw2"):  # a typed password never outlives its submit
-        ss.pop(key, None)
+        if key in ss:
+            ss[key] = ""
     if password != again:
         lang_now = state.lang()
         ss.setdefault(RESULTS_KEY, {})["account_add"] = (
@@ -147,8 +150,9 @@ def _submit_add_account() -> None:
     if _succeeded("account_add"):
         if not typed:
             ss[NEW_PASSWORD] = ("account_add", username, password)
-        for key in ADD_KEYS:
-            ss.pop(key, None)
+        for key, empty in ADD_FIELDS.items():
+            if key in ss:
+                ss[key] = empty
 
 
 def _submit_reset(user_id: int, username: str, version: int) -> None:
@@ -408,6 +412,7 @@ with tab_acc:
 
     # ---- one account: every form bound to its id and the version shown
     if accounts:
+        st.subheader(ta("ad.u.manage", lang))
         by_uid = {a["id"]: a for a in accounts}
         uid = st.selectbox(ta("ad.u.pick", lang), list(by_uid), key="ad_u_pick",
                            format_func=lambda i: f"{by_uid[i]['username']}（{_role_name(by_uid[i]['role'])}）"

@@ -109,6 +109,7 @@ def test_county_adds_a_medical_department_account_that_logs_in_and_lands_on_refe
     assert any("已新增账号 yibao_ke" in m for m in _messages(at)), _messages(at)
     assert any("只显示这一次" in w.value for w in at.warning)
     password = at.code[0].value  # the generated password, shown once
+    assert at.text_input(key="ad_u_add_username").value == ""  # the form is empty for the next one
     with session_scope(db) as s:
         user = get_user(s, "yibao_ke")
         assert (user.role, user.scheme, user.display_name) == ("department", "medical", "县医保局待遇科")
@@ -162,6 +163,7 @@ def test_bad_input_refused_in_chinese_and_nothing_written(db):
         errors = _errors(at)
         assert any(word in e and e.startswith("不能办理") for e in errors), (word, errors)
         assert not at.code  # no password is shown for a refused account
+        assert all(t.value == "" for t in at.text_input if t.key in ("ad_u_add_pw1", "ad_u_add_pw2"))
         at.radio(key="ad_u_add_pwmode").set_value("generated")
         at.run()
     # a grid removed between drawing the form and saving it: the service checks the real codes

@@ -183,7 +183,8 @@ def validate_roster(path: Path, *, session: Session) -> tuple[ImportReport, list
     except UnreadableFile as exc:
         report.add(None, "", str(exc))
         return report, []
-    rows = parse_rows(table, "workers", report, today=None)
+    with table:  # read row by row while checking
+        rows = parse_rows(table, "workers", report, today=None)
     if not rows:
         if not report.problems:
             report.add(None, "", "文件中没有数据行")

@@ -37,6 +37,9 @@ class Settings:
     api_rate_per_minute: int = 60  # JIZHEN_API_RATE_PER_MINUTE (≥ 1)
     # Imports stop checking after this many problems (all or nothing still holds).
     import_max_problems: int = 200  # JIZHEN_IMPORT_MAX_PROBLEMS (≥ 1)
+    # Import files larger than this are refused before they are read (100,000 households are ~13 MB
+    # of CSV; a year of visits for them ~50 MB).
+    import_max_bytes: int = 64 * 2**20  # JIZHEN_IMPORT_MAX_BYTES (≥ 1), in bytes
 
 
 def default_sqlite_url(var_dir: Path) -> str:
@@ -96,4 +99,6 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
                                           "JIZHEN_API_RATE_PER_MINUTE", 60),
         import_max_problems=_positive_int(env.get("JIZHEN_IMPORT_MAX_PROBLEMS"),
                                           "JIZHEN_IMPORT_MAX_PROBLEMS", 200),
+        import_max_bytes=_positive_int(env.get("JIZHEN_IMPORT_MAX_BYTES"),
+                                       "JIZHEN_IMPORT_MAX_BYTES", 64 * 2**20),
     )

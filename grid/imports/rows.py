@@ -15,14 +15,16 @@ from grid.imports.templates import example_row
 
 def read_rows(path: Path, kind: str, report: ImportReport, *, today: date | None,
               progress: Progress | None = None) -> list[dict]:
-    """Parsed rows of `path`, or [] when the file cannot be read or holds no usable row."""
+    """Parsed rows of `path` (read as a stream: at the problem cap the rest is not read), or []
+    when the file cannot be read or holds no usable row."""
     try:
         table = read_table(path)
     except UnreadableFile as exc:
         report.add(None, "", str(exc))
         return []
-    rows = parse_rows(table, kind, report, today=today, progress=progress,
-                      example=example_row(kind))
+    with table:  # read row by row while checking; closed even if checking fails
+        rows = parse_rows(table, kind, report, today=today, progress=progress,
+                          example=example_row(kind))
     if report.problems and not rows:
         return []
     if not rows:

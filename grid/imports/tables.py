@@ -1,70 +1,210 @@
-"""Reading a roster (CSV or XLSX) into rows of raw cells, with the row numbers the user sees.
+"""Reading a roster (CSV or XLSX) as a stream of rows of raw cells, with the row numbers the user sees.
 
-CSV: encoding detected (UTF-8 with or without BOM, else GB18030, the superset of GBK), read with
-dtype=str so nothing is turned into numbers. XLSX: openpyxl, cells as stored (a numeric ID cell
-stays a number, so it can be reported). Row 1 is the header; blank rows are skipped but keep the
-numbering of the file.
+Nothing reads a whole file into memory: the rows are read one at a time while they are checked,
+so a file with too many problems is not read past the problem cap (JIZHEN_IMPORT_MAX_PROBLEMS),
+and a file larger than JIZHEN_IMPORT_MAX_BYTES is refused before it is read.
+
+CSV: the encoding is detected from the start of the file, read in chunks (a BOM: UTF-8; else the
+first non-ASCII bytes decode as UTF-8: UTF-8; else as GB18030, the superset of GBK: GB18030; else
+unreadable); the delimiter (comma, tab or semicolon) is the one the header line uses most; cells
+are text, so nothing is turned into numbers. A row further down with bytes that do not decode is
+a problem of that row. XLSX: openpyxl in read-only mode, cells as stored (a numeric ID cell stays
+a number, so it can be reported). Row 1 is the header; blank rows are skipped but keep the
+numbering of the file (a quoted cell with a line break is still one row, as in Excel).
+
+A `Table` is read once: iterate `table.rows`, then close it (`with read_table(p) as table:`;
+parse_rows and parse_checked_rows close it when they are done).
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from dataclasses import dataclass
+import itertools
+import re
+import zipfile
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import pandas as pd
+from typing import Callable, Iterator
 
 from grid.imports.columns import (COLUMNS, INSTRUCTIONS_SHEET, Col, column_letter, match_headers)
 from grid.imports.report import ImportReport, Progress
 from grid.imports.values import is_blank, parse_cell
+
+CHUNK_BYTES = 64 * 1024  # encoding detection reads the file in chunks of this size ...
+DETECT_BYTES = 64 * 1024  # ... and decides on this many bytes from the first non-ASCII byte
+XLSX_MAX_EXPANSION = 20  # an XLSX may unpack to at most this many times the size limit (zip bombs)
+PROGRESS_EVERY = 1000  # rows between progress calls while checking
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the encoding could not decode (surrogateescape)
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030"}
 
 
 class UnreadableFile(Exception):
     """The file cannot be read at all (reason in Chinese)."""
 
 
+class BadCells(list):
+    """The cells of a row that cannot be read (its `problem` in Chinese); reported, not parsed."""
+
+    def __init__(self, cells, problem: str):
+        super().__init__(cells)
+        self.problem = problem
+
+
 @dataclass
 class Table:
     headers: list[object]
-    rows: list[tuple[int, list[object]]]  # (row number as the user sees it, cells)
+    rows: Iterator[tuple[int, list[object]]]  # (row number as the user sees it, cells); read once
     encoding: str = ""
     sheet: str = ""
+    # expected_rows(done): how many rows the file probably has, from what was read so far (for
+    # progress); None when unknown.
+    expected_rows: Callable[[int], int | None] = lambda done: None
+    _close: Callable[[], None] | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        rows, self.rows = self.rows, iter(())
+        if hasattr(rows, "close"):
+            rows.close()
+        if self._close is not None:
+            closer, self._close = self._close, None
+            closer()
+
+    def __enter__(self) -> "Table":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-def detect_encoding(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
+def max_bytes() -> int:
+    from jizhen.settings import get_settings
+
+    return get_settings().import_max_bytes
+
+
+def _size(n: int) -> str:
+    """3 MB, 1.5 MB, 800 KB, 120 字节."""
+    for unit, scale in (("MB", 2**20), ("KB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + " " + unit
+    return f"{n} 字节"
+
+
+def check_size(path: Path, limit: int | None = None) -> None:
+    """Refuse a file larger than the import limit (JIZHEN_IMPORT_MAX_BYTES) before reading it,
+    and an XLSX that unpacks to more than XLSX_MAX_EXPANSION times the limit."""
+    limit = max_bytes() if limit is None else limit
+    size = Path(path).stat().st_size
+    if size > limit:
+        raise UnreadableFile(f"文件过大：{_size(size)}，超过导入上限 {_size(limit)}（JIZHEN_IMPORT_MAX_BYTES）；"
+                             "请把文件拆分为几个较小的文件分批导入")
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+        if unpacked > limit * XLSX_MAX_EXPANSION:
+            raise UnreadableFile(f"Excel 文件解压后达 {_size(unpacked)}，超过导入上限 "
+                                 f"{_size(limit * XLSX_MAX_EXPANSION)}（JIZHEN_IMPORT_MAX_BYTES 的 "
+                                 f"{XLSX_MAX_EXPANSION} 倍）；请把文件拆分为几个较小的文件分批导入")
+
+
+def _unknown_encoding() -> UnreadableFile:
+    return UnreadableFile("文件编码无法识别：既不是 UTF-8 也不是 GBK/GB18030，请另存为“CSV UTF-8”")
+
+
+def detect_encoding(data: bytes, *, final: bool = True) -> str:
+    """The encoding of `data`: utf-8-sig (a BOM), utf-8, or gb18030. `final=False`: `data` is
+    only the start of the file, so a character cut off at its end is not an error."""
+    if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("gb18030")
-        return "gb18030"
-    except UnicodeDecodeError:
-        raise UnreadableFile("文件编码无法识别：既不是 UTF-8 也不是 GBK/GB18030，请另存为“CSV UTF-8”") from None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(data, final)
+            return encoding
+        except UnicodeDecodeError:
+            pass
+    raise _unknown_encoding()
+
+
+def detect_file_encoding(fh) -> str:
+    """Detect the encoding of an open binary file from its start, read CHUNK_BYTES at a time:
+    ASCII chunks are skipped (they read the same in every candidate); the decision is taken on
+    DETECT_BYTES from the first non-ASCII byte (or on the rest of the file, if shorter). The file
+    is left at its start."""
+    sample = b""
+    first = True
+    while True:
+        chunk = fh.read(CHUNK_BYTES)
+        if first and chunk.startswith(codecs.BOM_UTF8):
+            fh.seek(0)
+            return "utf-8-sig"
+        first = False
+        if not chunk:  # end of file
+            break
+        if not sample:
+            if chunk.isascii():
+                continue
+            # The bytes before the first non-ASCII byte are whole characters in every candidate.
+            start = next(i for i, b in enumerate(chunk) if b >= 0x80)
+            chunk = chunk[start:]
+        sample += chunk
+        if len(sample) >= DETECT_BYTES:
+            fh.seek(0)
+            return detect_encoding(sample, final=False)
+    fh.seek(0)
+    return detect_encoding(sample, final=True)
 
 
 def read_csv(path: Path) -> Table:
-    data = Path(path).read_bytes()
-    encoding = detect_encoding(data)
-    text = data.decode(encoding)
-    first = text.split("\n", 1)[0]
-    delimiter = max([",", "\t", ";"], key=first.count)
+    path = Path(path)
+    fh = open(path, "rb", buffering=0)  # unbuffered: fh.tell() is what the decoder has read
+    text = None
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=None,
-                            sep=delimiter, skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL,
-                            engine="python")
-    except Exception as exc:  # malformed quoting and the like
-        raise UnreadableFile(f"CSV 文件无法解析：{exc}") from None
-    if frame.empty:
-        return Table([], [], encoding)
-    values = frame.to_numpy(dtype=object).tolist()
-    headers = values[0]
-    rows = [(i + 1, cells) for i, cells in enumerate(values) if i > 0]
-    return Table(headers, rows, encoding)
+        encoding = detect_file_encoding(fh)
+        # Undecodable bytes further down become U+DC80..U+DCFF and are reported on their row.
+        text = io.TextIOWrapper(fh, encoding=encoding, errors="surrogateescape", newline="")
+        first = text.readline()
+        delimiter = max([",", "\t", ";"], key=first.count)
+        reader = csv.reader(itertools.chain([first], text), delimiter=delimiter)
+        try:
+            headers = next(reader, None)
+        except csv.Error as exc:
+            raise UnreadableFile(f"CSV 文件无法解析：{exc}") from None
+    except BaseException:
+        (text or fh).close()
+        raise
+    size = path.stat().st_size
+
+    def rows() -> Iterator[tuple[int, list[object]]]:
+        name = _ENCODING_NAMES.get(encoding, encoding)
+        number = 1
+        try:
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise UnreadableFile(f"CSV 文件第 {number + 1} 行无法解析：{exc}") from None
+                number += 1
+                if _UNDECODABLE.search("\x1f".join(cells)):
+                    cells = BadCells(cells, f"含有无法识别的字符：文件按 {name} 读取，这一行的编码不同"
+                                            "（文件可能由几种编码拼接而成），请把整个文件另存为“CSV UTF-8”")
+                yield number, cells
+        finally:
+            text.close()
+
+    def expected_rows(done: int) -> int | None:
+        if fh.closed:
+            return None
+        position = fh.tell()  # bytes read so far (plus the decoder's read-ahead)
+        return round(done * size / position) if position else None
+
+    if headers is None:  # an empty file
+        text.close()
+        return Table([], iter(()), encoding)
+    return Table(list(headers), rows(), encoding, expected_rows=expected_rows, _close=text.close)
 
 
 def read_xlsx(path: Path, sheet: str | None = None) -> Table:
@@ -82,28 +222,39 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
             if not candidates:
                 raise UnreadableFile("Excel 文件中没有数据工作表")
             ws = candidates[0]
-        headers: list[object] = []
-        rows: list[tuple[int, list[object]]] = []
-        for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
-            if number == 1:
-                headers = list(cells)
-                continue
-            rows.append((number, list(cells)))
-        return Table(headers, rows, "", ws.title)
-    finally:
+        cells_by_row = ws.iter_rows(values_only=True)
+        headers = list(next(cells_by_row, ()))
+    except BaseException:
         wb.close()
+        raise
+    max_row = ws.max_row  # from the sheet's dimension record; None when the file has none
+
+    def rows() -> Iterator[tuple[int, list[object]]]:
+        try:
+            for number, cells in enumerate(cells_by_row, start=2):
+                yield number, list(cells)
+        finally:
+            wb.close()
+
+    def expected_rows(done: int) -> int | None:
+        return max(done, max_row - 1) if max_row else None
+
+    return Table(headers, rows(), "", ws.title, expected_rows=expected_rows, _close=wb.close)
 
 
 def read_table(path: Path) -> Table:
+    """Open `path` as a Table (rows not read yet). Raises UnreadableFile for a file of the wrong
+    type, one larger than the import limit, or one whose encoding or header cannot be read."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path)
-    if suffix in (".csv", ".txt", ".tsv"):
-        return read_csv(path)
     if suffix == ".xls":
         raise UnreadableFile("不支持老式 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
-    raise UnreadableFile(f"不支持的文件类型“{suffix}”：请使用 .xlsx 或 .csv")
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
+        raise UnreadableFile(f"不支持的文件类型“{suffix}”：请使用 .xlsx 或 .csv")
+    check_size(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path)
+    return read_csv(path)
 
 
 def column_label(col: Col, pos: int | None, headers: list[object]) -> str:
@@ -126,20 +277,39 @@ def check_headers(headers: list[object], columns, report: ImportReport, *, hint:
     return found
 
 
+def _read(table: Table, report: ImportReport) -> Iterator[tuple[int, list[object]]]:
+    """The table's rows until the problem cap is reached (then reading stops) or the file turns
+    out unreadable further down (a file problem in `report`); the table is closed at the end."""
+    try:
+        for number, cells in table.rows:
+            if report.stopped:  # too many problems: the rest is not read (nothing is written)
+                break
+            yield number, cells
+    except UnreadableFile as exc:
+        report.add(None, "", str(exc))
+    finally:
+        table.close()
+
+
 def parse_rows(table: Table, kind: str, report: ImportReport, *, today: date | None,
                progress: Progress | None = None, example: dict | None = None) -> list[dict]:
-    """Parse and check every cell. Returns one dict per non-blank row: field -> value, plus
-    `_row` (row number) and `_ok` (no problem in this row). Problems go into `report`."""
+    """Parse and check every cell, reading the table row by row (and closing it). Returns one
+    record per non-blank row: field -> value, plus `_row` (row number) and `_ok` (no problem in
+    this row). Problems go into `report`; at the problem cap the rest of the file is not read."""
     columns = COLUMNS[kind]
     found = check_headers(table.headers, columns, report, hint="（可下载模板查看列名）")
     if report.problems:
+        table.close()
         return []
     labels = {col.field: column_label(col, found.get(col.field), table.headers) for col in columns}
     out: list[dict] = []
-    total = len(table.rows)
-    for index, (number, cells) in enumerate(table.rows, start=1):
-        if report.stopped:  # too many problems: the rest is not checked (and nothing is written)
-            break
+    index = 0
+    for index, (number, cells) in enumerate(_read(table, report), start=1):
+        if progress and index % PROGRESS_EVERY == 0:
+            progress("校验", index, max(index, table.expected_rows(index) or index))
+        if isinstance(cells, BadCells):
+            report.add(number, "", cells.problem)
+            continue
         raw = {f: (cells[p] if p < len(cells) else None) for f, p in found.items()}
         if all(is_blank(v) for v in cells):
             continue
@@ -162,8 +332,8 @@ def parse_rows(table: Table, kind: str, report: ImportReport, *, today: date | N
                 record["_ok"] = False
             record[col.field] = parsed
         out.append(record)
-        if progress and (index % 1000 == 0 or index == total):
-            progress("校验", index, total)
+    if progress and index:
+        progress("校验", index, index)
     report.rows = len(out) + len(report.skipped_example_rows)
     report.details["labels"] = labels
     return out
@@ -176,11 +346,12 @@ def _is_example(raw: dict, example: dict) -> bool:
 
 
 def open_checked(path: Path, columns: tuple[Col, ...], report: ImportReport):
-    """Read `path` and check its headers against `columns` (problems go into `report`).
+    """Open `path` and check its headers against `columns` (problems go into `report`).
 
     Returns (table, found, label): `found` maps a field to its column position, `label(field)` is
     how a column is named in a problem ("C（身份证号）"). On an unreadable file or bad headers the
-    table is None and the caller reports."""
+    table is None and the caller reports. Read the rows with parse_checked_rows (it closes the
+    table)."""
     from grid.imports.values import as_text
 
     try:
@@ -190,6 +361,7 @@ def open_checked(path: Path, columns: tuple[Col, ...], report: ImportReport):
         return None, {}, str
     found = check_headers(table.headers, columns, report)
     if report.problems:
+        table.close()
         return None, found, str
 
     def label(field: str) -> str:
@@ -203,10 +375,12 @@ def open_checked(path: Path, columns: tuple[Col, ...], report: ImportReport):
 def parse_checked_rows(table: Table, columns: tuple[Col, ...], found: dict, label, report: ImportReport):
     """Each non-blank row of a table opened with open_checked, cells parsed by their column kind:
     yields (row number, {field: value}); a blank required cell or a bad value is a problem in
-    `report` (its value None). The caller adds its own cross-field checks."""
-    for number, cells in table.rows:
-        if report.stopped:
-            break
+    `report` (its value None). The caller adds its own cross-field checks. Reading stops at the
+    problem cap; the table is closed at the end."""
+    for number, cells in _read(table, report):
+        if isinstance(cells, BadCells):
+            report.add(number, "", cells.problem)
+            continue
         if all(is_blank(v) for v in cells):
             continue
         rec: dict = {"_row": number}

@@ -129,12 +129,13 @@ def _write_csv(path, text, encoding):
                                                 ("gbk", "gb18030")])
 def test_csv_encodings(tmp_path, encoding, detected):
     path = _write_csv(tmp_path / "a.csv", "户主姓名,户主身份证号\n张三,0321\n\n李四,X\n", encoding)
-    table = read_csv(path)
-    assert table.encoding == detected
-    assert table.headers == ["户主姓名", "户主身份证号"]
-    # dtype=str keeps the leading zero; the blank line keeps the numbering of the file.
-    assert table.rows[0] == (2, ["张三", "0321"])
-    assert table.rows[-1] == (4, ["李四", "X"])
+    with read_csv(path) as table:
+        assert table.encoding == detected
+        assert table.headers == ["户主姓名", "户主身份证号"]
+        rows = list(table.rows)  # a stream, read once
+    # Cells are text (the leading zero stays); the blank line keeps the numbering of the file.
+    assert rows[0] == (2, ["张三", "0321"])
+    assert rows[-1] == (4, ["李四", "X"])
 
 
 def test_csv_undecodable(tmp_path):

@@ -222,7 +222,7 @@ tab_w, tab_roster, tab_grids, tab_out, tab_acc = st.tabs(
     [ta("ad.tab.workers", lang), ta("ad.tab.roster", lang), ta("ad.tab.grids", lang), ta("ad.tab.outside", lang),
      ta("ad.tab.accounts", lang)])
 emp = {k: v[0 if lang == "zh" else 1] for k, v in wk.EMPLOYMENT.items()}
-yes_no = ("是", "否") if lang == "zh" else ("yes", "no")
+yes_no = (ta("ad.u.yes", lang), ta("ad.u.no", lang))
 
 # ------------------------------------------------------------------ workers
 with tab_w:
@@ -251,7 +251,7 @@ with tab_w:
     if active:
         by_id = {r["id"]: r for r in active}
         wid = st.selectbox(ta("ad.pick_worker", lang), list(by_id), key="ad_w_pick",
-                           format_func=lambda i, by_id=by_id: f"{by_id[i]['name']}（{by_id[i]['grid_code']}，{emp[by_id[i]['employment']]}）")
+                           format_func=lambda i, by_id=by_id: f"{by_id[i]['name']} · {by_id[i]['grid_code']} · {emp[by_id[i]['employment']]}")
         shown = by_id[wid]
         left, right = st.columns(2)
         with left.form(f"ad_move_form_{wid}"):
@@ -356,7 +356,7 @@ with tab_acc:
     st.caption(ta("ad.u.help", lang))
     accounts = read(ua.account_rows)
     workers = {w["id"]: w for w in read(wk.worker_rows, include_inactive=False)}
-    yes, no = ta("ad.u.yes", lang), ta("ad.u.no", lang)
+    yes, no = yes_no
 
     def _role_name(value: str) -> str:
         return role_label(value, lang)

@@ -119,7 +119,7 @@ with tab_spot:
     else:
         df = pd.DataFrame(spots)
         df["result"] = [oversight.SPOT_CHECK_RESULTS[r][0 if lang == "zh" else 1] for r in df["result"]]
-        st.dataframe(labelled(mask_frame(df, actor), ["month", "grid_code", "case_no", "person_name",
+        st.dataframe(labelled(mask_frame(df, actor), ["month", "seed", "grid_code", "case_no", "person_name",
                                                       "inspector", "drawn_on", "result", "result_note",
                                                       "checked_on"], lang),
                      hide_index=True, width="stretch")
@@ -277,7 +277,9 @@ with tab_disc:
     st.markdown(f"**{ta('ov.disclosure', lang)}**")
     drows = read(oversight.disclosure_rows, month=dmonth)
     frame = oversight.disclosure_frame(drows, dmonth)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    # as text, the way it is printed: the total and note lines' empty cells blank (not "None")
+    shown = frame.map(lambda v: "" if pd.isna(v) else f"{v:,.2f}" if isinstance(v, float) else str(v))
+    st.dataframe(shown, hide_index=True, width="stretch")
     _show("disclosure")
     may_publish = actor.may_write and role in ("county_staff", "township_leader")
     st.download_button(ta("ov.download" if may_publish else "ov.download_ro", lang),

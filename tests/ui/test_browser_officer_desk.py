@@ -4,12 +4,19 @@ match to the registry and acceptance (supervisor) → town approval and payment 
 → referral to medical assistance with the amount shown before saving (leader) → accepted by the
 medical-insurance department on its own page → verification checklist completed (county: one
 department's file uploaded, one item by the form; the other departments' answers arrive through
-the same service) → admission with the facts and the rule's verdict (county).
+the same service) → admission with the facts and the rule's verdict (county). Then the server
+is started again on the same database with the first working day of December as today (a month is
+disclosed after it ends): the county downloads November's public disclosure file on 监督管理 (the
+file is read: the story's row is there, name and ID masked, no phone) and the publication is
+recorded and audited; the county draws November's 双随机 spot checks with a seed (inspector from
+another grid) and records the result for the story's household, stored and audited.
 Screenshots at 1440 and 390 px wide go to JIZHEN_SCREENSHOT_DIR (default: the test's tmp dir)."""
 from __future__ import annotations
 
+import io
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,6 +30,11 @@ pytestmark = pytest.mark.browser
 WIDE, NARROW = {"width": 1440, "height": 1100}, {"width": 390, "height": 844}
 T = 90_000
 # where a failing step leaves its screenshot (the page as it was when the step gave up)
+# The story's payment is made on DEMO_TODAY (November); November's list is published, and its
+# recipients drawn for spot checks, once the month has ended: the first working day of December.
+STORY_MONTH = f"{DEMO_TODAY:%Y-%m}"
+NEXT_MONTH_DAY = date(2026, 12, 1)
+SPOT_SEED = 20261201
 FAILED_SHOT = Path(os.environ.get("JIZHEN_SCREENSHOT_DIR") or "/tmp") / "officer-desk-failed-step.png"
 
 
@@ -48,10 +60,22 @@ def story_server(tmp_path_factory):
     proc, port, _internal = start_dashboard(url, tmp / "dashboard.log")
     shots = Path(os.environ.get("JIZHEN_SCREENSHOT_DIR") or tmp / "shots")
     shots.mkdir(parents=True, exist_ok=True)
+    server = {"proc": proc, "port": port, "url": url, "households": hh, "shots": shots,
+              "log": tmp / "dashboard.log"}
+
+    def restart_on(today: date) -> int:
+        """The same database served again with another business date (JIZHEN_TODAY); the new port."""
+        stop_dashboard(server["proc"])
+        server["log"] = tmp / f"dashboard-{today.isoformat()}.log"
+        server["proc"], server["port"], _ = start_dashboard(url, server["log"],
+                                                            JIZHEN_TODAY=today.isoformat())
+        return server["port"]
+
+    server["restart_on"] = restart_on
     try:
-        yield {"port": port, "url": url, "households": hh, "shots": shots, "log": tmp / "dashboard.log"}
+        yield server
     finally:
-        stop_dashboard(proc)
+        stop_dashboard(server["proc"])
 
 
 def _log_in(page, port, username):
@@ -144,12 +168,33 @@ def _shots(page, shots: Path, name: str, focus: str | None = None):
     page.wait_for_timeout(500)
 
 
+def _household(engine, household_id):
+    from grid.db import session_scope
+    from grid.models import Household
+
+    with session_scope(engine) as s:
+        hh = s.get(Household, household_id)
+        s.expunge_all()
+        return hh
+
+
+def _xlsx_cells(path: Path) -> list[dict[str, str]]:
+    """The downloaded workbook's first sheet as rows of text, keyed by its header row."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(path.read_bytes()), read_only=True).worksheets[0]  # no suffix
+    rows = [["" if v is None else str(v) for v in r] for r in sheet.iter_rows(values_only=True)]
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
 def test_officer_desk_story_in_chromium(story_server):
     from playwright.sync_api import sync_playwright
 
     from cases import verification
-    from cases.models import Case, Referral
+    from cases.models import Case, Disclosure, Payment, Referral, SpotCheck
     from grid.db import make_engine, session_scope
+    from grid.models import AuditEntry, CommunityGrid, GridWorker
+    from grid.privacy import mask_id_number, mask_name
     from tests.cases_fixtures import COUNTY
 
     port, shots = story_server["port"], story_server["shots"]
@@ -165,11 +210,14 @@ def test_officer_desk_story_in_chromium(story_server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         try:
+            contexts = []
+
             def as_user(username):
-                ctx = browser.new_context(viewport=WIDE, locale="zh-CN")
+                ctx = browser.new_context(viewport=WIDE, locale="zh-CN", accept_downloads=True)
+                contexts.append(ctx)
                 page = ctx.new_page()
                 page.on("pageerror", lambda e: errors.append(str(e)))
-                _log_in(page, port, username)
+                _log_in(page, story_server["port"], username)
                 return page
 
             # 1. the supervisor's window intake, located by a click on the map --------------------
@@ -293,6 +341,81 @@ def test_officer_desk_story_in_chromium(story_server):
             _click(county, "纳入")
             _expect(county, "已办理：纳入低保/特困（住院）")
             assert case().status == "admitted"
+
+            # 7. next month: November has ended, so its list may be published and drawn from -----
+            # (a month is disclosed after it ends: desk.disclosure_months offers only past months)
+            for ctx in contexts:
+                ctx.close()
+            contexts.clear()
+            port = story_server["restart_on"](NEXT_MONTH_DAY)
+            county = as_user("d_county")
+            _goto(county, port, "监督管理")
+            _tab(county, "月度公示")
+            _select(county, "月份", STORY_MONTH)
+            _shots(county, shots, "6-disclosure", focus="月度公示（姓名、身份证号已脱敏）")
+            c = case()
+            household = _household(engine, c.household_id)
+            with county.expect_download(timeout=T) as dl:
+                county.get_by_role("button", name="下载公示表 XLSX（下载即登记为已公示）").click()
+            _idle(county)
+            _expect(county, "已保存：下载公示表 XLSX")
+            assert dl.value.suggested_filename == f"disclosure-{STORY_MONTH}.xlsx"
+            listing = _xlsx_cells(Path(dl.value.path()))
+            row = next(r for r in listing if r.get("发放日期") == DEMO_TODAY.isoformat())
+            assert (row["网格"], row["救助对象"], row["身份证号"]) == (
+                "G01", mask_name(c.person_name), mask_id_number(c.person_id_number))
+            assert row["救助对象"] != c.person_name and row["身份证号"] != c.person_id_number
+            everything = " ".join(" ".join(r.values()) for r in listing)
+            for secret in (c.person_id_number, household.phone, household.head_id_number,
+                           household.address):
+                assert secret and secret not in everything, secret
+            with session_scope(engine) as s:
+                pub = s.exec(select(Disclosure).where(Disclosure.month == STORY_MONTH)).one()
+                assert (pub.rows, pub.published_by, pub.published_on) == (1, "d_county", NEXT_MONTH_DAY)
+                assert pub.total_fen == sum(p.amount_fen for p in s.exec(select(Payment)).all()) > 0
+                logged = s.exec(select(AuditEntry).where(AuditEntry.action == "disclosure.publish")).all()
+                assert [(a.actor, a.entity_id) for a in logged] == [("d_county", STORY_MONTH)]
+            _expect(county, "已公示月份")  # the history table below the download
+
+            # 8. 双随机一公开: the county draws (seeded) and records the result -------------------
+            _tab(county, "双随机抽查")
+            _select(county, "月份", STORY_MONTH)
+            _expect(county, "本月尚未抽取")
+            _fill(county, "随机种子（公开，可复核）", SPOT_SEED)
+            _click(county, "抽取（每个网格不少于30%的救助对象）")
+            _expect(county, "已抽取 1 户")
+            with session_scope(engine) as s:
+                drawn = s.exec(select(SpotCheck).where(SpotCheck.month == STORY_MONTH)).all()
+                assert [(d.case_id, d.grid_code, d.seed) for d in drawn] == [(c.id, "G01", str(SPOT_SEED))]
+                worker = s.get(GridWorker, int(drawn[0].inspector.rsplit("#", 1)[1]))
+                assert s.get(CommunityGrid, worker.grid_id).code != "G01"  # not from the grid
+                spot_id = drawn[0].id
+            _select(county, "抽查对象", f"{c.case_no} · G01")
+            _select(county, "结果", "无误")
+            _fill(county, "情况说明（发现问题时必填）", "入户核实，家庭情况与申报一致")
+            _click(county, "保存")
+            _expect(county, "已保存：登记抽查结果")
+            _shots(county, shots, "7-spot-check", focus="登记抽查结果")
+            with session_scope(engine) as s:
+                sc = s.get(SpotCheck, spot_id)
+                assert (sc.result, sc.result_note, sc.checked_on) == (
+                    "ok", "入户核实，家庭情况与申报一致", NEXT_MONTH_DAY)
+                logged = s.exec(select(AuditEntry).where(AuditEntry.action.in_(
+                    ("spotcheck.draw", "spotcheck.result"))).order_by(AuditEntry.id)).all()
+                assert [(a.action, a.actor, a.entity_id) for a in logged] == [
+                    ("spotcheck.draw", "d_county", STORY_MONTH),
+                    ("spotcheck.result", "d_county", str(spot_id))]
+            # ... and publishes the results (一公开): a masked file, the publication audited
+            with county.expect_download(timeout=T) as dl:
+                county.get_by_role("button", name="公开抽查结果 XLSX（已脱敏）").click()
+            _idle(county)
+            _expect(county, "已保存：公开抽查结果")
+            public = _xlsx_cells(Path(dl.value.path()))
+            assert [(r["案件编号"], r["姓名"], r["结果"], r["检查人"]) for r in public] == [
+                (c.case_no, mask_name(c.person_name), "无误", worker.name)]
+            with session_scope(engine) as s:
+                logged = s.exec(select(AuditEntry).where(AuditEntry.action == "spotcheck.publish")).all()
+                assert [(a.actor, a.entity_id) for a in logged] == [("d_county", STORY_MONTH)]
         finally:
             browser.close()
             engine.dispose()

@@ -37,6 +37,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error.denied": ("无权执行此操作。", "You may not do this."),
     "error.invalid": ("输入有误：{msg}", "Invalid input: {msg}"),
     "empty": ("暂无数据", "No data"),
+    # a name with its code or detail in brackets: Chinese brackets in Chinese, ASCII in English
+    "fmt.name_code": ("{name}（{code}）", "{name} ({code})"),
+    "fmt.paren": ("（{text}）", " ({text})"),
+    "fmt.label_value": ("{label}：{value}", "{label}: {value}"),
+    "fmt.list_sep": ("、", ", "),
     # levels, statuses, categories
     "level.red": ("红色（高）", "red (high)"),
     "level.orange": ("橙色（较高）", "orange"),
@@ -254,6 +259,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # leaders
     "leaders.title": ("领导看板：早发现、早介入、早救助", "Leaders' view: discover, intervene, aid early"),
     "leaders.months": ("统计月数", "Months"),
+    "leaders.metric_month": ("月份：{month}", "Month: {month}"),
     "leaders.by_grid": ("分网格指标", "By grid"),
     "leaders.trend": ("趋势（按月）", "Trends (monthly)"),
     "leaders.export": ("导出 Excel", "Export to Excel"),
@@ -314,6 +320,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "lm.grid": ("网格", "grid"),
     "lm.grid_code": ("网格编码", "grid code"),
 }
+
+
+def error_text(exc: BaseException, lang: str = "zh") -> str:
+    """A refusal from the domain in `lang`: an error that carries both languages (cases.errors
+    DomainError, and grid's errors built the same way: attributes ``zh`` and ``en``) gives the
+    one asked for; any other error its own text (Chinese)."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    zh, en = getattr(exc, "zh", None), getattr(exc, "en", None)
+    if lang == "en" and en:
+        return str(en)
+    if zh:
+        return str(zh)
+    return str(exc)
 
 
 def t(key: str, lang: str = "zh", **fmt) -> str:

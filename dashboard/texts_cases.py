@@ -31,6 +31,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.provisional": ("期限暂定", "Provisional"),
     "col.person": ("求助人", "Person"),
     "col.grid": ("网格", "Grid"),
+    "col.cause": ("事由", "Cause"),
+    "col.department": ("接收部门", "Department"),
+    "col.who": ("办理人", "By"),
+    "pay.col.paid_on": ("发放日期", "Paid on"),
+    "pay.col.amount": ("发放金额（元）", "Amount (yuan)"),
+    "pay.col.aid_first": ("先救助后补档", "Aid first"),
+    "intake.addr_option": ("{address}（{grid}，户主 {head}）", "{address} ({grid}, head {head})"),
     "provisional_note": ("标“暂定”的期限依法定节假日推算（国务院尚未公布该年调休安排），公布后会自动更新。",
                          "Deadlines marked provisional use the statutory holidays (the State Council "
                          "has not published that year's arrangement yet); they update once it is added."),
@@ -114,7 +121,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "adm.severe": ("是否有重残/重病且依靠家庭生活的成员", "A severely disabled/ill dependent member?"),
     "adm.alone": ("该成员能否单独立户", "Can that member register a household alone?"),
     "adm.sanwu": ("是否“三无”（无劳动能力、无生活来源、无法定赡养抚养扶养义务人）",
-                  "No work ability, no income and no legal supporter (三无)?"),
+                  "No work ability, no income and no legal supporter (the \"three withouts\", sanwu)?"),
     "adm.yes": ("是", "yes"),
     "adm.no": ("否", "no"),
     "adm.verdict_ok": ("规则判定：可以纳入（{scheme}{single}）。{reason}", "Rule: eligible ({scheme}{single}). {reason}"),
@@ -140,6 +147,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ver.col.source": ("来源", "Source"),
     "ver.form": ("登记一项核对结果", "Record one result"),
     "ver.item": ("核对事项", "Item"),
+    "ver.pick_item": ("请选择核对事项", "choose the item checked"),
+    "ver.item_option": ("{dept}·{item}", "{dept} · {item}"),
     "ver.result": ("核对结果", "Result"),
     "ver.evidence": ("核对凭证（回执编号或文书）", "Evidence (reply number or document)"),
     "ver.note": ("说明（有异常时必填）", "Note (required with a finding)"),
@@ -245,6 +254,68 @@ def transition_label(name: str, lang: str) -> str:
     return TRANSITIONS[name].label if lang == "zh" else name.replace("_", " ")
 
 
+# English names of the county's departments and of the schemes and checklist items they answer
+# for. The Chinese names stay defined once where they are (cases.vocabulary.REFERRAL_SCHEMES;
+# data/verification.toml, whose department names are also the batch file's department): these
+# tables only give them in English, keyed by the same code or department name.
+# tests/unit/test_english_vocabulary.py checks that every scheme, item and department has one.
+_EN_DEPARTMENT = {
+    "县医疗保障局": "County Healthcare Security Bureau",
+    "县民政局": "County Civil Affairs Bureau",
+    "县民政局社会救助科": "County Civil Affairs Bureau, Social Assistance Section",
+    "县残疾人联合会": "County Disabled Persons' Federation",
+    "县教育局学生资助中心": "County Education Bureau, Student Aid Centre",
+    "县住房和城乡建设局": "County Housing and Urban-Rural Development Bureau",
+    "县慈善总会": "County Charity Federation",
+    "县总工会": "County Federation of Trade Unions",
+    "县人力资源和社会保障局": "County Human Resources and Social Security Bureau",
+    "县公安局": "County Public Security Bureau",
+    "县自然资源和规划局": "County Natural Resources and Planning Bureau",
+    "县市场监督管理局": "County Market Regulation Bureau",
+    "县税务局": "County Tax Bureau",
+    "县住房公积金管理中心": "County Housing Provident Fund Centre",
+    "银行保险机构": "Banks and insurers",
+    "证券登记结算机构": "Securities depository and clearing",
+}
+_EN_SCHEME = {
+    "medical": "medical assistance for serious illness", "dibao": "minimum living allowance (dibao)",
+    "tekun": "support for people in extreme poverty (tekun)",
+    "disability": "the two disability allowances", "education": "education assistance",
+    "housing": "housing assistance", "charity": "charity assistance",
+    "worker_hardship": "help for workers in hardship", "employment": "employment assistance",
+}
+_EN_ITEM = {
+    "household_register": "household register", "vehicles": "motor vehicles",
+    "real_estate": "real estate", "housing_transactions": "housing transactions and subsidised housing",
+    "business_registration": "business registration", "income_tax": "personal income tax",
+    "business_tax": "tax on self-employment", "housing_fund": "housing provident fund",
+    "social_insurance": "social insurance contributions", "pension": "pension received",
+    "unemployment_benefit": "unemployment benefit received",
+    "medical_insurance": "medical insurance and costs", "bank_deposits": "bank deposits",
+    "wealth_products": "wealth-management products", "commercial_insurance": "commercial insurance",
+    "securities": "securities (shares, funds)", "disability_certificate": "disability certificate",
+    "marriage": "marriage registration", "assistance_received": "social assistance already received",
+    "cremation": "funeral (cremation) records",
+}
+
+
+def department_label(name: str, lang: str) -> str:
+    """A department (its Chinese name, as in the config) in `lang`."""
+    return name if lang == "zh" else _EN_DEPARTMENT.get(name, name)
+
+
+def scheme_name(code: str, lang: str) -> str:
+    """A referral scheme's name (without its department) in `lang`."""
+    return REFERRAL_SCHEMES[code][0] if lang == "zh" else _EN_SCHEME.get(code, code)  # type: ignore[index]
+
+
 def scheme_label(code: str, lang: str) -> str:
     name, dept = REFERRAL_SCHEMES[code]  # type: ignore[index]
-    return f"{name}（{dept}）" if lang == "zh" else f"{code} ({dept})"
+    if lang == "zh":
+        return f"{name}（{dept}）"
+    return f"{scheme_name(code, lang)} ({department_label(dept, lang)})"
+
+
+def item_label(code: str, name: str, lang: str) -> str:
+    """A checklist item (its code and its Chinese name from the config) in `lang`."""
+    return name if lang == "zh" else _EN_ITEM.get(code, name)

@@ -81,7 +81,56 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "nothing was saved."),
     "decide.refused": ("异议 {appeal} 的处理未保存：{msg}", "Objection {appeal} was not decided: {msg}"),
     "choose": ("请选择", "Choose"),
+    "fix.option": ("{label}（现为 {value}）", "{label} (now {value})"),
+    "value.yes": ("是", "yes"),
+    "value.no": ("否", "no"),
+    "value.none": ("（无记录）", "(none recorded)"),
+    "visit.nothing": ("未见异常", "nothing unusual"),
+    "search.row": ("{id} · {head} · {address}", "{id} · {head} · {address}"),
 }
+
+# English of the vocabulary the file shows, keyed by the codes of its one Chinese table
+# (grid.facts FACT_FIELDS, APPEAL_SUBJECTS, APPEAL_OUTCOMES; cases.queries VISIT_FLAG_LABELS;
+# grid.household_file TIMELINE_KINDS). tests/unit/test_english_vocabulary.py checks every code
+# of those tables has one here.
+_EN = {
+    "fact": {"members": "household members", "elderly_alone": "elderly person living alone",
+             "minors": "minors", "severe_disability": "severely disabled member",
+             "serious_illness": "seriously ill member", "dibao": "receives dibao",
+             "tekun": "tekun support", "income_per_capita_yuan": "income per head (yuan a month)"},
+    "subject": {"score": "risk score", "decision": "assistance decision"},
+    "outcome": {"changed": "upheld, corrected", "partly": "partly upheld",
+                "kept": "score / decision kept"},
+    "flag": {"housing_loss": "housing damaged", "accidental_injury": "accidental injury",
+             "sudden_illness_or_disaster": "sudden serious illness or disaster",
+             "care_gap": "no one to care", "lost_job": "lost a job", "new_illness": "new illness"},
+    "kind": {"visit": "visit", "risk_flag": "risk signal", "case": "case", "decision": "decision",
+             "payment": "payment", "referral": "referral", "spot_check": "spot check",
+             "fact": "register fact", "correction": "correction", "score": "risk score",
+             "assignment": "assignment", "appeal": "appeal"},
+}
+
+
+def vocab(table: str, code: str, zh: str, lang: str = "zh") -> str:
+    """A code of one of the file's vocabularies (`table`: fact, subject, outcome, flag, kind) in
+    `lang`: `zh` (its label in the Chinese table) in Chinese, the English above otherwise."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    return zh if lang == "zh" else _EN[table].get(code, zh)
+
+
+def fact_value(field: str, value, lang: str = "zh") -> str:
+    """A register value as text in `lang`: grid.facts.value_label in Chinese, the same rule with
+    English words otherwise."""
+    from grid.facts import FACT_FIELDS, value_label
+
+    if lang == "zh":
+        return value_label(field, value)
+    if value is None:
+        return th("value.none", lang)
+    if FACT_FIELDS[field][0] is bool:
+        return th("value.yes" if value else "value.no", lang)
+    return value_label(field, value)
 
 
 def th(key: str, lang: str = "zh", **fmt) -> str:

@@ -41,6 +41,11 @@ FACT_FIELDS: dict[str, tuple[type, str]] = {
     "tekun": (bool, "特困供养"),
     "income_per_capita_yuan": (float, "人均月收入（元）"),
 }
+# the same labels in English (the English pages and the English text of a FactError)
+FACT_LABELS_EN = {"members": "household members", "elderly_alone": "elderly person living alone",
+                  "minors": "minors", "severe_disability": "severely disabled member",
+                  "serious_illness": "seriously ill member", "dibao": "receives dibao",
+                  "tekun": "tekun support", "income_per_capita_yuan": "income per head (yuan a month)"}
 # where a history row came from
 SOURCE_LABELS = {"register": "户籍/名册登记", "import": "名册导入", "demo": "演示数据",
                  "correction": "更正", "household_file": "住户档案"}
@@ -97,7 +102,13 @@ class Appeal(SQLModel, table=True):
 
 
 class FactError(ValueError):
-    """A correction or appeal that cannot be accepted (Chinese message)."""
+    """A correction or appeal that cannot be accepted. ``str()`` is the Chinese message; ``zh``
+    and ``en`` the message in each language (an English page shows ``en``, see
+    dashboard.texts.error_text); ``code`` names the rule (stable, for callers and tests)."""
+
+    def __init__(self, zh: str, en: str = "", *, code: str = "fact_error"):
+        super().__init__(zh)
+        self.zh, self.en, self.code = zh, en or zh, code
 
 
 def local_today() -> date:
@@ -112,8 +123,11 @@ _FALSE = {"0", "false", "no", "否", "无", "n", ""}
 def parse_value(field: str, value: Any):
     """The typed value of `field` (bool / int / float), or FactError in Chinese."""
     if field not in FACT_FIELDS:
-        raise FactError(f"未知的登记事项：{field}（可更正：{'、'.join(label for _, label in FACT_FIELDS.values())}）")
+        raise FactError(f"未知的登记事项：{field}（可更正：{'、'.join(label for _, label in FACT_FIELDS.values())}）",
+                        f"unknown register fact: {field} (one of: {', '.join(FACT_LABELS_EN.values())})",
+                        code="unknown_fact")
     kind, label = FACT_FIELDS[field]
+    en = FACT_LABELS_EN[field]
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -122,16 +136,17 @@ def parse_value(field: str, value: Any):
             return True
         if text in _FALSE:
             return False
-        raise FactError(f"“{label}”只能填 是 或 否")
+        raise FactError(f"“{label}”只能填 是 或 否", f"“{en}” must be yes or no", code="not_yes_no")
     try:
         number = float(str(value).strip()) if not isinstance(value, (int, float)) else float(value)
     except ValueError:
-        raise FactError(f"“{label}”应为数字") from None
+        raise FactError(f"“{label}”应为数字", f"“{en}” must be a number", code="not_a_number") from None
     if number != number or number < 0:
-        raise FactError(f"“{label}”不能为负数或空")
+        raise FactError(f"“{label}”不能为负数或空", f"“{en}” cannot be negative or empty",
+                        code="negative_or_empty")
     if kind is int:
         if number != int(number):
-            raise FactError(f"“{label}”应为整数")
+            raise FactError(f"“{label}”应为整数", f"“{en}” must be a whole number", code="not_whole")
         return int(number)
     return round(number, 2)
 
@@ -218,7 +233,8 @@ def _household_in_scope(session, actor: Actor, household_id: int):
 
     hh = session.get(Household, int(household_id))
     if hh is None:
-        raise FactError(f"住户 #{household_id} 不存在")
+        raise FactError(f"住户 #{household_id} 不存在", f"household #{household_id} does not exist",
+                        code="household_not_found")
     code = session.get(CommunityGrid, hh.grid_id).code if hh.grid_id else None
     if not actor.sees_grid(code):
         raise AccessDenied(f"住户 #{household_id} 不在您负责的网格范围内")
@@ -240,9 +256,12 @@ def correct_fact(*, session, actor: Actor, household_id: int, field: str, new_va
         raise AccessDenied(f"角色 {actor.role} 不能更正登记信息")
     reason = (reason or "").strip()
     if len(reason) < 2:
-        raise FactError("请填写更正理由（例如：残疾证已注销、核对低保名单有误）")
+        raise FactError("请填写更正理由（例如：残疾证已注销、核对低保名单有误）",
+                        "give the reason for the correction (e.g. the disability certificate was "
+                        "cancelled, the dibao list was checked)", code="reason_missing")
     if len(reason) > 500:
-        raise FactError("更正理由不能超过 500 字")
+        raise FactError("更正理由不能超过 500 字", "the reason may be at most 500 characters",
+                        code="reason_too_long")
     value = parse_value(field, new_value)
     hh, code = _household_in_scope(session, actor, household_id)
     if int(hh.version) != int(expected_version):
@@ -250,7 +269,9 @@ def correct_fact(*, session, actor: Actor, household_id: int, field: str, new_va
     old = getattr(hh, field)
     old = FACT_FIELDS[field][0](old) if old is not None else None
     if old == value:
-        raise FactError(f"“{FACT_FIELDS[field][1]}”已经是 {value_label(field, value)}，无需更正")
+        raise FactError(f"“{FACT_FIELDS[field][1]}”已经是 {value_label(field, value)}，无需更正",
+                        f"“{FACT_LABELS_EN[field]}” is already {value}: nothing to correct",
+                        code="unchanged")
     today = today or local_today()
     F = HouseholdFact
     prev = session.execute(select(F).where(F.household_id == hh.id, F.field == field)
@@ -330,12 +351,17 @@ def record_appeal(*, session, actor: Actor, household_id: int, subject: str, obj
 
     require(actor, *APPEAL_RECORDERS)
     if subject not in APPEAL_SUBJECTS:
-        raise FactError(f"异议对象只能是：{'、'.join(APPEAL_SUBJECTS.values())}")
+        raise FactError(f"异议对象只能是：{'、'.join(APPEAL_SUBJECTS.values())}",
+                        "an objection is to a risk score or an assistance decision",
+                        code="unknown_subject")
     objection = (objection or "").strip()
     if len(objection) < 2:
-        raise FactError("请填写居民的异议内容")
+        raise FactError("请填写居民的异议内容", "write down the resident's objection",
+                        code="objection_missing")
     if len(objection) > 2000 or len(reference or "") > 64:
-        raise FactError("异议内容不能超过 2000 字，关联编号不能超过 64 字")
+        raise FactError("异议内容不能超过 2000 字，关联编号不能超过 64 字",
+                        "the objection may be at most 2000 characters, the reference 64",
+                        code="objection_too_long")
     hh, code = _household_in_scope(session, actor, household_id)
     appeal = Appeal(household_id=hh.id, subject=subject, reference=(reference or "").strip(),
                     objection=objection, received_on=received_on or local_today(),
@@ -356,16 +382,20 @@ def decide_appeal(*, session, actor: Actor, appeal_id: int, outcome: str, note: 
 
     require(actor, *APPEAL_DECIDERS)
     if outcome not in APPEAL_OUTCOMES:
-        raise FactError(f"处理结果只能是：{'、'.join(APPEAL_OUTCOMES.values())}")
+        raise FactError(f"处理结果只能是：{'、'.join(APPEAL_OUTCOMES.values())}",
+                        "choose an outcome: upheld, partly upheld or kept", code="unknown_outcome")
     note = (note or "").strip()
     if len(note) < 2:
-        raise FactError("请填写处理意见")
+        raise FactError("请填写处理意见", "write down the decision note", code="note_missing")
     appeal = session.get(Appeal, int(appeal_id))
     if appeal is None:
-        raise FactError(f"异议 #{appeal_id} 不存在")
+        raise FactError(f"异议 #{appeal_id} 不存在", f"objection #{appeal_id} does not exist",
+                        code="appeal_not_found")
     _household_in_scope(session, actor, appeal.household_id)
     if appeal.status != APPEAL_OPEN:
-        raise FactError(f"异议 #{appeal_id} 已处理（{APPEAL_OUTCOMES.get(appeal.status, appeal.status)}）")
+        raise FactError(f"异议 #{appeal_id} 已处理（{APPEAL_OUTCOMES.get(appeal.status, appeal.status)}）",
+                        f"objection #{appeal_id} is already decided ({appeal.status})",
+                        code="appeal_decided")
     update_versioned(session, Appeal, appeal.id, int(expected_version), status=outcome,
                      decision_note=note, decided_on=decided_on or local_today(),
                      decided_by=actor.username)

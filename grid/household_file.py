@@ -44,21 +44,54 @@ ASSIGNMENT_STATUS_LABELS = {ASSIGNMENT_OPEN: "待走访", ASSIGNMENT_DONE: "已�
 TIMELINE_KINDS = {"visit": "走访", "risk_flag": "风险信号", "case": "案件", "decision": "决定",
                   "payment": "发放", "referral": "转诊", "spot_check": "抽查", "fact": "登记信息",
                   "correction": "更正", "score": "风险评分", "assignment": "派单", "appeal": "异议"}
+# The headers of the file's tables (the Chinese column names the frames below are built with, and
+# grid.facts.facts_timeline's, and the search result's as the page shows it) in English: one
+# table for every table of the file. A Chinese page shows the column names as they are.
+HEADERS_EN = {
+    "日期": "Date", "类别": "Kind", "事项": "Item", "说明": "Detail", "值": "Value",
+    "登记日期": "Recorded on", "生效日期": "Valid from", "来源": "Source", "登记人": "Recorded by",
+    "理由": "Reason", "走访日期": "Visited on", "网格员": "Grid worker",
+    "人均月收入（元）": "Income per head (yuan a month)", "发现": "Observed", "备注": "Notes",
+    "评分时间": "Scored at", "分数": "Score", "等级": "Level", "原因": "Reasons",
+    "权重版本": "Weights version", "期限": "Due", "状态": "Status", "派单人": "Assigned by",
+    "派单时间": "Assigned at", "案件编号": "Case no.", "受理日期": "Received on",
+    "申请金额（元）": "Requested (yuan)", "批准金额（元）": "Approved (yuan)", "对象": "Objection to",
+    "关联编号": "Reference", "异议内容": "Objection", "处理结果": "Outcome", "处理意见": "Decision note",
+    "处理日期": "Decided on", "处理人": "Decided by",
+    "编号": "Household no.", "户主": "Head", "身份证号": "ID number", "地址": "Address", "网格": "Grid",
+}
+
+
+def header_label(column: str, lang: str = "zh") -> str:
+    """A header of the file's tables in `lang` ('zh': as it is)."""
+    return HEADERS_EN.get(column, column) if lang == "en" else column
+
+
 SEARCH_MIN_CHARS = 2
 SEARCH_LIMIT = 50
 _ID_TAIL = re.compile(r"^[0-9]{3,17}[0-9Xx]$")
 
 
 class HouseholdNotFound(LookupError):
-    """The household does not exist or lies outside the actor's grids (one message for both)."""
+    """The household does not exist or lies outside the actor's grids (one message for both).
+    ``str()`` is the Chinese message; ``zh``/``en`` each language (dashboard.texts.error_text)."""
+
+    code = "household_not_found"
 
     def __init__(self, household_id) -> None:
-        super().__init__(f"未找到住户 {household_id}（不存在，或不在您负责的网格内）")
+        self.zh = f"未找到住户 {household_id}（不存在，或不在您负责的网格内）"
+        self.en = f"household {household_id} not found (it does not exist or is outside your grids)"
+        super().__init__(self.zh)
         self.household_id = household_id
 
 
 class SearchError(ValueError):
-    """A search that cannot be run (Chinese message)."""
+    """A search that cannot be run. ``str()`` is the Chinese message; ``zh``/``en`` each
+    language; ``code`` names the rule."""
+
+    def __init__(self, zh: str, en: str = "", *, code: str = "search_error"):
+        super().__init__(zh)
+        self.zh, self.en, self.code = zh, en or zh, code
 
 
 def parse_household_id(value) -> int | None:
@@ -84,9 +117,12 @@ def search_households(conn, actor: Actor, query: str, *, limit: int = SEARCH_LIM
     by id."""
     q = (query or "").strip()
     if len(q) < SEARCH_MIN_CHARS:
-        raise SearchError(f"请至少输入 {SEARCH_MIN_CHARS} 个字：户主姓名、身份证号后几位或地址")
+        raise SearchError(f"请至少输入 {SEARCH_MIN_CHARS} 个字：户主姓名、身份证号后几位或地址",
+                          f"type at least {SEARCH_MIN_CHARS} characters: the head's name, the last "
+                          "digits of the ID number or the address", code="too_short")
     if len(q) > 100:
-        raise SearchError("查询内容不能超过 100 字")
+        raise SearchError("查询内容不能超过 100 字", "a search may be at most 100 characters",
+                          code="too_long")
     pattern = f"%{_like(q)}%"
     conds = [H.c.head_name.like(pattern, escape="\\"), H.c.address.like(pattern, escape="\\")]
     if _ID_TAIL.match(q):
@@ -116,7 +152,7 @@ class HouseholdFile:
     version: int                 # the household row's version (a correction form is bound to it)
     facts: pd.DataFrame          # field, 事项, 值, value: the register facts in force
     history: pd.DataFrame        # grid.facts.facts_timeline (newest first)
-    visits: pd.DataFrame         # 走访日期, 网格员, 人均月收入（元）, 发现, 备注 (newest first)
+    visits: pd.DataFrame         # 走访日期, 网格员, 人均月收入（元）, 发现, 备注, visit_id, flags (codes; newest first)
     scores: pd.DataFrame         # 评分时间, 分数, level, 等级, 原因, 权重版本 (newest first)
     assignments: pd.DataFrame    # 期限, 网格员, 状态, 派单人, 派单时间
     cases: pd.DataFrame          # 案件编号, 受理日期, 类别, 状态, 申请金额（元）, 批准金额（元）
@@ -170,14 +206,15 @@ def _visits(conn, actor: Actor, hid: int) -> pd.DataFrame:
             .join(W, V.c.worker_id == W.c.id, isouter=True)
             .where(V.c.household_id == hid).order_by(V.c.visited_on.desc(), V.c.id.desc()))
     df = _read(conn, stmt)
-    cols = ["走访日期", "网格员", "人均月收入（元）", "发现", "备注", "visit_id"]
+    cols = ["走访日期", "网格员", "人均月收入（元）", "发现", "备注", "visit_id", "flags"]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    found = ["、".join(VISIT_FLAG_LABELS[f] for f in VISIT_FLAGS if bool(r[f])) or "未见异常"
-             for _, r in df.iterrows()]
+    flags = [tuple(f for f in VISIT_FLAGS if bool(r[f])) for _, r in df.iterrows()]
+    found = ["、".join(VISIT_FLAG_LABELS[f] for f in fs) or "未见异常" for fs in flags]
     return pd.DataFrame({"走访日期": df["visited_on"], "网格员": df["worker"].fillna(""),
                          "人均月收入（元）": df["income_per_capita_yuan"], "发现": found,
-                         "备注": [_note(n, actor) for n in df["notes"]], "visit_id": df["id"]})[cols]
+                         "备注": [_note(n, actor) for n in df["notes"]], "visit_id": df["id"],
+                         "flags": flags})[cols]
 
 
 def _scores(conn, actor: Actor, hid: int) -> pd.DataFrame:

@@ -114,6 +114,31 @@ def _lang(value: str | None) -> str:
     return "en" if value == "en" else "zh"
 
 
+def login_message(result, lang: str) -> str:
+    """Why a login was refused, in the form's language. Chinese: jizhen.users.login's own
+    message. English: the same refusal, told by which of login's refusals it is (its message
+    constants and the lock's end), never by reading the Chinese text; a refusal this does not
+    know keeps login's message."""
+    from jizhen.users.login import (BAD_CREDENTIALS, DISABLED, LOCKED_NOW, LOCKOUT,
+                                    MAX_FAILED_ATTEMPTS)
+
+    if _lang(lang) != "en":
+        return result.message
+    minutes = int(LOCKOUT.total_seconds() // 60)
+    if result.locked_until is not None:
+        left = max(1, int((result.locked_until - _Sessions.now()).total_seconds() + 59) // 60)
+        if result.message == LOCKED_NOW:
+            left = minutes
+        return (f"Too many failed sign-ins: the account is locked; try again in {left} minutes, "
+                f"or ask an administrator to reset the password")
+    if result.message == BAD_CREDENTIALS:
+        return (f"Wrong username or password ({MAX_FAILED_ATTEMPTS} wrong passwords in a row lock "
+                f"the account for {minutes} minutes)")
+    if result.message == DISABLED:
+        return "This account is disabled; contact your administrator"
+    return result.message
+
+
 # --- pure rules (tested without a server) --------------------------------------------------------
 def tile_sources(tiles: str) -> list[str]:
     """The CSP sources the map's basemap needs for JIZHEN_TILES (none: nothing beyond 'self')."""
@@ -460,7 +485,7 @@ def create_app(upstream: str, *, engine=None, tiles: str | None = None):
             sessions.login, username, password, request.client.host if request.client else None)
         del password
         if token is None:
-            return _form_page(request, lang, message=result.message, username=username,
+            return _form_page(request, lang, message=login_message(result, lang), username=username,
                               next_path=next_path, status=401)
         response = RedirectResponse(next_path, status_code=303)
         response.headers.append("set-cookie", session_cookie(token, secure=_secure(request)))

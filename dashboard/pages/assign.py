@@ -29,7 +29,7 @@ names = dict(zip(grids["code"], grids["name"]))
 if not names:
     st.info(t("empty", lang))
     st.stop()
-code = st.selectbox(t("assign.grid", lang), list(names), format_func=lambda c: f"{names[c]}（{c}）",
+code = st.selectbox(t("assign.grid", lang), list(names), format_func=lambda c: t("fmt.name_code", lang, name=names[c], code=c),
                     key="assign_grid", placeholder=t("choose", lang))
 hs = state.household_state(url, actor, day)
 open_a = state.open_assignments(url, actor)
@@ -171,7 +171,9 @@ else:
                 msg = [t("wl.done", lang, name=plain(w["name"]), n=len(out.created), due=due.isoformat())]
                 if out.already_assigned:
                     msg.append(t("wl.meanwhile", lang, n=len(out.already_assigned),
-                                 ids="、".join(f"{h}（{plain(n)}）" for h, n in out.already_assigned.items())))
+                                 ids=t("fmt.list_sep", lang).join(
+                                     t("fmt.name_code", lang, name=h, code=plain(n))
+                                     for h, n in out.already_assigned.items())))
                 st.session_state["assign_notice"] = " ".join(msg)
                 st.session_state["wl_round"] = st.session_state.get("wl_round", 0) + 1
                 st.session_state.pop("wl_confirm", None)  # a confirmation is for one assignment

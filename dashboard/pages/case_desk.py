@@ -26,10 +26,12 @@ from dashboard.household_card import household_card
 from dashboard.household_link import household_link
 from dashboard.plain_text import plain
 from dashboard.page_writes import PageWrites
-from dashboard.texts import t
+from dashboard.texts import error_text, t
 from dashboard.texts_cases import (
-    category_label, channel_label, referral_status_label, scheme_label, status_label, tc,
-    transition_label)
+    category_label, channel_label, department_label, item_label, referral_status_label,
+    scheme_label, scheme_name, status_label, tc, transition_label)
+from dashboard.texts_household import vocab
+from grid.household_file import TIMELINE_KINDS, header_label
 from grid.access import AccessDenied
 from grid.db import StaleEdit, session_scope
 
@@ -47,7 +49,7 @@ def _error_text(exc: Exception, lang: str) -> str:
     if isinstance(exc, DomainError):
         return tc("err.domain", lang, msg=plain(exc.zh if lang == "zh" else exc.en))
     if isinstance(exc, AccessDenied):
-        return tc("err.denied", lang, msg=plain(str(exc)))
+        return tc("err.denied", lang, msg=plain(error_text(exc, lang)))
     return tc("err.stale", lang)
 
 
@@ -129,14 +131,15 @@ def _submit_result(case_id: int, shown: dict) -> None:
     code = ss.get(ver_key(case_id, "item"))
     if code not in shown:
         st.session_state.setdefault(RESULTS_KEY, {})[f"ver_{case_id}"] = (
-            "error", tc("err.domain", state.lang(), msg="请选择核对事项"))
+            "error", tc("err.domain", state.lang(), msg=tc("ver.pick_item", state.lang())))
         return
     _write(f"ver_{case_id}", desk.record_result_bound, shown=shown[code],
            result=ss.get(ver_key(case_id, "result")), evidence=ss.get(ver_key(case_id, "evidence")) or "",
            note=ss.get(ver_key(case_id, "note")) or "", on_day=ss.get(ver_key(case_id, "day")) or state.today(),
            today=state.today(),
            done=lambda _out, lang_: tc("ver.done", lang_, item=plain(
-               next((i.name for i in verification.load_items() if i.code == _out.item_code), _out.item_code))))
+               next((item_label(i.code, i.name, lang_) for i in verification.load_items()
+                     if i.code == _out.item_code), _out.item_code))))
     if ss.get(RESULTS_KEY, {}).get(f"ver_{case_id}", ("",))[0] == "success":
         for field in ("item", "result", "evidence", "note"):  # a fresh form for the next item
             ss.pop(ver_key(case_id, field), None)
@@ -309,17 +312,27 @@ with tab_detail:
         st.dataframe(pd.DataFrame([{
             tc("act.day", lang): e["on_day"], tc("act.choose", lang): (
                 transition_label(e["transition"], lang) if e["transition"] in TRANSITIONS else e["transition"]),
-            tc("col.status", lang): status_label(e["to_status"], lang), "👤": f"{e['actor']}（{e['role']}）",
+            tc("col.status", lang): status_label(e["to_status"], lang),
+            tc("col.who", lang): t("fmt.name_code", lang, name=e["actor"], code=t(f"role.{e['role']}", lang)),
             tc("act.reason", lang): e["reason"]} for e in d["events"]]), hide_index=True,
             width="stretch")
         if d["referrals"]:
             st.markdown(f"**{tc('detail.referrals', lang)}**")
-            st.dataframe(pd.DataFrame(d["referrals"])[["scheme_label", "department", "status_label", "sent_on",
-                                                       "responded_on", "reason", "reimbursed_yuan"]],
-                         hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame([{
+                tc("dept.col.scheme", lang): scheme_name(r["scheme"], lang),
+                tc("col.department", lang): department_label(r["department"], lang),
+                tc("dept.col.status", lang): referral_status_label(r["status"], lang),
+                tc("dept.col.sent_on", lang): r["sent_on"],
+                tc("dept.col.responded_on", lang): r["responded_on"],
+                tc("dept.col.reason", lang): r["reason"],
+                tc("dept.col.amount", lang): r["reimbursed_yuan"]} for r in d["referrals"]]),
+                hide_index=True, width="stretch")
         if d["payments"]:
             st.markdown(f"**{tc('detail.payments', lang)}**")
-            st.dataframe(pd.DataFrame(d["payments"]), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame([{
+                tc("pay.col.paid_on", lang): p["paid_on"], tc("pay.col.amount", lang): p["amount_yuan"],
+                tc("pay.col.aid_first", lang): tc("yes" if p["aid_first"] else "no", lang)}
+                for p in d["payments"]]), hide_index=True, width="stretch")
 
         st.markdown(f"**{tc('act.title', lang)}**")
         _show_result(f"act_{case_id}")
@@ -353,7 +366,8 @@ with tab_detail:
             with st.form(f"cases_ref_form_{case_id}"):
                 st.markdown(f"**{tc('ref.update', lang)}**")
                 st.selectbox(tc("detail.referrals", lang), [r["id"] for r in open_refs],
-                             format_func=lambda i: next(f"{r['scheme_label']} {r['status_label']}"
+                             format_func=lambda i: next(f"{scheme_name(r['scheme'], lang)} "
+                                                        f"{referral_status_label(r['status'], lang)}"
                                                         for r in open_refs if r["id"] == i),
                              key=f"cases_ref_{case_id}_id", placeholder=t("choose", lang))
                 st.selectbox(tc("ref.status", lang), ["accepted", "rejected", "done"],
@@ -369,10 +383,16 @@ with tab_detail:
                 household_link(int(d["household_id"]), lang)
                 try:
                     tl = read(svc.household_timeline, household_id=d["household_id"])
-                    st.dataframe(pd.DataFrame(tl)[["on", "kind", "title", "detail"]], hide_index=True,
-                                 width="stretch")
+                    # the household file's timeline headers (grid.household_file), one table
+                    st.dataframe(pd.DataFrame({
+                        header_label("日期", lang): [i["on"] for i in tl],
+                        header_label("类别", lang): [vocab("kind", i["kind"], TIMELINE_KINDS.get(i["kind"], i["kind"]), lang)
+                                                   for i in tl],
+                        header_label("事项", lang): [i["title"] for i in tl],
+                        header_label("说明", lang): [i["detail"] for i in tl]}), hide_index=True,
+                        width="stretch")
                 except AccessDenied as exc:
-                    st.error(tc("err.denied", lang, msg=plain(str(exc))))
+                    st.error(tc("err.denied", lang, msg=plain(error_text(exc, lang))))
 
 # ------------------------------------------------------------------ intake (one-stop window)
 def intake_location() -> dict:
@@ -389,7 +409,8 @@ def intake_location() -> dict:
             st.info(tc("intake.addr_none", lang))
         by_id = {c["household_id"]: c for c in choices}
         hh = st.selectbox(tc("intake.addr_pick", lang), list(by_id), index=None, key="cases_in_hh",
-                          format_func=lambda h: f"{by_id[h]['address']}（{by_id[h]['grid_code']}，户主 {by_id[h]['head']}）",
+                          format_func=lambda h: tc("intake.addr_option", lang, address=by_id[h]["address"],
+                                                   grid=by_id[h]["grid_code"], head=by_id[h]["head"]),
                           placeholder=t("choose", lang))
         return {"household_id": int(hh)} if hh in by_id else {}
     if mode == "none":
@@ -468,8 +489,13 @@ with tab_match:
     if not queue:
         st.info(tc("match.none", lang))
     else:
-        st.dataframe(pd.DataFrame(queue)[["case_no", "channel_label", "person_name", "cause", "received_on",
-                                          "due_on"]], hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame({
+            tc("col.case_no", lang): [q["case_no"] for q in queue],
+            tc("col.channel", lang): [channel_label(q["channel"], lang) for q in queue],
+            tc("col.person", lang): [q["person_name"] for q in queue],
+            tc("col.cause", lang): [q["cause"] for q in queue],
+            tc("col.received_on", lang): [q["received_on"] for q in queue],
+            tc("col.due_on", lang): [q["due_on"] for q in queue]}), hide_index=True, width="stretch")
         if actor.may_write:
             shown_queue = {q["id"]: desk.ShownCase(case_id=q["id"], case_no=q["case_no"], version=q["version"],
                                                    status=q["status"], offered=())
@@ -497,7 +523,8 @@ with tab_verify:
                            format_func=lambda i: labels.get(i, str(i)), placeholder=t("choose", lang))
         items = read(verification.checklist, case_id=vid)
         st.dataframe(pd.DataFrame([{
-            tc("ver.col.department", lang): it["department"], tc("ver.col.item", lang): it["item_name"],
+            tc("ver.col.department", lang): department_label(it["department"], lang),
+            tc("ver.col.item", lang): item_label(it["item_code"], it["item_name"], lang),
             tc("ver.col.required", lang): tc("yes" if it["required"] else "no", lang),
             tc("ver.col.result", lang): verification.result_label(it["result"], lang),
             tc("ver.col.evidence", lang): it["evidence"], tc("ver.col.note", lang): it["note"],
@@ -507,7 +534,10 @@ with tab_verify:
             hide_index=True, width="stretch")
         _show_result(f"ver_{vid}")
         if actor.may_write:
-            names = {it["item_code"]: f"{it['department']}·{it['item_name']}" for it in items}
+            names = {it["item_code"]: tc("ver.item_option", lang,
+                                         dept=department_label(it["department"], lang),
+                                         item=item_label(it["item_code"], it["item_name"], lang))
+                     for it in items}
             shown_items = {it["item_code"]: desk.ShownItem(int(vid), it["item_code"], it["version"])
                            for it in items}
             with st.form(f"cases_ver_form_{vid}"):
@@ -524,6 +554,7 @@ with tab_verify:
     if actor.may_write:
         with st.expander(tc("ver.batch", lang)):
             dept = st.selectbox(tc("ver.batch_dept", lang), verification.departments(), index=None,
+                                format_func=lambda d_: department_label(d_, lang),
                                 key="cases_ver_dept", placeholder=t("choose", lang))
             up = st.file_uploader(tc("ver.batch_file", lang), type=["csv", "xlsx"], key="cases_ver_file")
             if st.button(tc("ver.batch_submit", lang), key="cases_ver_batch") and dept and up is not None:

@@ -14,14 +14,14 @@ import streamlit as st
 from dashboard import state
 from dashboard.household_card import household_card
 from dashboard.plain_text import plain
-from dashboard.texts import t
-from dashboard.texts_household import th
+from dashboard.texts import error_text, t
+from dashboard.texts_household import fact_value, th, vocab
 from grid.db import session_scope
 from grid.facts import (APPEAL_DECIDERS, APPEAL_OUTCOMES, APPEAL_RECORDERS, APPEAL_SUBJECTS,
                         CORRECTORS, FACT_FIELDS, FactError, correct_fact, decide_appeal,
-                        record_appeal, value_label)
-from grid.household_file import (SEARCH_LIMIT, HouseholdNotFound, SearchError, household_file,
-                                 search_households)
+                        record_appeal)
+from grid.household_file import (SEARCH_LIMIT, TIMELINE_KINDS, HouseholdNotFound, SearchError,
+                                 header_label, household_file, search_households)
 from jizhen.access import AccessDenied, Role
 from jizhen.db import StaleEdit
 
@@ -53,7 +53,7 @@ with st.expander(th("search", lang), expanded="hh" not in st.query_params):
             with state.engine().connect() as conn:
                 found = search_households(conn, actor, q)
         except SearchError as exc:
-            st.info(str(exc))
+            st.info(error_text(exc, lang))
         else:
             if found.empty:
                 st.info(th("search.none", lang, q=plain(q.strip())))
@@ -61,9 +61,11 @@ with st.expander(th("search", lang), expanded="hh" not in st.query_params):
                 st.caption(th("search.found", lang, n=len(found), limit=SEARCH_LIMIT))
                 shown = found.rename(columns={"id": "编号", "grid_name": "网格", "head_name": "户主",
                                               "head_id_number": "身份证号", "address": "地址"})
-                st.dataframe(shown[["编号", "户主", "身份证号", "地址", "网格"]], hide_index=True,
-                             width="stretch")
-                rows = {int(r.id): f"{r.id} · {r.head_name} · {r.address}" for r in found.itertuples()}
+                cols = ["编号", "户主", "身份证号", "地址", "网格"]
+                st.dataframe(shown[cols].rename(columns=lambda c: header_label(c, lang)),
+                             hide_index=True, width="stretch")
+                rows = {int(r.id): th("search.row", lang, id=r.id, head=r.head_name, address=r.address)
+                        for r in found.itertuples()}
                 pick = st.selectbox(th("search.pick", lang), list(rows), format_func=rows.get,
                                     index=None, key="hh_search_pick", placeholder=th("choose", lang))
                 st.button(th("search.open", lang), key="hh_search_open", disabled=pick is None,
@@ -77,7 +79,7 @@ try:
     with session_scope(state.engine()) as session:
         f = household_file(session, actor, raw)
 except HouseholdNotFound as exc:
-    st.error(str(exc))
+    st.error(error_text(exc, lang))
     st.stop()
 hid = f.id
 
@@ -85,7 +87,7 @@ flash = st.session_state.pop(FLASH, None)  # shown once, and only on the file it
 if flash and flash[0] == hid:
     getattr(st, flash[1])(flash[2])
 
-st.subheader(th("head", lang, id=hid, grid=f"{f.grid_name}（{f.grid_code}）"))
+st.subheader(th("head", lang, id=hid, grid=t("fmt.name_code", lang, name=f.grid_name, code=f.grid_code)))
 household_card(actor, hid, lang, key=f"hhfile_{hid}_card")
 if f.score is None:
     st.caption(th("score.none", lang))
@@ -100,7 +102,8 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> None:
     if frame.empty:
         st.caption(th("empty", lang))
     else:
-        st.dataframe(frame[columns], hide_index=True, width="stretch")
+        st.dataframe(frame[columns].rename(columns=lambda c: header_label(c, lang)), hide_index=True,
+                     width="stretch")
 
 
 # --------------------------------------------------------------------------- writes (callbacks)
@@ -125,11 +128,11 @@ def _correct(h: int, shown_version: int) -> None:
         _flash(h, "error", th("fix.stale", lang, id=h))
         return
     except (FactError, AccessDenied) as exc:
-        _flash(h, "error", th("fix.refused", lang, id=h, msg=plain(str(exc))))
+        _flash(h, "error", th("fix.refused", lang, id=h, msg=plain(error_text(exc, lang))))
         return
     state.clear_after_write()
-    label = FACT_FIELDS[field][1]
-    old, new = value_label(field, out["old"]), value_label(field, out["new"])
+    label = vocab("fact", field, FACT_FIELDS[field][1], lang)
+    old, new = fact_value(field, out["old"], lang), fact_value(field, out["new"], lang)
     score = out.get("score")
     if score:
         _flash(h, "success", th("fix.saved", lang, id=h, label=label, old=old, new=new,
@@ -153,7 +156,7 @@ def _record_appeal(h: int) -> None:
                                       subject=ss.get(k_subject) or "", objection=ss.get(k_text, ""),
                                       reference=ss.get(k_ref, ""), received_on=ss.get(k_day) or day)
     except (FactError, AccessDenied) as exc:
-        _flash(h, "error", th("appeal.refused", lang, id=h, msg=plain(str(exc))))
+        _flash(h, "error", th("appeal.refused", lang, id=h, msg=plain(error_text(exc, lang))))
         return
     state.clear_after_write()
     _flash(h, "success", th("appeal.saved", lang, id=h, appeal=appeal_id))
@@ -181,10 +184,11 @@ def _decide(h: int, shown_versions: dict[int, int]) -> None:
         _flash(h, "error", th("decide.stale", lang, appeal=appeal_id))
         return
     except (FactError, AccessDenied) as exc:
-        _flash(h, "error", th("decide.refused", lang, appeal=appeal_id, msg=plain(str(exc))))
+        _flash(h, "error", th("decide.refused", lang, appeal=appeal_id, msg=plain(error_text(exc, lang))))
         return
     state.clear_after_write()
-    _flash(h, "success", th("decide.saved", lang, appeal=appeal_id, outcome=APPEAL_OUTCOMES[outcome]))
+    _flash(h, "success", th("decide.saved", lang, appeal=appeal_id,
+                            outcome=vocab("outcome", outcome, APPEAL_OUTCOMES[outcome], lang)))
     ss[k_appeal], ss[k_outcome], ss[k_note] = None, None, ""
 
 
@@ -192,13 +196,17 @@ def _decide(h: int, shown_versions: dict[int, int]) -> None:
 tabs = st.tabs([th(k, lang) for k in ("tab.timeline", "tab.facts", "tab.visits", "tab.scores",
                                        "tab.assignments", "tab.cases", "tab.appeals")])
 with tabs[0]:
-    _table(f.timeline.iloc[::-1], ["日期", "类别", "事项", "说明"])  # newest first
+    timeline = f.timeline.iloc[::-1]  # newest first; the kind in the page's language
+    timeline = timeline.assign(类别=[vocab("kind", k, TIMELINE_KINDS.get(k, k), lang) for k in timeline["kind"]])
+    _table(timeline, ["日期", "类别", "事项", "说明"])
 
 with tabs[1]:
     st.markdown("**" + th("facts.now", lang, version=f.version) + "**")
-    _table(f.facts, ["事项", "值"])
+    _table(f.facts.assign(事项=[vocab("fact", k, FACT_FIELDS[k][1], lang) for k in f.facts["field"]],
+                          值=[fact_value(k, v, lang) for k, v in zip(f.facts["field"], f.facts["value"])]),
+           ["事项", "值"])
     st.markdown("**" + th("facts.history", lang) + "**")
-    _table(f.history.assign(**{th("facts.corrected", lang): f.history["corrected"].map({True: "是", False: ""})}),
+    _table(f.history.assign(**{th("facts.corrected", lang): f.history["corrected"].map({True: th("value.yes", lang), False: ""})}),
            ["登记日期", "事项", "值", "生效日期", "来源", "登记人", "理由", th("facts.corrected", lang)])
     if _may(*CORRECTORS):
         k_field, k_value, k_reason = _fix_keys(hid)
@@ -206,7 +214,8 @@ with tabs[1]:
             st.markdown("**" + th("fix.title", lang) + "**")
             st.caption(th("fix.help", lang))
             st.selectbox(th("fix.field", lang), list(FACT_FIELDS), index=None, key=k_field,
-                         format_func=lambda k: f"{FACT_FIELDS[k][1]}（现为 {value_label(k, f.facts.set_index('field').at[k, 'value'])}）",
+                         format_func=lambda k: th("fix.option", lang, label=vocab("fact", k, FACT_FIELDS[k][1], lang),
+                                                  value=fact_value(k, f.facts.set_index("field").at[k, "value"], lang)),
                          placeholder=th("choose", lang))
             st.text_input(th("fix.value", lang), key=k_value, max_chars=20)
             st.text_area(th("fix.reason", lang), key=k_reason, max_chars=500, height=80)
@@ -220,7 +229,9 @@ with tabs[2]:  # one card per visit (readable at 390 px), newest first; user tex
             st.markdown("**" + th("visit.head", lang, day=v["走访日期"], worker=plain(v["网格员"])) + "**")
             income = v["人均月收入（元）"]
             st.text("\n".join([
-                th("visit.found", lang, found=v["发现"]),
+                th("visit.found", lang, found=v["发现"] if lang == "zh" else
+                   t("fmt.list_sep", lang).join(vocab("flag", x, x, lang) for x in v["flags"])
+                   or th("visit.nothing", lang)),
                 th("visit.income", lang, income=f"{income:g}") if income is not None and income == income
                 else th("visit.income_unknown", lang),
                 th("visit.notes", lang, notes=v["备注"] or "—")]))
@@ -242,7 +253,8 @@ with tabs[6]:
         with st.form(f"hhappeal_{hid}_form"):
             st.markdown("**" + th("appeal.title", lang) + "**")
             st.selectbox(th("appeal.subject", lang), list(APPEAL_SUBJECTS), index=None, key=k_subject,
-                         format_func=APPEAL_SUBJECTS.get, placeholder=th("choose", lang))
+                         format_func=lambda k: vocab("subject", k, APPEAL_SUBJECTS[k], lang),
+                         placeholder=th("choose", lang))
             st.text_input(th("appeal.reference", lang), key=k_ref, max_chars=64)
             st.text_area(th("appeal.objection", lang), key=k_text, max_chars=2000, height=80)
             st.date_input(th("appeal.received", lang), value=day, max_value=day, key=k_day)
@@ -250,13 +262,15 @@ with tabs[6]:
     open_appeals = f.open_appeals
     if _may(*APPEAL_DECIDERS) and len(open_appeals):
         versions = {int(r.id): int(r.version) for r in open_appeals.itertuples()}
-        labels = {int(r.id): f"#{r.id} {r.受理日期} {r.对象}" for r in open_appeals.itertuples()}
+        labels = {int(r.id): f"#{r.id} {r.受理日期} {vocab('subject', r.subject, r.对象, lang)}"
+                  for r in open_appeals.itertuples()}
         k_appeal, k_outcome, k_note = _decide_keys(hid)
         with st.form(f"hhdecide_{hid}_form"):
             st.markdown("**" + th("decide.title", lang) + "**")
             st.selectbox(th("decide.pick", lang), list(versions), index=None, key=k_appeal,
                          format_func=labels.get, placeholder=th("choose", lang))
             st.selectbox(th("decide.outcome", lang), list(APPEAL_OUTCOMES), index=None, key=k_outcome,
-                         format_func=APPEAL_OUTCOMES.get, placeholder=th("choose", lang))
+                         format_func=lambda k: vocab("outcome", k, APPEAL_OUTCOMES[k], lang),
+                         placeholder=th("choose", lang))
             st.text_area(th("decide.note", lang), key=k_note, max_chars=2000, height=80)
             st.form_submit_button(th("decide.submit", lang), on_click=_decide, args=(hid, versions))

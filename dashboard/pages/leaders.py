@@ -77,7 +77,7 @@ if len(total):
     for i, key in enumerate(keys):
         value, count = with_count(key, row)
         with cols[i % 3]:
-            st.metric(t(f"lm.{key}", lang), value, help=t("lm.month", lang) + "：" + result["month"])
+            st.metric(t(f"lm.{key}", lang), value, help=t("leaders.metric_month", lang, month=result["month"]))
             if count:
                 st.caption(count)
             if key == "small_aid_3wd_share" and int(row["small_aid_backdated"]):

@@ -68,7 +68,7 @@ if code_from_click and code_from_click != st.session_state.get("map_clicked_grid
 st.session_state["map_clicked_grid"] = code_from_click
 codes = list(names)
 code = st.selectbox(t("map.select_grid", lang), codes, index=None,
-                    format_func=lambda c: f"{names[c]}（{c}）", key="map_panel_grid", placeholder=t("choose", lang))
+                    format_func=lambda c: t("fmt.name_code", lang, name=names[c], code=c), key="map_panel_grid", placeholder=t("choose", lang))
 
 if code:
     row = summary.set_index("grid_code").loc[code]

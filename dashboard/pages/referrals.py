@@ -13,8 +13,8 @@ from cases.referrals import department_referrals
 from cases.rules import REFERRAL_SCHEMES, REFERRAL_TRANSITIONS, DomainError, ReferralStatus
 from dashboard import state
 from dashboard.plain_text import plain
-from dashboard.texts import t
-from dashboard.texts_cases import referral_status_label, tc
+from dashboard.texts import error_text, t
+from dashboard.texts_cases import department_label, referral_status_label, scheme_name, tc
 from grid.access import AccessDenied
 from grid.db import StaleEdit, session_scope
 from jizhen.privacy import mask_frame
@@ -44,7 +44,7 @@ def _submit(shown: dict) -> None:
         ss[RESULT_KEY] = ("error", tc("err.domain", lang_, msg=plain(exc.zh if lang_ == "zh" else exc.en)))
         return
     except AccessDenied as exc:
-        ss[RESULT_KEY] = ("error", tc("err.denied", lang_, msg=plain(str(exc))))
+        ss[RESULT_KEY] = ("error", tc("err.denied", lang_, msg=plain(error_text(exc, lang_))))
         return
     except StaleEdit:
         ss[RESULT_KEY] = ("error", tc("err.stale", lang_))
@@ -61,8 +61,9 @@ if actor.role == "department":
     if not actor.scheme:
         st.warning(tc("dept.no_scheme", lang))
         st.stop()
-    name, dept = REFERRAL_SCHEMES[actor.scheme]
-    st.caption(tc("dept.scope", lang, dept=dept, scheme=name))
+    _name, dept = REFERRAL_SCHEMES[actor.scheme]
+    st.caption(tc("dept.scope", lang, dept=department_label(dept, lang),
+                  scheme=scheme_name(actor.scheme, lang)))
 
 status = st.selectbox(tc("dept.filter", lang), [None, *(s.value for s in ReferralStatus)],
                       format_func=lambda v: tc("filter.all", lang) if v is None else referral_status_label(v, lang),
@@ -71,7 +72,7 @@ try:
     with session_scope(state.engine()) as s:
         rows = department_referrals(session=s, actor=actor, status=status)
 except AccessDenied as exc:
-    st.error(tc("err.denied", lang, msg=plain(str(exc))))
+    st.error(tc("err.denied", lang, msg=plain(error_text(exc, lang))))
     st.stop()
 
 kind, text = st.session_state.pop(RESULT_KEY, (None, None))
@@ -83,7 +84,7 @@ else:
     df = mask_frame(pd.DataFrame(rows), actor)  # the one masking rule (a department sees its people)
     st.dataframe(pd.DataFrame({
         tc("dept.col.case_no", lang): df["case_no"],
-        tc("dept.col.scheme", lang): df["scheme_label"],
+        tc("dept.col.scheme", lang): [scheme_name(v, lang) for v in df["scheme"]],
         tc("dept.col.status", lang): [referral_status_label(v, lang) for v in df["status"]],
         tc("dept.col.sent_on", lang): df["sent_on"],
         tc("dept.col.person", lang): df["person_name"],
@@ -100,7 +101,8 @@ open_rows = [r for r in rows if r["status"] in OPEN]
 if open_rows and actor.may_write:
     shown = {r["id"]: desk.ShownReferral(int(r["id"]), int(r["version"]), str(r["status"]))
              for r in open_rows}
-    labels = {r["id"]: f"{r['case_no']} {r['person_name']}（{referral_status_label(r['status'], lang)}）"
+    labels = {r["id"]: t("fmt.name_code", lang, name=f"{r['case_no']} {r['person_name']}",
+                         code=referral_status_label(r["status"], lang))
               for r in open_rows}
     answers = sorted({a.value for r in open_rows for a in REFERRAL_TRANSITIONS[ReferralStatus(r["status"])]},
                      key=[s.value for s in ReferralStatus].index)

@@ -61,7 +61,8 @@ if Role(actor.role) == Role.GRID_WORKER:
     worker_id = int(actor.worker_id)
 else:  # a supervisor looks at the route of a worker of their grid
     workers = state.workers(url, actor)
-    names = {int(r.id): f"{r.name}（{r.grid_code}）" for r in workers.itertuples()}
+    names = {int(r.id): t("fmt.name_code", lang, name=r.name, code=r.grid_code)
+             for r in workers.itertuples()}
     if not names:
         st.info(tv("today.empty", lang))
         st.stop()
@@ -96,7 +97,7 @@ def _facts(r) -> tuple[str, str]:
     if due is not None:
         late = (day - due).days
         line.append(tv("today.due", lang, due=due.isoformat())
-                    + (f"（{tv('today.overdue', lang, days=late)}）" if late > 0 else ""))
+                    + (t("fmt.paren", lang, text=tv("today.overdue", lang, days=late)) if late > 0 else ""))
     last = r["last_visited_on"]
     line.append(tv("today.last", lang, day=last.isoformat()) if last else tv("today.never", lang))
     reasons = list(r["reasons"]) or [tv("today.no_reason", lang)]

@@ -1,0 +1,384 @@
+"""The dashboard in English and in Chinese, role by role and page by page (AppTest).
+
+English chosen: every page of every role (dashboard.navigation) is opened through the app's own
+navigation as a real logged-in user, and every visible label is collected (titles, headers,
+captions, markdown and alerts, widget labels, placeholders and help, the options of choice
+widgets, tab and expander labels, metric labels, table headers). None may hold a Chinese
+character, except the demo's own data: the names, addresses and free text that people typed
+(read from the demo database below, column by column, with their masked forms). Vocabulary (a
+status, a category, a department, a risk reason) is not user data and must be in English.
+
+Chinese chosen: no table shows a raw field name (a snake_case identifier) as a header.
+
+Also: the pages that refuse a bad input say why in the chosen language (a domain message), and
+the gateway's login page is in English with ?lang=en (Chinese without it).
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from dashboard.navigation import pages_for
+from grid.access import Role
+from grid.db import make_engine, session_scope
+from tests.conftest import DEMO_TODAY
+from tests.ui.dashboard_fixtures import APP, make_demo_db
+from tests.ui.ui_fixtures import log_in
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# A raw field name: lower-case words joined by underscores (person_name, published_on, ...).
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+TIMEOUT = 120
+DEMO_ROLES = ("grid_worker", "grid_supervisor", "township_leader", "county_staff", "auditor")
+DEPT_USER = "en_dept"
+
+
+# --------------------------------------------------------------------------- the demo's own data
+def _user_data(engine) -> list[str]:
+    """What people typed into the demo database (names, addresses, free text), each also in the
+    masked form a role that may not see it gets; longest first (so a name inside an address is
+    not cut out of it first)."""
+    from cases.models import (AssistantStipend, BlacklistEntry, Case, CaseEvent, FundMovement,
+                              Payment, Referral, SpotCheck, VerificationResult)
+    from grid.facts import Appeal
+    from grid.models import AuditEntry, CommunityGrid, GridWorker, HardshipEvent, Household, Visit
+    from jizhen.privacy import mask_address, mask_name
+    from jizhen.users.model import User
+
+    typed = {  # column -> how a role that may not see it gets it
+        Household.head_name: mask_name, Household.address: mask_address,
+        CommunityGrid.name: None, GridWorker.name: mask_name, User.display_name: None,
+        Case.person_name: mask_name, Case.address: mask_address, Case.cause: None,
+        Case.review_opinion: None, Case.decision: None, Case.public_note: None,
+        Case.blacklist_override_reason: None, CaseEvent.reason: None, CaseEvent.backdate_reason: None,
+        Referral.reason: None, Payment.payee_name: mask_name, Visit.notes: None,
+        HardshipEvent.cause: None, BlacklistEntry.person_name: mask_name,
+        BlacklistEntry.reason: None, BlacklistEntry.evidence: None, BlacklistEntry.review_note: None,
+        BlacklistEntry.lift_reason: None, FundMovement.note: None,
+        AssistantStipend.assistant_name: mask_name, SpotCheck.result_note: None,
+        VerificationResult.evidence: None, VerificationResult.note: None, AuditEntry.reason: None,
+        Appeal.objection: None, Appeal.reference: None,
+    }
+    out: set[str] = set()
+    with engine.connect() as c:
+        for column, mask in typed.items():
+            for (value,) in c.execute(select(column).distinct()):
+                if value and CJK.search(value):
+                    out.add(value)
+                    if mask is not None:
+                        out.add(mask(value))
+    return sorted(out, key=len, reverse=True)
+
+
+def _without_user_data(text: str, data: list[str]) -> str:
+    for value in data:
+        if value in text:
+            text = text.replace(value, "")
+    return text
+
+
+# --------------------------------------------------------------------------- what a page shows
+def shown_labels(at: AppTest) -> list[tuple[str, str]]:
+    """(where, text) of every visible label of the page as AppTest sees it. The language switch
+    is left out: it names each language in its own script on purpose (中文 / English), so that
+    someone who cannot read the current language can still find it."""
+    from dashboard.state import LANG_KEY
+
+    out: list[tuple[str, str]] = []
+
+    def add(where: str, value) -> None:
+        if value is None:
+            return
+        text = str(value)
+        if text.strip():
+            out.append((where, text))
+
+    for node in at._tree:
+        if getattr(node, "key", None) == LANG_KEY:
+            continue
+        kind = getattr(node, "type", type(node).__name__)
+        if kind in ("tab", "expander", "status"):
+            add(kind, getattr(node, "label", None))
+        proto = getattr(node, "proto", None)
+        if proto is None:
+            continue
+        if kind in ("dataframe", "table"):
+            value = node.value
+            frame = value if isinstance(value, pd.DataFrame) else pd.DataFrame(value)
+            for col in frame.columns:
+                add(f"{kind} header", col)
+            for name in frame.index.names:
+                add(f"{kind} index", name)
+            continue
+        fields = proto.DESCRIPTOR.fields_by_name
+        for field in ("label", "body", "placeholder", "help", "caption", "text", "message"):
+            if field in fields and isinstance(getattr(proto, field), str):
+                add(f"{kind}.{field}", getattr(proto, field))
+        if "options" in fields:
+            for option in proto.options:
+                add(f"{kind} option", option)
+    return out
+
+
+def table_headers(at: AppTest) -> list[str]:
+    return [text for where, text in shown_labels(at) if where.endswith("header")]
+
+
+def _file_words() -> list[str]:
+    """The Chinese words an import file must literally carry (the template headers of
+    grid.imports.columns and the roster's employment words of grid.workers): an English caption
+    or help text that tells which headers to use quotes them as they are."""
+    from grid.imports.columns import COLUMNS
+    from grid.workers import EMPLOYMENT
+
+    words = {c.header for cols in COLUMNS.values() for c in cols}
+    words |= {zh for zh, _en in EMPLOYMENT.values()}
+    return sorted(words, key=len, reverse=True)
+
+
+INSTRUCTIONS = ("caption.body",)  # where a file's headers may be quoted (plus any .help)
+
+
+def chinese_left(at: AppTest, data: list[str]) -> list[tuple[str, str]]:
+    """The labels that still hold a Chinese character once the demo's own data is taken out
+    (and, in an instruction, the import files' literal Chinese words)."""
+    out = []
+    for where, text in shown_labels(at):
+        rest = _without_user_data(text, data)
+        if where in INSTRUCTIONS or where.endswith(".help"):
+            rest = _without_user_data(rest, _file_words())
+        if CJK.search(rest):
+            out.append((where, text))
+    return out
+
+
+# --------------------------------------------------------------------------- the demo
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo (300 households) with a medical-assistance department account; the app reads it."""
+    import os
+
+    from grid.users import add_user, get_user
+    from jizhen.users.demo import DEMO_USERS
+
+    url = make_demo_db(tmp_path_factory.mktemp("english") / "jizhen.db", households=300, seed=5)
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        add_user(s, username=DEPT_USER, password="Englishmode2026x", role="department",
+                 scheme="medical")
+    users = {}
+    with session_scope(engine) as s:
+        for username, role in list(DEMO_USERS) + [(DEPT_USER, Role.DEPARTMENT)]:
+            user = get_user(s, username)
+            s.expunge(user)
+            users[Role(role).value] = user
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "JIZHEN_TODAY")}
+    os.environ["DATABASE_URL"] = url
+    os.environ["JIZHEN_TODAY"] = DEMO_TODAY.isoformat()
+    yield {"url": url, "engine": engine, "users": users, "data": _user_data(engine)}
+    engine.dispose()
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def _page(demo, role: str, page_file: str, lang: str) -> AppTest:
+    """One page run as the real logged-in user of `role` (a server-side session), in `lang`. Run
+    on its own, the page shows what it draws itself (the app's sidebar, drawn by app.py and
+    dashboard.auth, is checked once in test_the_app_around_the_pages_in_english)."""
+    from dashboard import state
+
+    at = AppTest.from_file(str(APP.parent / "pages" / page_file), default_timeout=TIMEOUT)
+    log_in(at, demo["users"][role])
+    at.session_state[state.LANG_KEY] = lang
+    at.run()
+    assert not at.exception, (page_file, [e.value for e in at.exception])
+    return at
+
+
+def _app(demo, role: str, lang: str) -> AppTest:
+    from dashboard import state
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    log_in(at, demo["users"][role])
+    at.session_state[state.LANG_KEY] = lang
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+ROLE_PAGES = [(role, p.file) for role in DEMO_ROLES + ("department",)
+              for p in pages_for(role)]
+
+
+@pytest.mark.parametrize("role, page", ROLE_PAGES, ids=[f"{r}-{p[:-3]}" for r, p in ROLE_PAGES])
+def test_english_mode_shows_no_chinese_but_the_demo_data(demo, role, page):
+    at = _page(demo, role, page, "en")
+    assert at.title, "the page has a title"
+    left = chinese_left(at, demo["data"])
+    assert not left, (role, page, left)
+    raw = [h for h in table_headers(at) if FIELD_NAME.match(h)]
+    assert not raw, (role, page, raw)
+
+
+@pytest.mark.parametrize("role, page", ROLE_PAGES, ids=[f"{r}-{p[:-3]}" for r, p in ROLE_PAGES])
+def test_chinese_mode_tables_have_chinese_headers(demo, role, page):
+    at = _page(demo, role, page, "zh")
+    headers = table_headers(at)
+    raw = [h for h in headers if FIELD_NAME.match(h)]
+    assert not raw, (role, page, raw)
+    english = [h for h in headers if re.search(r"[A-Za-z]{3,}", h) and not CJK.search(h)]
+    assert not english, (role, page, english)
+
+
+@pytest.mark.parametrize("role", DEMO_ROLES + ("department",))
+def test_the_app_around_the_pages_in_english(demo, role):
+    """What app.py and dashboard.auth draw around every page (the sidebar: who is signed in, the
+    way to sign out; the navigation's page titles) is in English too."""
+    at = _app(demo, role, "en")
+    assert not chinese_left(at, demo["data"]), chinese_left(at, demo["data"])
+
+
+def test_signed_out_prompt_in_english(demo):
+    """Signed out (the session ended while the page was open): the app's way to the login page,
+    in English when English is chosen."""
+    from dashboard import state
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state[state.LANG_KEY] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = shown_labels(at)
+    assert labels and not [(w, x) for w, x in labels if CJK.search(x)], labels
+
+
+def _household_with_history(demo) -> int:
+    """A household of the supervisor's grid with visits and a case (its file has every tab)."""
+    from cases.models import Case
+    from grid.models import CommunityGrid, Household, Visit
+
+    from grid.users import actor_for
+
+    grid = sorted(actor_for(demo["users"]["grid_supervisor"]).grid_codes)[0]
+    with demo["engine"].connect() as c:
+        q = (select(Household.id).join(CommunityGrid, Household.grid_id == CommunityGrid.id)
+             .where(Household.id.in_(select(Visit.household_id)))
+             .where(Household.id.in_(select(Case.household_id))))
+        q = q.where(CommunityGrid.code == grid)
+        return int(c.execute(q.order_by(Household.id)).scalars().first())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_household_file_in_both_languages(demo, lang):
+    """The household file with its tabs filled (visits, scores, cases): English labels and
+    headers in English mode, Chinese headers in Chinese mode."""
+    at = _app(demo, "grid_supervisor", lang)
+    at.switch_page("pages/household.py")
+    at.query_params["hh"] = str(_household_with_history(demo))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    headers = table_headers(at)
+    assert headers, "the file shows tables"
+    assert not [h for h in headers if FIELD_NAME.match(h)], headers
+    if lang == "en":
+        assert not chinese_left(at, demo["data"])
+    else:
+        assert all(CJK.search(h) for h in headers if re.search(r"[A-Za-z]{3,}", h)), headers
+
+
+def test_a_refused_correction_says_why_in_english(demo):
+    """A domain refusal (grid.facts: a correction needs a reason) shown in English mode is in
+    English; nothing is written."""
+    from grid.facts import HouseholdFact
+
+    hid = _household_with_history(demo)
+    at = _app(demo, "grid_supervisor", "en")
+    at.switch_page("pages/household.py")
+    at.query_params["hh"] = str(hid)
+    at.run()
+    with demo["engine"].connect() as c:
+        before = c.execute(select(HouseholdFact.id)).all()
+    field = next(sb for sb in at.selectbox if sb.key == f"hhfix_{hid}_field")
+    field.select_index(0)
+    at.text_input(key=f"hhfix_{hid}_value").input("1")
+    (submit,) = [b for b in at.button if b.label == "Save the correction"]
+    submit.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert errors and "not saved" in errors[0], errors
+    assert not CJK.search(_without_user_data(errors[0], demo["data"])), errors
+    with demo["engine"].connect() as c:
+        assert c.execute(select(HouseholdFact.id)).all() == before
+
+
+def test_gateway_login_page_in_english_on_request():
+    from jizhen.gateway import login_page
+
+    zh = login_page()
+    assert '<html lang="zh-CN">' in zh and "用户名" in zh and "密码" in zh
+    en = login_page("en", message="", notice="")
+    text = re.sub(r"<[^>]+>", " ", en)
+    assert '<html lang="en">' in en
+    assert not CJK.search(text.replace("中文", "")), text  # the only Chinese: the way back to 中文
+
+
+def test_gateway_refused_login_in_english(demo):
+    """A wrong password on the English form is refused in English (jizhen.users.login's own
+    refusal, in the form's language); the Chinese form keeps the Chinese message."""
+    from jizhen.gateway import _Sessions, login_message
+
+    user = demo["users"]["auditor"].username
+    result, token = _Sessions(demo["engine"]).login(user, "Wrongpass-2026", None)
+    assert token is None and not result.ok
+    assert login_message(result, "zh") == result.message and CJK.search(result.message)
+    en = login_message(result, "en")
+    assert en and not CJK.search(en), en
+
+
+def test_gateway_locked_login_in_english(demo):
+    from jizhen.gateway import _Sessions, login_message
+    from jizhen.users.login import MAX_FAILED_ATTEMPTS
+
+    from grid.users import add_user
+
+    user = "en_locked"  # its own account: the demo users stay usable
+    with session_scope(demo["engine"]) as s:
+        add_user(s, username=user, password="Englishmode2026y", role="auditor")
+    sessions = _Sessions(demo["engine"])
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        result, _token = sessions.login(user, "Wrongpass-2026", "10.0.0.9")
+    result, _token = sessions.login(user, "Wrongpass-2026", "10.0.0.9")
+    assert result.locked_until is not None
+    en = login_message(result, "en")
+    assert "lock" in en.lower() and not CJK.search(en), en
+    assert timedelta(0) < result.locked_until - sessions.now() <= timedelta(minutes=16)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_audit_times_are_shown_in_shanghai_time(demo, lang):
+    """The audit log's times: the stored UTC instant of each row shown in Asia/Shanghai."""
+    from zoneinfo import ZoneInfo
+
+    from dashboard.texts_admin import headers
+    from grid.models import AuditEntry
+
+    at = _page(demo, "auditor", "audit.py", lang)
+    labels = headers(["id", "at"], lang)
+    table = next(d.value for d in at.dataframe if labels["at"] in d.value.columns)
+    shown = dict(zip(table[labels["id"]].astype(int), table[labels["at"]]))
+    with demo["engine"].connect() as c:
+        stored = dict(c.execute(select(AuditEntry.id, AuditEntry.at)
+                                .where(AuditEntry.id.in_(list(shown)))).all())
+    assert shown and set(shown) == set(stored)
+    for row_id, at_utc in stored.items():
+        if at_utc.tzinfo is None:
+            at_utc = at_utc.replace(tzinfo=ZoneInfo("UTC"))
+        expected = at_utc.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+        assert shown[row_id] == expected, (row_id, shown[row_id], expected)

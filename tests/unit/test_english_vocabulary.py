@@ -1,0 +1,101 @@
+"""English mode, the pure parts: every UI string has an English side without Chinese in it, every
+code of the vocabularies the pages show has an English name, and a domain refusal carries its
+English text (dashboard.texts.error_text picks the page's language)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# Import files keep their Chinese headers; an English instruction quotes them as they are.
+FILE_FORMAT_KEYS = {("dashboard.texts_admin", "ad.roster_help")}
+# The language switch names each language in its own script on purpose.
+BOTH_SCRIPTS_KEYS = {("dashboard.texts", "sidebar.lang")}
+
+
+@pytest.mark.parametrize("module", ["dashboard.texts", "dashboard.texts_cases", "dashboard.texts_household",
+                                    "dashboard.texts_visit", "dashboard.texts_admin"])
+def test_every_ui_string_has_an_english_side_without_chinese(module):
+    import importlib
+
+    texts = importlib.import_module(module).TEXTS
+    bad = [(k, en) for k, (zh, en) in texts.items()
+           if CJK.search(en) and (module, k) not in FILE_FORMAT_KEYS | BOTH_SCRIPTS_KEYS]
+    assert not bad, bad
+    assert all(zh for zh, _en in texts.values())  # Chinese first: never empty
+
+
+def test_departments_schemes_and_checklist_items_have_english_names():
+    from cases.verification import load_items
+    from cases.vocabulary import REFERRAL_SCHEMES
+    from dashboard.texts_cases import department_label, item_label, scheme_label, scheme_name
+
+    departments = {dept for _name, dept in REFERRAL_SCHEMES.values()} | {i.department for i in load_items()}
+    for dept in departments:
+        assert department_label(dept, "zh") == dept
+        assert not CJK.search(department_label(dept, "en")), dept
+    for code, (name, dept) in REFERRAL_SCHEMES.items():
+        assert scheme_name(code, "zh") == name and scheme_label(code, "zh") == f"{name}（{dept}）"
+        assert not CJK.search(scheme_label(code, "en")), code
+    for item in load_items():
+        assert item_label(item.code, item.name, "zh") == item.name
+        assert not CJK.search(item_label(item.code, item.name, "en")), item.code
+
+
+def test_the_household_files_vocabulary_and_headers_have_english_names():
+    from cases.queries import VISIT_FLAG_LABELS
+    from dashboard.texts_household import fact_value, vocab
+    from grid.facts import APPEAL_OUTCOMES, APPEAL_SUBJECTS, FACT_FIELDS, value_label
+    from grid.household_file import HEADERS_EN, TIMELINE_KINDS, header_label
+
+    for table, labels in (("fact", {k: v[1] for k, v in FACT_FIELDS.items()}),
+                          ("subject", APPEAL_SUBJECTS), ("outcome", APPEAL_OUTCOMES),
+                          ("flag", VISIT_FLAG_LABELS), ("kind", TIMELINE_KINDS)):
+        for code, zh in labels.items():
+            assert vocab(table, code, zh, "zh") == zh
+            assert not CJK.search(vocab(table, code, zh, "en")), (table, code)
+    for zh, en in HEADERS_EN.items():
+        assert header_label(zh, "zh") == zh and header_label(zh, "en") == en and not CJK.search(en)
+    assert fact_value("dibao", True, "zh") == value_label("dibao", True) == "是"
+    assert fact_value("dibao", False, "en") == "no"
+    assert fact_value("members", 3, "en") == "3" and not CJK.search(fact_value("members", None, "en"))
+
+
+@pytest.mark.parametrize("field, value", [("dibao", "maybe"), ("members", "many"), ("members", "-1"),
+                                          ("members", "2.5"), ("no_such_fact", "1")])
+def test_a_refused_fact_says_why_in_both_languages(field, value):
+    from dashboard.texts import error_text
+    from grid.facts import FactError, parse_value
+
+    with pytest.raises(FactError) as info:
+        parse_value(field, value)
+    exc = info.value
+    assert str(exc) == exc.zh and CJK.search(exc.zh)  # the Chinese message as before
+    assert error_text(exc, "zh") == exc.zh
+    assert error_text(exc, "en") == exc.en and not CJK.search(exc.en), exc.en
+    assert exc.code != "fact_error"  # each rule has its own code
+
+
+def test_search_and_not_found_say_why_in_english():
+    from dashboard.texts import error_text
+    from grid.household_file import HouseholdNotFound, SearchError, search_households
+
+    with pytest.raises(SearchError) as info:
+        search_households(None, None, "王")
+    assert CJK.search(str(info.value)) and not CJK.search(error_text(info.value, "en"))
+    missing = HouseholdNotFound(42)
+    assert "42" in error_text(missing, "en") and not CJK.search(error_text(missing, "en"))
+    assert error_text(missing, "zh") == str(missing)
+
+
+def test_error_text_picks_the_language_of_a_domain_error():
+    from cases.errors import DomainError
+    from dashboard.texts import error_text
+
+    exc = DomainError("金额不能为负", "the amount cannot be negative", code="negative")
+    assert error_text(exc, "zh") == "金额不能为负"
+    assert error_text(exc, "en") == "the amount cannot be negative"
+    assert error_text(ValueError("其他错误"), "en") == "其他错误"  # no English known: as it is
+    with pytest.raises(ValueError):
+        error_text(exc, "fr")

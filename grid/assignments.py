@@ -48,7 +48,13 @@ __all__ = ["AssignmentError", "StaleEdit", "suggest_visits", "worker_loads", "as
 
 
 class AssignmentError(ValueError):
-    """A request that breaks an assignment rule; the message is Chinese, then English."""
+    """A request that breaks an assignment rule. ``str()`` is the Chinese message, then the
+    English in brackets (as always); ``zh`` and ``en`` each language alone (an English page shows
+    ``en``: dashboard.texts.error_text); ``code`` names the rule."""
+
+    def __init__(self, zh: str, en: str = "", *, code: str = "assignment_error"):
+        super().__init__(f"{zh} ({en})" if en else zh)
+        self.zh, self.en, self.code = zh, en or zh, code
 
 
 class OverCapacity(AssignmentError):
@@ -58,8 +64,9 @@ class OverCapacity(AssignmentError):
     def __init__(self, *, name: str, load: int, adding: int, capacity: float):
         self.load, self.adding, self.capacity = load, adding, capacity
         super().__init__(f"{name} 当前负荷 {load} 户次，再派 {adding} 户将达 {load + adding} 户次，"
-                         f"超过月走访能力 {capacity:g}；如确需派单，请勾选“确认超出能力派单” "
-                         f"(over capacity: {load}+{adding} > {capacity:g}; confirm to go ahead)")
+                         f"超过月走访能力 {capacity:g}；如确需派单，请勾选“确认超出能力派单”",
+                         f"over capacity: {load}+{adding} > {capacity:g}; confirm to go ahead",
+                         code="over_capacity")
 
 
 @dataclass
@@ -230,7 +237,8 @@ def _worker_grid(session: Session, worker_id: int) -> tuple[GridWorker, str]:
                        .join(CommunityGrid, GridWorker.grid_id == CommunityGrid.id)
                        .where(GridWorker.id == worker_id)).first()
     if row is None or not row[0].active:
-        raise AssignmentError(f"网格员 {worker_id} 不存在或已停用 (no active worker {worker_id})")
+        raise AssignmentError(f"网格员 {worker_id} 不存在或已停用", f"no active worker {worker_id}",
+                              code="no_worker")
     return row[0], row[1]
 
 
@@ -245,9 +253,10 @@ def assign_visits(*, session: Session, actor: Actor, household_ids, worker_id: i
     """Assign households to a worker of their own grid; all or nothing. Returns the new ids."""
     ids = sorted({int(h) for h in household_ids})
     if not ids:
-        raise AssignmentError("请至少选择一户 (select at least one household)")
+        raise AssignmentError("请至少选择一户", "select at least one household", code="none_selected")
     if due_on < today:
-        raise AssignmentError(f"完成期限 {due_on} 早于今天 {today} (due date is in the past)")
+        raise AssignmentError(f"完成期限 {due_on} 早于今天 {today}", "due date is in the past",
+                              code="due_in_past")
     worker, grid_code = _worker_grid(session, worker_id)
     _check_writer(actor, grid_code)
     rows = session.exec(select(Household.id, CommunityGrid.code)
@@ -256,16 +265,16 @@ def assign_visits(*, session: Session, actor: Actor, household_ids, worker_id: i
     grid_of = {hid: code for hid, code in rows}
     missing = [h for h in ids if h not in grid_of]
     if missing:
-        raise AssignmentError(f"住户不存在: {missing[:5]} (unknown households)")
+        raise AssignmentError(f"住户不存在: {missing[:5]}", "unknown households", code="unknown_households")
     crossing = [h for h in ids if grid_of[h] != grid_code]
     if crossing:
-        raise AssignmentError(f"住户 {crossing[:5]} 不在网格员所在网格 {grid_code}，不能跨网格派单 "
-                              "(households outside the worker's grid)")
+        raise AssignmentError(f"住户 {crossing[:5]} 不在网格员所在网格 {grid_code}，不能跨网格派单",
+                              "households outside the worker's grid", code="other_grid")
     busy = session.exec(select(VisitAssignment.household_id).where(
         VisitAssignment.household_id.in_(ids), VisitAssignment.status == ASSIGNMENT_OPEN)).all()
     if busy:
-        raise AssignmentError(f"住户 {sorted(busy)[:5]} 已有未完成的派单，请改派或撤销 "
-                              "(already assigned; reassign or cancel)")
+        raise AssignmentError(f"住户 {sorted(busy)[:5]} 已有未完成的派单，请改派或撤销",
+                              "already assigned; reassign or cancel", code="already_assigned")
     new = [VisitAssignment(household_id=h, worker_id=worker_id, due_on=due_on,
                            assigned_by=actor.username) for h in ids]
     session.add_all(new)
@@ -289,7 +298,7 @@ def assign_shown(*, session: Session, actor: Actor, household_ids, worker_id: in
     config = config or default_config()
     ids = sorted({int(h) for h in household_ids})
     if not ids:
-        raise AssignmentError("请至少选择一户 (select at least one household)")
+        raise AssignmentError("请至少选择一户", "select at least one household", code="none_selected")
     worker, grid_code = _worker_grid(session, worker_id)
     _check_writer(actor, grid_code)
     taken = session.exec(select(VisitAssignment.household_id, GridWorker.name)
@@ -326,7 +335,8 @@ def _load_assignment(session: Session, assignment_id: int) -> tuple[VisitAssignm
                        .join(CommunityGrid, Household.grid_id == CommunityGrid.id)
                        .where(VisitAssignment.id == assignment_id)).first()
     if row is None:
-        raise AssignmentError(f"派单 {assignment_id} 不存在 (no assignment {assignment_id})")
+        raise AssignmentError(f"派单 {assignment_id} 不存在", f"no assignment {assignment_id}",
+                              code="no_assignment")
     return row[0], row[1]
 
 
@@ -340,13 +350,14 @@ def reassign_visit(*, session: Session, actor: Actor, assignment_id: int, expect
     a, grid_code = _load_assignment(session, assignment_id)
     _check_writer(actor, grid_code)
     if a.status != ASSIGNMENT_OPEN:
-        raise AssignmentError(f"派单 {assignment_id} 已{a.status}，不能改派 (not open)")
+        raise AssignmentError(f"派单 {assignment_id} 已{a.status}，不能改派", "not open", code="not_open")
     _, worker_grid = _worker_grid(session, worker_id)
     if worker_grid != grid_code:
-        raise AssignmentError(f"网格员 {worker_id} 属于网格 {worker_grid}，住户在 {grid_code}，不能跨网格改派 "
-                              "(worker is in another grid)")
+        raise AssignmentError(f"网格员 {worker_id} 属于网格 {worker_grid}，住户在 {grid_code}，不能跨网格改派",
+                              "worker is in another grid", code="other_grid")
     if due_on is not None and today is not None and due_on < today:
-        raise AssignmentError(f"完成期限 {due_on} 早于今天 {today} (due date is in the past)")
+        raise AssignmentError(f"完成期限 {due_on} 早于今天 {today}", "due date is in the past",
+                              code="due_in_past")
     before = _snapshot(a)
     values = {"worker_id": worker_id}
     if due_on is not None:
@@ -361,11 +372,11 @@ def reassign_visit(*, session: Session, actor: Actor, assignment_id: int, expect
 def cancel_visit(*, session: Session, actor: Actor, assignment_id: int, expected_version: int,
                  reason: str) -> None:
     if not reason or not reason.strip():
-        raise AssignmentError("撤销派单须写明原因 (a reason is required)")
+        raise AssignmentError("撤销派单须写明原因", "a reason is required", code="reason_missing")
     a, grid_code = _load_assignment(session, assignment_id)
     _check_writer(actor, grid_code)
     if a.status != ASSIGNMENT_OPEN:
-        raise AssignmentError(f"派单 {assignment_id} 已{a.status}，不能撤销 (not open)")
+        raise AssignmentError(f"派单 {assignment_id} 已{a.status}，不能撤销", "not open", code="not_open")
     before = _snapshot(a)
     update_versioned(session, VisitAssignment, assignment_id, expected_version,
                      status=ASSIGNMENT_CANCELLED)

@@ -174,7 +174,8 @@ def save_visit(*, session: Session, actor: Actor, assignment_id: int, expected_v
     if done is not None:
         return done
     if a.status != ASSIGNMENT_OPEN:
-        raise AssignmentError(f"派单 {assignment_id} 已{a.status}，不能再登记 (assignment not open)")
+        raise AssignmentError(f"派单 {assignment_id} 已{a.status}，不能再登记", "assignment not open",
+                              code="not_open")
     saved = _insert_visit(session, Visit(household_id=a.household_id, worker_id=a.worker_id,
                                          visited_on=visited_on, idempotency_key=idempotency_key,
                                          **asdict(observations)))

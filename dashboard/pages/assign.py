@@ -10,7 +10,7 @@ import streamlit as st
 from cases.calendar import add_working_days
 from dashboard import exports, state
 from dashboard.plain_text import plain
-from dashboard.texts import t
+from dashboard.texts import error_text, t
 from grid.access import AccessDenied
 from grid.assignments import (AssignmentError, assign_shown, cancel_visit, load_after,
                               reassign_visit, split_by_capacity, worker_loads, worker_visit_list)
@@ -51,7 +51,7 @@ def write(action, done_key: str | None, **fmt) -> bool:
         st.error(t("error.denied", lang))
         return False
     except (AssignmentError, ValueError) as exc:
-        st.error(t("error.invalid", lang, msg=str(exc)))
+        st.error(t("error.invalid", lang, msg=error_text(exc, lang)))
         return False
     state.clear_after_write()
     if done_key is None:

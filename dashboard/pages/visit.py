@@ -22,7 +22,7 @@ from dashboard import state
 from dashboard.household_card import household_card
 from dashboard.household_link import page_link
 from dashboard.plain_text import plain
-from dashboard.texts import t
+from dashboard.texts import error_text, t
 from dashboard.texts_visit import tv
 from grid.access import AccessDenied, Role
 from grid.assignments import AssignmentError
@@ -85,11 +85,11 @@ def _store(write, outcome: dict, token_name: str) -> None:
     except StaleEdit:
         outcome["kind"] = "stale"
     except AssignmentError as exc:
-        outcome.update(kind="error", msg=str(exc))
+        outcome.update(kind="error", msg=error_text(exc, state.lang()))
     except AccessDenied as exc:  # the domain says why (another worker's assignment, grid, ...)
-        outcome.update(kind="error", msg=t("error.denied", state.lang()) + str(exc))
+        outcome.update(kind="error", msg=t("error.denied", state.lang()) + error_text(exc, state.lang()))
     except (ValueError, LookupError) as exc:
-        outcome.update(kind="error", msg=str(exc))
+        outcome.update(kind="error", msg=error_text(exc, state.lang()))
     else:
         # a resend of a form already saved: the visit recorded the first time, nothing written
         outcome["kind"] = "duplicate" if saved.already_recorded else "saved"
@@ -108,7 +108,7 @@ def _save(assignment_id: int, version: int, household_id: int, grid_code: str, t
     try:
         obs, visited_on = _observations(field_key, assignment_id)
     except ValueError as exc:
-        st.session_state[OUTCOME_KEY] = {**outcome, "kind": "error", "msg": str(exc)}
+        st.session_state[OUTCOME_KEY] = {**outcome, "kind": "error", "msg": error_text(exc, state.lang())}
         return
     _store(lambda session: save_visit(session=session, actor=actor, assignment_id=assignment_id,
                                       expected_version=version, observations=obs,
@@ -126,7 +126,7 @@ def _save_adhoc(household_id: int, grid_code: str, token: str) -> None:
     try:
         obs, visited_on = _observations(adhoc_key, household_id)
     except ValueError as exc:
-        st.session_state[OUTCOME_KEY] = {**outcome, "kind": "error", "msg": str(exc)}
+        st.session_state[OUTCOME_KEY] = {**outcome, "kind": "error", "msg": error_text(exc, state.lang())}
         return
     _store(lambda session: save_adhoc_visit(session=session, actor=actor, household_id=household_id,
                                             observations=obs, visited_on=visited_on or day,

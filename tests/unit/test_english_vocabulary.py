@@ -99,3 +99,24 @@ def test_error_text_picks_the_language_of_a_domain_error():
     assert error_text(ValueError("其他错误"), "en") == "其他错误"  # no English known: as it is
     with pytest.raises(ValueError):
         error_text(exc, "fr")
+
+
+def test_an_assignment_refusal_keeps_its_message_and_has_its_english():
+    from datetime import date
+
+    from dashboard.texts import error_text
+    from grid.access import Actor, Role
+    from grid.assignments import AssignmentError, OverCapacity, assign_visits
+
+    supervisor = Actor("sup", Role.GRID_SUPERVISOR, frozenset({"G01"}))
+    with pytest.raises(AssignmentError) as info:  # refused before the database is touched
+        assign_visits(session=None, actor=supervisor, household_ids=[], worker_id=1,
+                      due_on=date(2026, 3, 2), today=date(2026, 3, 1))
+    exc = info.value
+    assert str(exc) == "请至少选择一户 (select at least one household)"  # as before: zh (en)
+    assert exc.code == "none_selected"
+    assert error_text(exc, "zh") == "请至少选择一户"
+    assert error_text(exc, "en") == "select at least one household"
+    over = OverCapacity(name="李示例", load=40, adding=5, capacity=44)
+    assert over.code == "over_capacity" and not CJK.search(error_text(over, "en"))
+    assert str(over).startswith(over.zh) and str(over).endswith(f"({over.en})")

@@ -165,8 +165,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "or through a safe channel. It cannot be shown again (only reset)."),
     "ad.u.manage": ("管理已有账号", "Manage an account"),
     "ad.u.pick": ("账号", "Account"),
-    "ad.u.own": ("这是您自己的账号：不能停用，也不能取消其县民政局角色。",
-                 "This is your own account: you cannot disable it or take its county role away."),
+    "ad.u.own": ("这是您自己的账号：不能停用，也不能取消其县民政局角色；重置密码请由另一名县民政局工作人员办理。",
+                 "This is your own account: you cannot disable it or take its county role away; another "
+                 "county officer resets its password."),
     "ad.u.reset": ("重置密码", "Reset the password"),
     "ad.u.reset_help": ("生成新的随机密码并只显示一次；该账号所有已登录的浏览器随即退出，锁定同时解除。",
                         "A new random password, shown once; every open login of the account ends and "

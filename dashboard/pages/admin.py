@@ -421,13 +421,16 @@ with tab_acc:
         bind = (uid, acc["username"], int(acc["version"]))
         _show("account")
         _show_new_password("account", lang)
-        if acc["username"] == actor.username:
+        own = acc["username"] == actor.username
+        if own:
             st.caption(ta("ad.u.own", lang))
         left, right = st.columns(2)
         with left.container(border=True):
             st.markdown(f"**{ta('ad.u.reset', lang)}**")
             st.caption(ta("ad.u.reset_help", lang))
-            st.button(ta("ad.u.reset_btn", lang), key=f"ad_u_{uid}_reset", on_click=_submit_reset, args=bind)
+            # own account: a reset ends this very login before the new password could be shown
+            st.button(ta("ad.u.reset_btn", lang), key=f"ad_u_{uid}_reset", on_click=_submit_reset, args=bind,
+                      disabled=own)
         with left.container(border=True):
             st.markdown(f"**{ta('ad.u.state', lang)}**")
             st.text_input(ta("ad.u.reason", lang), key=f"ad_u_{uid}_reason", max_chars=500)

@@ -244,6 +244,7 @@ def test_a_county_officer_cannot_disable_or_demote_their_own_account(db):
     at = _run()
     me = _pick(at, "ui_county")
     assert any("您自己的账号" in c.value for c in at.caption)
+    assert at.button(key=f"ad_u_{me}_reset").disabled  # it would end this login before showing the password
     _click(at, f"ad_u_{me}_disable")
     assert any("不能停用自己的账号" in e for e in _errors(at)), _errors(at)
     at.selectbox(key=f"ad_u_{me}_role").set_value("auditor")

@@ -291,10 +291,89 @@ def _read(table: Table, report: ImportReport) -> Iterator[tuple[int, list[object
         table.close()
 
 
+class Record:
+    """One parsed row, used like a dict: r["f"], r.get("f"), r["f"] = v, "f" in r, dict(r).
+
+    An import keeps every row until the whole file is checked (all or nothing), so a record
+    holds its values in __slots__ (one class per kind: `_row`, `_ok`, the kind's fields and the
+    fields the importers add while checking) instead of a dict per row; any other key goes
+    into a small dict. Measured in benchmarks/import_memory.py."""
+
+    __slots__ = ("_more",)
+    ADDED = ("grid_id", "grid_code", "household_id", "worker_id")  # set by the importers
+
+    def __getitem__(self, key: str):
+        try:
+            return getattr(self, key)
+        except (AttributeError, TypeError):
+            more = getattr(self, "_more", None)
+            if more is not None and key in more:
+                return more[key]
+            raise KeyError(key) from None
+
+    def __setitem__(self, key: str, value) -> None:
+        try:
+            setattr(self, key, value)
+        except (AttributeError, TypeError):
+            more = getattr(self, "_more", None)
+            if more is None:
+                more = self._more = {}
+            more[key] = value
+
+    def get(self, key: str, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: str) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+    def keys(self) -> list[str]:
+        names = [k for k in type(self).__slots__ if hasattr(self, k)]
+        return names + list(getattr(self, "_more", None) or ())
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def items(self) -> list[tuple[str, object]]:
+        return [(k, self[k]) for k in self.keys()]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (Record, dict)):
+            return dict(self.items()) == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # mutable, like a dict
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self.items())!r})"
+
+
+_RECORD_CLASSES: dict[str, type[Record]] = {}
+
+
+def record_class(kind: str) -> type[Record]:
+    """The Record class of an import kind (households, visits, workers)."""
+    cls = _RECORD_CLASSES.get(kind)
+    if cls is None:
+        fields = [c.field for c in COLUMNS[kind]]
+        slots = ("_row", "_ok", *fields, *(f for f in Record.ADDED if f not in fields))
+        cls = _RECORD_CLASSES[kind] = type(f"{kind.title()}Record", (Record,), {"__slots__": slots})
+    return cls
+
+
 def parse_rows(table: Table, kind: str, report: ImportReport, *, today: date | None,
-               progress: Progress | None = None, example: dict | None = None) -> list[dict]:
+               progress: Progress | None = None, example: dict | None = None) -> list[Record]:
     """Parse and check every cell, reading the table row by row (and closing it). Returns one
-    record per non-blank row: field -> value, plus `_row` (row number) and `_ok` (no problem in
+    Record per non-blank row: field -> value, plus `_row` (row number) and `_ok` (no problem in
     this row). Problems go into `report`; at the problem cap the rest of the file is not read."""
     columns = COLUMNS[kind]
     found = check_headers(table.headers, columns, report, hint="（可下载模板查看列名）")
@@ -302,7 +381,8 @@ def parse_rows(table: Table, kind: str, report: ImportReport, *, today: date | N
         table.close()
         return []
     labels = {col.field: column_label(col, found.get(col.field), table.headers) for col in columns}
-    out: list[dict] = []
+    make = record_class(kind)
+    out: list[Record] = []
     index = 0
     for index, (number, cells) in enumerate(_read(table, report), start=1):
         if progress and index % PROGRESS_EVERY == 0:
@@ -316,21 +396,22 @@ def parse_rows(table: Table, kind: str, report: ImportReport, *, today: date | N
         if example is not None and _is_example(raw, example):
             report.skipped_example_rows.append(number)
             continue
-        record: dict = {"_row": number, "_ok": True}
+        record = make()
+        record._row, record._ok = number, True
         for col in columns:
             value = raw.get(col.field)
             if is_blank(value):
                 if col.required:
                     report.add(number, labels[col.field], f"“{col.header}”不能为空")
-                    record["_ok"] = False
-                record[col.field] = None
+                    record._ok = False
+                setattr(record, col.field, None)
                 continue
             parsed, problem = parse_cell(col.kind, value, today=today, minimum=col.minimum,
                                           max_length=col.max_length)
             if problem:
                 report.add(number, labels[col.field], problem)
-                record["_ok"] = False
-            record[col.field] = parsed
+                record._ok = False
+            setattr(record, col.field, parsed)
         out.append(record)
     if progress and index:
         progress("校验", index, index)

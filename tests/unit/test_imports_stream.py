@@ -243,3 +243,27 @@ def test_xlsx_rows_are_streamed_with_their_numbers(tmp_path):
         rows = iter(table.rows)
         assert next(rows) == (2, ["张三", "0321"])
         assert [n for n, _ in rows] == [3, 4]
+
+
+def test_records_are_used_like_dicts(tmp_path):
+    """parse_rows keeps lean records (slots, not a dict per row); the importers read and add
+    fields as with a dict."""
+    from grid.imports.tables import record_class
+
+    lines = [",".join(HEADERS), "张三,32132319800101001X,众兴镇1号,118.69,33.72,3,,是,,,,,,"]
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = ImportReport(kind="households", source="r.csv")
+    with read_table(tmp_path / "r.csv") as table:
+        (r,) = parse_rows(table, "households", report, today=TODAY)
+    assert not hasattr(r, "__dict__") and isinstance(r, record_class("households"))
+    assert r["_row"] == 2 and r["_ok"] is True and r["members"] == 3 and r.get("phone") is None
+    assert r["elderly_alone"] is True and r.get("minors") is None
+    assert "grid_id" not in r and r.get("grid_id", "none") == "none"
+    with pytest.raises(KeyError):
+        r["grid_id"]
+    r["grid_code"], r["grid_id"] = "321323100001", 7  # what the importers add
+    r["something_else"] = [1]
+    assert "grid_id" in r and r["grid_id"] == 7 and r["something_else"] == [1]
+    as_dict = dict(r.items())
+    assert as_dict["head_id_number"] == "32132319800101001X" and as_dict["something_else"] == [1]
+    assert r == as_dict and dict(r) == as_dict and len(r) == len(as_dict)

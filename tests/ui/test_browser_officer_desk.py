@@ -34,7 +34,7 @@ T = 90_000
 # recipients drawn for spot checks, once the month has ended: the first working day of December.
 STORY_MONTH = f"{DEMO_TODAY:%Y-%m}"
 NEXT_MONTH_DAY = date(2026, 12, 1)
-SPOT_SEED = 20261201
+SPOT_SEED = 4417  # the seed the county types (not the form's default, today's date)
 FAILED_SHOT = Path(os.environ.get("JIZHEN_SCREENSHOT_DIR") or "/tmp") / "officer-desk-failed-step.png"
 
 

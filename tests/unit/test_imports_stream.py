@@ -190,6 +190,8 @@ def test_size_limit_in_megabytes_and_the_default(tmp_path):
 
     assert get_settings({}).import_max_bytes == 64 * 2**20
     assert get_settings({"JIZHEN_IMPORT_MAX_BYTES": "5000000"}).import_max_bytes == 5_000_000
+    with pytest.raises(ValueError, match="JIZHEN_IMPORT_MAX_BYTES"):
+        get_settings({"JIZHEN_IMPORT_MAX_BYTES": "64MB"})
     path = tmp_path / "a.csv"
     path.write_bytes(b"a" * 3 * 2**20)
     with pytest.raises(UnreadableFile) as info:

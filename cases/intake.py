@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from cases import eligibility, rules
 from cases.common import (OUT_OF_SCOPE, check_scope, fen, flush_versioned, get_case, household_grid,
                           in_scope, listed_entry, person_history, record_event, require_write,
-                          snapshot)
+                          snapshot, business_today)
 from cases.limits import case_limits
 from cases.models import MATCHED, TO_MATCH, BlacklistEntry, Case
 from cases.money import parse_amount
@@ -211,6 +211,17 @@ def _follow_up_note(checked: _Checked, ticked: bool) -> str:
     return note + "）"
 
 
+def check_received_on(received_on: date, today: date) -> None:
+    """A request is received on a real day that has come: a date, not after ``today``."""
+    if not isinstance(received_on, date):
+        raise DomainError(f"受理日期无效：{received_on!r}", f"invalid date received: {received_on!r}",
+                          code="bad_date")
+    if received_on > today:
+        raise DomainError(f"受理日期{received_on.isoformat()}晚于今天（{today.isoformat()}），不能登记未来日期",
+                          f"date received {received_on.isoformat()} is after today ({today.isoformat()})",
+                          code="future_date")
+
+
 def intake(
     *,
     session: Session,
@@ -231,10 +242,13 @@ def intake(
     follow_up: bool = False,
     hardship_event_id: int | None = None,
     blacklist_override_reason: str | None = None,
+    today: date | None = None,
 ) -> Case:
-    """Record a request for help from any channel (登记救助案件)."""
+    """Record a request for help from any channel (登记救助案件). ``received_on`` may not be
+    after ``today`` (default: the business date, Asia/Shanghai)."""
     require_write(actor)
     rules.check_intake_role(actor)
+    check_received_on(received_on, today or business_today())
     ch, cat, amount, person_id_number = _parse_request(channel, category, amount_yuan,
                                                        person_id_number)
     who = _resolve_person(session, actor, _Person(person_name, person_id_number, address, lon, lat),

@@ -30,7 +30,7 @@ def world(engine, monkeypatch):
 
 def _paid(s, hh_id, day, amount):
     c = svc.intake(session=s, actor=LEADER, channel="window", category="housing_loss",
-                   received_on=day, amount_yuan=amount, household_id=hh_id, cause="房屋受损")
+                   received_on=day, amount_yuan=amount, household_id=hh_id, cause="房屋受损", today=day)
     svc.transition(session=s, actor=SYSTEM, case_id=c.id, name="pay_first", on_day=day, today=day, reason="急")
     return c
 

@@ -34,7 +34,7 @@ def world(engine):
 
 def _paid_case(s, hh_id, day, amount=300, name_actor=LEADER):
     c = svc.intake(session=s, actor=name_actor, channel="window", category="housing_loss",
-                   received_on=day, amount_yuan=amount, household_id=hh_id, cause="房屋受损")
+                   received_on=day, amount_yuan=amount, household_id=hh_id, cause="房屋受损", today=day)
     svc.transition(session=s, actor=SYSTEM, case_id=c.id, name="pay_first", on_day=day, today=day, reason="急")
     return c
 

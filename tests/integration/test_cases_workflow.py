@@ -118,7 +118,7 @@ def test_aid_first_with_late_paperwork_across_spring_festival(world):
 def test_aid_first_into_2027_is_provisional(world):
     engine, hh = world
     with session_scope(engine) as s:
-        cid = _intake(s, household_id=hh[0], received_on=date(2026, 12, 24)).id
+        cid = _intake(s, household_id=hh[0], received_on=date(2026, 12, 24), today=date(2026, 12, 24)).id
         svc.transition(session=s, actor=LEADER, case_id=cid, name="pay_first", on_day=date(2026, 12, 24), today=date(2026, 12, 24),
                        reason="寒潮")
         row = svc.list_cases(session=s, actor=LEADER, today=date(2026, 12, 28))[0]

@@ -27,6 +27,7 @@ FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "3": ("倒签与未来日期的决定和支付 (backdated and future decisions)", (
         "tests/security/test_attacks_services.py::test_decisions_cannot_be_backdated_or_future_dated",
         "tests/security/test_attacks_services.py::test_late_entry_needs_a_reason_is_marked_and_audited",
+        "tests/security/test_attacks_services.py::test_a_request_cannot_be_received_in_the_future",
     )),
     "4": ("审计链截断或重算 (audit chain truncated or recomputed; silent restore)", (
         "tests/security/test_attacks_audit.py",

@@ -192,3 +192,19 @@ def test_case_lookup_cannot_be_probed_by_id(world):
     assert elsewhere == nowhere and "G02" not in elsewhere
     with session_scope(engine) as s, pytest.raises(DomainError):  # the town sees "not found"
         svc.get_case(session=s, actor=LEADER, case_id=cid + 1000)
+
+
+def test_a_request_cannot_be_received_in_the_future(world):
+    """Intake dates are bounded like decisions: a received date after today is refused (it would
+    start the deadline clock late and make a late case look on time)."""
+    engine, hh = world
+    with session_scope(engine) as s:
+        for bad, code in ((TODAY + timedelta(days=1), "future_date"), ("2026-11-20", "bad_date")):
+            with pytest.raises(DomainError) as e:
+                _intake(s, household_id=hh[0], received_on=bad, today=TODAY)
+            assert e.value.code == code
+        with pytest.raises(DomainError) as e:  # without today= the business date bounds it
+            _intake(s, household_id=hh[0], received_on=business_today() + timedelta(days=1))
+        assert e.value.code == "future_date" and "未来" in e.value.zh
+        assert s.exec(select(func.count()).select_from(Case)).one() == 0
+        assert _intake(s, household_id=hh[0], received_on=TODAY, today=TODAY).received_on == TODAY

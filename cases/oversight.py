@@ -139,6 +139,7 @@ def record_disclosure(*, session: Session, actor: Actor, month: str, rows: list[
                                total_fen=fen(total), published_by=actor.username))
     else:
         existing.rows, existing.total_fen, existing.published_on = len(rows), fen(total), published_on
+        existing.published_by = actor.username  # the history names who published it last
         session.add(existing)
     session.flush()
     audit.record(session, actor=actor, action="disclosure.publish", entity="aid_disclosure",
@@ -258,8 +259,9 @@ def spot_check_rows(*, session: Session, actor: Actor, month: str | None = None)
             for s, c in session.exec(stmt.order_by(SpotCheck.month, SpotCheck.id)).all()]
 
 
-SPOT_CHECK_PUBLIC_COLUMNS = ("month", "grid_code", "case_no", "person_name", "inspector", "result",
-                             "result_note", "checked_on")
+# The seed is public (双随机一公开): anyone can redraw the month with it and check the draw.
+SPOT_CHECK_PUBLIC_COLUMNS = ("month", "seed", "grid_code", "case_no", "person_name", "inspector",
+                             "result", "result_note", "checked_on")
 
 
 def spot_check_public_frame(rows: list[dict]) -> pd.DataFrame:

@@ -29,10 +29,12 @@ code can write; there is no switch that skips the login.
 """
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta
 
 import streamlit as st
 
+from dashboard.texts import TEXTS, t
 from grid.access import Actor, Role
 from jizhen.gateway import COOKIE_NAME, LOGIN_PATH, LOGOUT_PATH  # noqa: F401 (one definition)
 
@@ -79,7 +81,8 @@ def current_actor(engine=None, *, check_db: bool = True) -> Actor | None:
 def logout(message: str = "", engine=None) -> None:
     """End the login here (expiry, a disabled account): revoke the server-side session (audited
     as user.logout) and forget it in session_state. The cookie then names a dead session, which
-    the gateway refuses and expires at the next page load."""
+    the gateway refuses and expires at the next page load. ``message``: a dashboard.texts key
+    (shown in the page's language; its Chinese text is the audit reason) or a text."""
     token = st.session_state.pop(TOKEN_KEY, None)
     st.session_state.pop(SESSION_KEY, None)
     if message:
@@ -90,7 +93,8 @@ def logout(message: str = "", engine=None) -> None:
         from grid.user_sessions import revoke_session
 
         with session_scope(engine or _default_engine()) as session:
-            revoke_session(session, token, reason=message or "退出登录")
+            reason = t(message, "zh") if message in TEXTS else message
+            revoke_session(session, token, reason=reason or "退出登录")
 
 
 # --- the cookie (set by the gateway, HttpOnly) ------------------------------------------------
@@ -144,32 +148,59 @@ def _store(actor: Actor, now: datetime) -> None:
 # cookie. Styled like Streamlit's secondary button.
 _BUTTON_STYLE = ("font:inherit;padding:.3rem .8rem;margin:.25rem 0 .75rem;border-radius:.5rem;"
                  "border:1px solid rgba(49,51,63,.2);background:#fff;color:inherit;cursor:pointer")
-LOGOUT_FORM = (f'<form method="post" action="{LOGOUT_PATH}" class="jizhen-logout">'
-               f'<button type="submit" style="{_BUTTON_STYLE}">退出登录</button></form>')
-LOGIN_FORM = (f'<form method="get" action="{LOGIN_PATH}" class="jizhen-login">'
-              f'<button type="submit" style="{_BUTTON_STYLE}">前往登录页</button></form>')
+def _form(method: str, action: str, label: str, css: str, hidden: dict[str, str] | None = None) -> str:
+    fields = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                     for k, v in (hidden or {}).items())
+    return (f'<form method="{method}" action="{html.escape(action)}" class="{css}">{fields}'
+            f'<button type="submit" style="{_BUTTON_STYLE}">{html.escape(label)}</button></form>')
+
+
+def logout_form(lang: str = "zh") -> str:
+    return _form("post", LOGOUT_PATH, t("auth.logout", lang), "jizhen-logout")
+
+
+def login_form(lang: str = "zh") -> str:
+    """The way to the gateway's login page, in the page's language (its form then in English too)."""
+    return _form("get", LOGIN_PATH, t("auth.to_login", lang), "jizhen-login",
+                 {"lang": "en"} if lang == "en" else None)
+
+
+LOGOUT_FORM = logout_form("zh")
+LOGIN_FORM = login_form("zh")
+
+
+def _lang() -> str:
+    from dashboard.state import lang
+
+    return lang()
 
 
 def _sidebar(actor: Actor, engine=None) -> None:
+    from dashboard.plain_text import plain
     from jizhen.vocabulary import role_label
 
+    lang = _lang()
     with st.sidebar:
-        grids = "全部网格" if actor.grid_codes is None else "、".join(sorted(actor.grid_codes)) or "无"
-        st.caption(f"当前用户：{actor.username}（{role_label(actor.role)}，{grids}）")
+        sep = "、" if lang == "zh" else ", "
+        grids = (t("auth.all_grids", lang) if actor.grid_codes is None
+                 else sep.join(sorted(actor.grid_codes)) or t("auth.no_grids", lang))
+        st.caption(plain(t("auth.actor", lang, user=actor.username, role=role_label(actor.role, lang),
+                           grids=grids)))
         # A plain form: the gateway revokes the session and expires the HttpOnly cookie.
-        st.markdown(LOGOUT_FORM, unsafe_allow_html=True)
+        st.markdown(logout_form(lang), unsafe_allow_html=True)
 
 
 def _prompt() -> None:
     """Logged out inside the app (the session ended while the page was open): say why and lead
     to the gateway's login page. No form here: only the gateway can set the HttpOnly cookie."""
-    st.title("急诊 · 网格化急难救助")
-    st.subheader("登录")
+    lang = _lang()
+    st.title(t("app.title", lang))
+    st.subheader(t("auth.login", lang))
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
-        st.info(notice)
-    st.write("请在登录页登录后继续使用。")
-    st.markdown(LOGIN_FORM, unsafe_allow_html=True)
+        st.info(t(notice, lang) if notice in TEXTS else notice)
+    st.write(t("auth.prompt", lang))
+    st.markdown(login_form(lang), unsafe_allow_html=True)
 
 
 def authenticate(engine=None) -> Actor | None:
@@ -182,7 +213,7 @@ def authenticate(engine=None) -> Actor | None:
     now = _now()
     auth = st.session_state.get(SESSION_KEY)
     if auth is not None and auth["expires_at"] <= now:
-        logout("登录已超时，请重新登录", engine)
+        logout("auth.timed_out", engine)
         auth = None
     token = st.session_state.get(TOKEN_KEY)
     if token is None:
@@ -200,15 +231,14 @@ def authenticate(engine=None) -> Actor | None:
             _store(actor, now)  # sliding expiry; role/grid changes apply at once
             return actor
         st.session_state[DEAD_COOKIE_KEY] = token_hash_of(token)
-        logout("登录已超时或已退出，请重新登录" if auth is None else
-               "账户已停用、锁定或登录已结束，请重新登录", engine)
+        logout("auth.ended" if auth is None else "auth.blocked", engine)
     elif auth is not None:
         # A session put here by server code without a token (tests' and benchmarks' session_for).
         actor = active_actor(engine, auth["username"])
         if actor is not None:
             _store(actor, now)
             return actor
-        logout("账户已停用或不存在，请联系管理员", engine)
+        logout("auth.gone", engine)
     return None
 
 

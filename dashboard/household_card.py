@@ -15,7 +15,8 @@ FIELDS = tuple(REVEALABLE)
 
 
 def _lines(values: dict[str, str], lang: str) -> str:
-    return "\n".join(f"{t(f'hh.field.{f}', lang)}：{values[f] or '—'}" for f in FIELDS)
+    return "\n".join(t("fmt.label_value", lang, label=t(f"hh.field.{f}", lang), value=values[f] or "—")
+                     for f in FIELDS)
 
 
 def household_card(actor: Actor, household_id: int, lang: str, *, key: str) -> None:

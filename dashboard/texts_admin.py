@@ -227,6 +227,21 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+# The public disclosure's own headers (cases.oversight.DISCLOSURE_HEADERS, the printed file stays
+# Chinese) as the English page shows them.
+DISCLOSURE_HEADERS_EN: dict[str, str] = {
+    "序号": "No.", "网格": "Grid", "救助对象": "Recipient", "身份证号": "ID number",
+    "救助政策": "Policy", "救助类别": "Category", "救助事由": "Reason",
+    "救助标准/金额（元）": "Amount (yuan)", "审核意见": "Review opinion", "审批决定": "Decision",
+    "发放日期": "Paid on", "监督电话": "Complaints phone",
+}
+
+
+def disclosure_headers(columns, lang: str = "zh") -> dict[str, str]:
+    """The disclosure's headers for the page: as printed in Chinese, translated in English."""
+    return {c: (c if lang == "zh" else DISCLOSURE_HEADERS_EN[c]) for c in columns}
+
+
 def ta(key: str, lang: str = "zh", **fmt) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")

@@ -166,8 +166,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "Items: data/verification.toml (the county names 12 departments / 20 items; the list is our reading)."),
     "dept.title": ("转诊接收", "Referrals received"),
     "dept.scope": ("{dept}：{scheme}。只显示转给本部门的转诊。", "{dept}: {scheme}. Only referrals sent to you."),
-    "dept.no_scheme": ("账号未指定转诊事项，请联系管理员（jizhen user add --role department --scheme …）。",
-                       "This account has no scheme; ask an administrator."),
+    "dept.no_scheme": ("账号未指定转诊事项：请县民政局在“系统管理 → 账号”中为本账号指定转诊事项。",
+                       "This account has no referral scheme: ask the county civil-affairs bureau to set "
+                       "one under Administration → Accounts."),
     "dept.filter": ("状态", "Status"),
     "dept.none": ("暂无转给本部门的转诊。", "No referrals sent to you."),
     "dept.col.case_no": ("案件编号", "Case no."),

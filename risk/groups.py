@@ -106,22 +106,28 @@ def _frame(table: pd.DataFrame, groups: pd.DataFrame, on: str = "household_id") 
     return table.merge(groups, on=on, how="inner")
 
 
+def _by_group(frame: pd.DataFrame, metrics: dict, **kw) -> pd.DataFrame:
+    """MetricFrame(...).by_group over ``frame``'s "group" column; no rows (a small scope with no
+    hardship event or no flagged snapshot yet): an empty table with the metrics' columns, which the
+    caller's left join fills as zero / not applicable."""
+    if frame.empty:
+        return pd.DataFrame(columns=list(metrics), index=pd.Index([], name="group"), dtype=float)
+    return MetricFrame(metrics=metrics, sensitive_features=frame["group"], **kw).by_group
+
+
 def _group_table(hh: pd.DataFrame, ev: pd.DataFrame, snap: pd.DataFrame,
                  groups: pd.DataFrame) -> pd.DataFrame:
     h = _frame(hh, groups)
     e = _frame(ev, groups)
     s = _frame(snap[snap["flagged"]], groups)
-    mh = MetricFrame(metrics={"households": _count, "flagged_households": _predicted},
-                     y_true=h["had_event"].to_numpy(), y_pred=h["ever_flagged"].to_numpy(),
-                     sensitive_features=h["group"])
-    me = MetricFrame(metrics={"events": _count, "missed": _missed, "median_lead_days": _median_lead},
-                     y_true=np.ones(len(e), dtype=bool), y_pred=e["flagged_in_time"].to_numpy(),
-                     sensitive_features=e["group"],
-                     sample_params={"median_lead_days": {"lead": e["lead_days"].to_numpy()}})
-    ms = MetricFrame(metrics={"flagged_snapshots": _count, "flagged_hits": _true_positives},
-                     y_true=s["positive"].to_numpy(), y_pred=s["flagged"].to_numpy(),
-                     sensitive_features=s["group"])
-    out = mh.by_group.join(me.by_group, how="left").join(ms.by_group, how="left")
+    mh = _by_group(h, {"households": _count, "flagged_households": _predicted},
+                   y_true=h["had_event"].to_numpy(), y_pred=h["ever_flagged"].to_numpy())
+    me = _by_group(e, {"events": _count, "missed": _missed, "median_lead_days": _median_lead},
+                   y_true=np.ones(len(e), dtype=bool), y_pred=e["flagged_in_time"].to_numpy(),
+                   sample_params={"median_lead_days": {"lead": e["lead_days"].to_numpy()}})
+    ms = _by_group(s, {"flagged_snapshots": _count, "flagged_hits": _true_positives},
+                   y_true=s["positive"].to_numpy(), y_pred=s["flagged"].to_numpy())
+    out = mh.join(me, how="left").join(ms, how="left")
     out.index.name = "group"
     out = out.reset_index()
     for col in ("households", "flagged_households", "events", "missed", "flagged_snapshots",

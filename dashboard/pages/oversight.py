@@ -13,7 +13,7 @@ import streamlit as st
 from cases import desk, funds, intake, oversight
 from cases.rules import DomainError
 from dashboard import exports, state
-from dashboard.texts_admin import headers, labelled, ta
+from dashboard.texts_admin import disclosure_headers, headers, labelled, ta
 from dashboard.plain_text import plain
 from dashboard.page_writes import PageWrites
 from grid.access import AccessDenied
@@ -279,7 +279,8 @@ with tab_disc:
     frame = oversight.disclosure_frame(drows, dmonth)
     # as text, the way it is printed: the total and note lines' empty cells blank (not "None")
     shown = frame.map(lambda v: "" if pd.isna(v) else f"{v:,.2f}" if isinstance(v, float) else str(v))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown.rename(columns=disclosure_headers(shown.columns, lang)), hide_index=True,
+                 width="stretch")
     _show("disclosure")
     may_publish = actor.may_write and role in ("county_staff", "township_leader")
     st.download_button(ta("ov.download" if may_publish else "ov.download_ro", lang),

@@ -150,3 +150,18 @@ def test_replay_detail_tables_feed_the_groups():
     g = group_metrics(r["detail"], h)
     assert g["overall"].iloc[0][["events", "missed"]].tolist() == [2, 1]
     assert g["by_kind"].set_index("group").loc["elderly_alone", "missed"] == 0
+
+
+def test_a_scope_with_no_event_and_no_flag_gives_zeros_not_an_error():
+    """A supervisor's single grid may have had no hardship event and no flagged snapshot in the
+    replay window: every group then shows 0 events and no miss rate (it crashed in fairlearn)."""
+    detail = _detail()
+    detail["outcomes"] = detail["outcomes"].iloc[0:0]
+    detail["snapshots"]["flagged"] = False
+    out = group_metrics(detail, _households(), grid_names={"A": "甲社区", "B": "乙社区"})
+    assert list(out["overall"]["households"]) == [10]
+    assert sorted(out["by_grid"]["households"]) == [5, 5]
+    for name in ("overall", "by_grid", "by_kind"):
+        table = out[name]
+        assert (table["events"] == 0).all() and (table["flagged_households"] == 0).all(), name
+        assert table["missed_need"].isna().all() and table["precision"].isna().all(), name

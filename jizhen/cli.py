@@ -125,7 +125,9 @@ def dashboard(port: int, host: str, internal_port: int) -> None:
     streamlit = [sys.executable, "-m", "streamlit", "run", str(app),
                  "--server.port", str(internal_port), "--server.address", "127.0.0.1",
                  "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                 "--server.enableStaticServing", "true"]
+                 "--server.enableStaticServing", "true",
+                 # uploads above the import limit get the import's own Chinese refusal, not Streamlit's
+                 "--server.maxUploadSize", str(max(1, -(-settings.import_max_bytes // 2**20)))]
     gateway = [sys.executable, "-m", "jizhen.gateway", "--host", host, "--port", str(port),
                "--upstream-port", str(internal_port)]
     click.echo(f"看板地址 http://{host}:{port}  数据库 {settings.database_url}")

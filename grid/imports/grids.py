@@ -26,6 +26,7 @@ from grid.placement import regrid_households
 from grid.access import Actor, Role, SYSTEM, require
 from grid.frames import grids_frame
 from grid.imports.report import ImportReport, InvalidImport, Progress
+from grid.imports.tables import UnreadableFile, check_size
 from grid.imports.values import as_text
 from grid.models import CommunityGrid
 
@@ -75,6 +76,10 @@ def read_grid_file(path: Path, layer: str | None = None) -> tuple[gpd.GeoDataFra
         raise GridFileError(f"文件不存在：{path}")
     if path.suffix.lower() not in SUFFIXES:
         raise GridFileError(f"不支持的文件类型“{path.suffix}”：请使用 GeoJSON、GeoPackage(.gpkg) 或 Shapefile(.shp)")
+    try:  # the same size limit as every import (JIZHEN_IMPORT_MAX_BYTES), before reading
+        check_size(path)
+    except UnreadableFile as exc:
+        raise GridFileError(str(exc)) from None
     if path.suffix.lower() == ".shp":
         for ext in (".shx", ".dbf"):
             if not (path.with_suffix(ext).exists() or path.with_suffix(ext.upper()).exists()):

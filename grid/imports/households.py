@@ -129,6 +129,9 @@ def import_households(path: Path, *, session: Session, actor: Actor = SYSTEM,
     return report
 
 
+HISTORY_CHUNK = 2000  # households per batch of fact-history rows
+
+
 def write_import_history(session: Session, records: list[dict], *, actor: Actor,
                          today: date | None, source_name: str) -> int:
     """The imported register facts start their history on the import day (grid.facts): a replay
@@ -137,15 +140,20 @@ def write_import_history(session: Session, records: list[dict], *, actor: Actor,
 
     day = today or local_today()
     col = Household.__table__.c
-    ids: dict[str, int] = {}
-    numbers = [r["head_id_number"] for r in records]
-    for i in range(0, len(numbers), 500):
-        result = session.execute(select(col.head_id_number, col.id)
-                                 .where(col.head_id_number.in_(numbers[i:i + 500])))
-        ids.update((number, hid) for number, hid in result.all())
-    rows = []
-    for r in records:
-        rows.extend(fact_rows(ids[r["head_id_number"]], {f: r[f] for f in FACT_FIELDS},
-                              valid_from=day, recorded_on=day, source="import",
-                              recorded_by=actor.username, reason=f"导入住户名册 {source_name}"))
-    return write_history(session, rows)
+    written = 0
+    # In chunks: a county roster of 300k rows would otherwise hold every fact row at once.
+    for i in range(0, len(records), HISTORY_CHUNK):
+        chunk = records[i:i + HISTORY_CHUNK]
+        numbers = [r["head_id_number"] for r in chunk]
+        ids: dict[str, int] = {}
+        for j in range(0, len(numbers), 500):
+            result = session.execute(select(col.head_id_number, col.id)
+                                     .where(col.head_id_number.in_(numbers[j:j + 500])))
+            ids.update((number, hid) for number, hid in result.all())
+        rows = []
+        for r in chunk:
+            rows.extend(fact_rows(ids[r["head_id_number"]], {f: r[f] for f in FACT_FIELDS},
+                                  valid_from=day, recorded_on=day, source="import",
+                                  recorded_by=actor.username, reason=f"导入住户名册 {source_name}"))
+        written += write_history(session, rows)
+    return written

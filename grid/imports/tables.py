@@ -100,11 +100,11 @@ def check_size(path: Path, limit: int | None = None) -> None:
     if size > limit:
         raise UnreadableFile(f"文件过大：{_size(size)}，超过导入上限 {_size(limit)}（JIZHEN_IMPORT_MAX_BYTES）；"
                              "请把文件拆分为几个较小的文件分批导入")
-    if Path(path).suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(path):
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm", ".zip") and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
         if unpacked > limit * XLSX_MAX_EXPANSION:
-            raise UnreadableFile(f"Excel 文件解压后达 {_size(unpacked)}，超过导入上限 "
+            raise UnreadableFile(f"压缩文件解压后达 {_size(unpacked)}，超过导入上限 "
                                  f"{_size(limit * XLSX_MAX_EXPANSION)}（JIZHEN_IMPORT_MAX_BYTES 的 "
                                  f"{XLSX_MAX_EXPANSION} 倍）；请把文件拆分为几个较小的文件分批导入")
 

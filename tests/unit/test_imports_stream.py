@@ -210,7 +210,7 @@ def test_xlsx_that_unpacks_far_beyond_the_limit_is_refused(tmp_path, monkeypatch
     monkeypatch.setenv("JIZHEN_IMPORT_MAX_BYTES", str(size + 1))
     report = ImportReport(kind="households", source="bomb.xlsx")
     assert read_rows(tmp_path / "bomb.xlsx", "households", report, today=TODAY) == []
-    assert report.problems[0].reason_zh.startswith("Excel 文件解压后达")
+    assert report.problems[0].reason_zh.startswith("压缩文件解压后达")
     monkeypatch.setenv("JIZHEN_IMPORT_MAX_BYTES", str(10**6))
     with read_table(tmp_path / "bomb.xlsx") as table:
         assert len(list(table.rows)) == 1

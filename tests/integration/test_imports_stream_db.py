@@ -117,3 +117,26 @@ def test_streamed_csv_and_xlsx_import_whole(engine, tmp_path):
     with session_scope(engine) as s:
         assert import_households(tmp_path / "h.xlsx", session=s, actor=SYSTEM, today=TODAY).created == 2500
     assert _counts(engine)[0] == 5000
+
+
+def test_a_grid_file_over_the_size_limit_is_refused_before_reading(engine, tmp_path, monkeypatch):
+    """Grid boundary files get the same limit as every import: refused with the same Chinese line,
+    nothing written."""
+    import geopandas as gpd
+    from shapely.geometry import box
+    from sqlmodel import Session, select
+
+    from grid.imports.grids import import_grids
+    from grid.imports.report import InvalidImport
+    from grid.models import CommunityGrid
+
+    path = tmp_path / "grids.geojson"
+    gpd.GeoDataFrame({"code": ["321323100001"], "name": ["城中社区"]},
+                     geometry=[box(118.6, 33.7, 118.61, 33.71)], crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    monkeypatch.setenv("JIZHEN_IMPORT_MAX_BYTES", str(path.stat().st_size - 1))
+    with Session(engine) as s:
+        with pytest.raises(InvalidImport) as e:
+            import_grids(path, session=s)
+        (problem,) = e.value.report.problems
+        assert problem.reason_zh.startswith("文件过大") and "JIZHEN_IMPORT_MAX_BYTES" in problem.reason_zh
+        assert s.exec(select(CommunityGrid)).all() == []

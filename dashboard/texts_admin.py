@@ -116,9 +116,11 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "and the effect on households before confirming."),
     "ad.grid_file": ("边界文件", "Boundary file"),
     "ad.preview": ("预览：新增网格 {created} 个，更新 {updated} 个；{moved} 户将改属其他网格，"
-                   "{outside} 户将落在所有网格之外（导入后网格外住户共 {total} 户）。",
+                   "{outside} 户将落在所有网格之外（导入后网格外住户共 {total} 户）；"
+                   "{by_hand} 户保留手工指定的网格。",
                    "Preview: {created} new grids, {updated} updated; {moved} households would move, "
-                   "{outside} would fall outside every grid ({total} outside in all after the import)."),
+                   "{outside} would fall outside every grid ({total} outside in all after the import); "
+                   "{by_hand} keep the grid assigned by hand."),
     "ad.moves": ("将改属其他网格的住户（部分）", "Households that would move (sample)"),
     "ad.strays": ("将落在网格外的住户（部分）", "Households that would fall outside (sample)"),
     "ad.confirm_import": ("确认导入边界", "Confirm the import"),

@@ -66,6 +66,9 @@ class Household(SQLModel, table=True):
     lon: float
     lat: float
     grid_id: Optional[int] = Field(default=None, foreign_key="community_grid.id", index=True)
+    # the grid was assigned by hand (grid.workers.assign_household_grid) because the location lies
+    # outside every grid: boundary imports keep it until a grid covers the location
+    grid_by_hand: bool = False
     members: int = 1
     head_name: str = Field(max_length=32)
     head_id_number: str = Field(max_length=18)

@@ -282,7 +282,7 @@ def relocate_household(*, session: Session, actor: Actor, household_id: int, lon
                           "still outside every grid")
     g = _grid(session, code)
     before = {"lon": h.lon, "lat": h.lat, "grid_id": h.grid_id}
-    h.lon, h.lat, h.grid_id = float(lon), float(lat), g.id
+    h.lon, h.lat, h.grid_id, h.grid_by_hand = float(lon), float(lat), g.id, False
     session.add(h)
     session.flush()
     audit.record(session, actor=actor, action="household.relocate", entity="household", entity_id=h.id,
@@ -294,7 +294,8 @@ def relocate_household(*, session: Session, actor: Actor, household_id: int, lon
 def assign_household_grid(*, session: Session, actor: Actor, household_id: int, grid_code: str,
                           reason: str, expected_version: int | None = None) -> Household:
     """Assign a grid by hand to a household whose location lies outside every grid (reason
-    required, audited). A boundary import places households again by their coordinates."""
+    required, audited). Boundary imports keep it (grid.placement.placed_grid) until a grid covers
+    the location or the grid is removed."""
     require_admin(actor, "手工指定住户网格")
     h = _household(session, household_id, expected_version)
     reason = " ".join((reason or "").split())
@@ -303,7 +304,7 @@ def assign_household_grid(*, session: Session, actor: Actor, household_id: int, 
     if h.grid_id is not None:
         raise WorkerError(f"住户{h.id}已在网格内，无需手工指定", "the household is already in a grid")
     g = _grid(session, grid_code)
-    h.grid_id = g.id
+    h.grid_id, h.grid_by_hand = g.id, True
     session.add(h)
     session.flush()
     audit.record(session, actor=actor, action="household.assign_grid", entity="household",

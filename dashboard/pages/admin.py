@@ -299,7 +299,8 @@ with tab_grids:
                 st.error(_error(exc, lang))
         if preview is not None:
             st.info(ta("ad.preview", lang, created=len(preview["created"]), updated=len(preview["updated"]),
-                       moved=preview["moved"], outside=preview["outside"], total=preview["outside_total"]))
+                       moved=preview["moved"], outside=preview["outside"], total=preview["outside_total"],
+                       by_hand=preview["kept_by_hand"]))
             from streamlit_folium import st_folium
 
             from dashboard import maps

@@ -22,7 +22,7 @@ import shapely
 from sqlmodel import Session, select
 
 from grid import audit
-from grid.placement import regrid_households
+from grid.placement import placed_grid, regrid_households
 from grid.access import Actor, Role, SYSTEM, require
 from grid.frames import grids_frame
 from grid.imports.report import ImportReport, InvalidImport, Progress
@@ -284,10 +284,12 @@ def import_grids(path: Path, *, session: Session, actor: Actor = SYSTEM, layer: 
     placement = regrid_households(session)
     report.details["households_moved"] = placement["moved"]
     report.details["households_outside"] = placement["outside"]
+    report.details["households_kept_by_hand"] = placement["kept_by_hand"]
     audit.record(session, actor=actor, action="import.grids", entity="community_grid",
                  after={"file": report.source, "created": created, "updated": updated,
                         "households_moved": placement["moved"],
                         "households_outside": placement["outside"],
+                        "households_kept_by_hand": placement["kept_by_hand"],
                         "crs": report.details.get("crs"), "encoding": report.details.get("encoding")},
                  reason=f"导入网格边界 {report.source}")
     return report
@@ -318,15 +320,19 @@ def preview_grids(path: Path, *, session: Session, actor: Actor, layer: str | No
     merged = gpd.GeoDataFrame(pd.concat([kept, grids[["code", "name", "geometry"]]], ignore_index=True),
                               geometry="geometry", crs=4326)
     hh = session.exec(select(Household.id, Household.head_name, Household.address, Household.lon,
-                             Household.lat, Household.grid_id).order_by(Household.id)).all()
+                             Household.lat, Household.grid_id, Household.grid_by_hand)
+                      .order_by(Household.id)).all()
     code_of_id = dict(zip(stored["id"], stored["code"])) if len(stored) else {}
-    moved, outside, pairs, outside_total = [], [], {}, 0
+    moved, outside, pairs, outside_total, kept_by_hand = [], [], {}, 0, 0
     if hh:
         lon = np.array([h[3] for h in hh], dtype=float)
         lat = np.array([h[4] for h in hh], dtype=float)
-        codes = grid_codes_for(lon, lat, merged)
-        outside_total = int(sum(c is None for c in codes))
-        for h, new in zip(hh, codes):
+        existing = set(merged["code"])
+        placed = [placed_grid(point, code_of_id.get(h[5]) if h[5] is not None else None, bool(h[6]), existing)
+                  for h, point in zip(hh, grid_codes_for(lon, lat, merged))]
+        outside_total = sum(1 for code, _hand in placed if code is None)
+        kept_by_hand = sum(1 for _code, hand in placed if hand)
+        for h, (new, _hand) in zip(hh, placed):
             old = code_of_id.get(h[5]) if h[5] is not None else None
             if old == new:
                 continue
@@ -343,6 +349,7 @@ def preview_grids(path: Path, *, session: Session, actor: Actor, layer: str | No
             # moved/outside: households whose grid would change (outside: newly outside every
             # grid); outside_total: all households outside after the import (as import_grids says)
             "moved": len(moved), "outside": len(outside), "outside_total": outside_total,
+            "kept_by_hand": kept_by_hand,
             "moved_sample": moved[:sample], "outside_sample": outside[:sample],
             "by_pair": [{"from_code": a, "to_code": b, "households": n}
                         for (a, b), n in sorted(pairs.items())]}

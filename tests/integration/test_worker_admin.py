@@ -154,3 +154,54 @@ def test_preview_reports_moves_and_strays_and_writes_nothing(world, tmp_path):
         assert s.exec(select(AuditEntry)).all() == []
         g1 = s.exec(select(CommunityGrid).where(CommunityGrid.code == "G01")).one()
         assert "118.61" in g1.geometry_wkt
+
+
+def test_a_grid_assigned_by_hand_survives_boundary_imports_until_a_grid_covers_the_location(world, tmp_path):
+    from grid.imports.grids import import_grids
+    from grid.placement import placed_grid
+
+    # the rule itself
+    assert placed_grid("G01", "G02", True, {"G01", "G02"}) == ("G01", False)  # the map covers it now
+    assert placed_grid(None, "G02", True, {"G01", "G02"}) == ("G02", True)    # kept
+    assert placed_grid(None, "G02", True, {"G01"}) == (None, False)           # its grid is gone
+    assert placed_grid(None, "G02", False, {"G01", "G02"}) == (None, False)   # not by hand: outside
+
+    with session_scope(world) as s:
+        stray = Household(address="城外3号", lon=118.70, lat=33.80, grid_id=None, head_name="周庚七",
+                          head_id_number="321323196001039996", members=1)
+        s.add(stray)
+        s.flush()
+        hid = stray.id
+        wk.assign_household_grid(session=s, actor=COUNTY, household_id=hid, grid_code="G02",
+                                 reason="社区确认归属演示二网格")
+
+    def grids_file(name, features):
+        f = tmp_path / name
+        f.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"code": code, "name": label},
+             "geometry": {"type": "Polygon", "coordinates": [ring]}} for code, label, ring in features]}),
+            encoding="utf-8")
+        return f
+
+    # G02 again, unchanged (tests/cases_fixtures.py): the stray stays outside it
+    same = grids_file("same.geojson", [("G02", "演示二网格", [[118.61, 33.70], [118.62, 33.70], [118.62, 33.71],
+                                                             [118.61, 33.71], [118.61, 33.70]])])
+    with session_scope(world) as s:
+        preview = preview_grids(same, session=s, actor=COUNTY)
+        assert preview["kept_by_hand"] == 1
+        assert hid not in {r["id"] for r in preview["outside_sample"]}
+    with session_scope(world) as s:
+        rep = import_grids(same, session=s, actor=COUNTY)
+        assert rep.details["households_kept_by_hand"] == 1
+    with session_scope(world) as s:
+        h = s.get(Household, hid)
+        assert h.grid_by_hand and s.get(CommunityGrid, h.grid_id).code == "G02"
+    # a new grid now covers the location: placed by the map, no longer by hand
+    covering = grids_file("g03.geojson", [("G03", "演示三网格", [[118.69, 33.79], [118.71, 33.79],
+                                                                [118.71, 33.81], [118.69, 33.81],
+                                                                [118.69, 33.79]])])
+    with session_scope(world) as s:
+        import_grids(covering, session=s, actor=COUNTY)
+    with session_scope(world) as s:
+        h = s.get(Household, hid)
+        assert not h.grid_by_hand and s.get(CommunityGrid, h.grid_id).code == "G03"

@@ -29,19 +29,22 @@ def yuan(fen_value: int | None) -> float | None:
 
 def require_write(actor: Actor) -> None:
     if not actor.may_write:
-        raise AccessDenied(f"{actor.username}（审计）只读，不能修改数据 / read-only role")
+        raise AccessDenied(f"{actor.username}（审计）只读，不能修改数据 / read-only role",
+                           en=f"{actor.username} has a read-only role (audit) and cannot change data.",
+                           code="read_only")
 
 
 # One refusal for everything outside a user's grids: it names no grid, person or household and
 # reads the same whether the record exists elsewhere or not at all (nothing can be probed).
 OUT_OF_SCOPE = "不在您负责的网格内，或不存在 / outside your grids or not found"
+OUT_OF_SCOPE_EN = "is outside your grids or does not exist"  # the same refusal on an English page
 
 
 def check_scope(actor: Actor, grid_code: str | None) -> None:
     if actor.grid_codes is None:
         return
     if grid_code is None or grid_code not in actor.grid_codes:
-        raise AccessDenied(f"案件{OUT_OF_SCOPE}")
+        raise AccessDenied(f"案件{OUT_OF_SCOPE}", en=f"The case {OUT_OF_SCOPE_EN}.", code="out_of_scope")
 
 
 def in_scope(actor: Actor, grid_code: str | None) -> bool:
@@ -69,9 +72,12 @@ def check_spot_check_result(actor: Actor, grid_code: str | None) -> None:
     staff), and only for a household in their grids. Call it in cases.oversight.record_spot_check."""
     require_write(actor)
     if rules.role_name(actor) not in SPOT_CHECK_RESULT_ROLES:
-        raise AccessDenied("只有镇街领导或县民政局可以登记抽查结果 / only officers record spot-check results")
+        raise AccessDenied("只有镇街领导或县民政局可以登记抽查结果 / only officers record spot-check results",
+                           en="Only township leaders or county staff record spot-check results.",
+                           code="role_denied")
     if not in_scope(actor, grid_code):
-        raise AccessDenied(f"抽查对象{OUT_OF_SCOPE}")
+        raise AccessDenied(f"抽查对象{OUT_OF_SCOPE}", en=f"The spot-check subject {OUT_OF_SCOPE_EN}.",
+                           code="out_of_scope")
 
 
 def scope_filter(actor: Actor):
@@ -108,7 +114,7 @@ def get_case(*, session: Session, actor: Actor, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None:
         if actor.grid_codes is not None:  # a grid user cannot tell "elsewhere" from "nowhere"
-            raise AccessDenied(f"案件{OUT_OF_SCOPE}")
+            raise AccessDenied(f"案件{OUT_OF_SCOPE}", en=f"The case {OUT_OF_SCOPE_EN}.", code="out_of_scope")
         raise DomainError(f"案件{case_id}不存在", f"case {case_id} not found", code="not_found")
     check_scope(actor, case.grid_code)
     return case

@@ -32,7 +32,8 @@ def allocate_year(*, session: Session, actor: Actor, year: int, on_day: date,
     require_write(actor)
     if rules.role_name(actor) not in ALLOCATE_ROLES:
         raise AccessDenied(f"只有县民政局可以下达年度资金（{actor.username}无权）"
-                           " / only county staff may allocate the year's funds")
+                           " / only county staff may allocate the year's funds",
+                           en=f"Only county staff allocate the year's funds ({actor.username} may not).", code="role_denied")
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise DomainError(f"年度无效：{year!r}", f"invalid year: {year!r}", code="bad_year")
     done = session.exec(select(FundMovement.id).where(FundMovement.year == year,
@@ -62,7 +63,8 @@ def record_donation(*, session: Session, actor: Actor, on_day: date, amount_yuan
     require_write(actor)
     if rules.role_name(actor) not in DONATION_ROLES:
         raise AccessDenied(f"只有镇街领导或县民政局可以登记捐赠（{actor.username}无权）"
-                           " / only officers may record donations")
+                           " / only officers may record donations",
+                           en=f"Only township leaders or county staff record donations ({actor.username} may not).", code="role_denied")
     amount = parse_amount(amount_yuan, max_yuan=case_limits().max_donation_yuan, what="捐赠金额")
     m = FundMovement(year=on_day.year, on_day=on_day, kind="donation", account="town",
                      amount_fen=fen(amount), note=(note or "")[:200])
@@ -152,7 +154,8 @@ def settle_year(*, session: Session, actor: Actor, year: int, on_day: date) -> d
     require_write(actor)
     if rules.role_name(actor) not in SETTLE_ROLES:
         raise AccessDenied(f"只有县民政局可以办理年终结算（{actor.username}无权）"
-                           " / only county staff may settle the year")
+                           " / only county staff may settle the year",
+                           en=f"Only county staff settle the year ({actor.username} may not).", code="role_denied")
     if on_day.year < year:
         raise DomainError(f"{year}年度尚未开始，不能结算（结算日期{on_day.isoformat()}）",
                           f"cannot settle {year} on {on_day.isoformat()}", code="bad_year")
@@ -214,7 +217,8 @@ def record_stipend(*, session: Session, actor: Actor, month: str, grid_code: str
     require_write(actor)
     if rules.role_name(actor) not in STIPEND_ROLES:
         raise AccessDenied(f"只有镇街领导或县民政局可以登记协理员补贴（{actor.username}无权）"
-                           " / only officers record stipends")
+                           " / only officers record stipends",
+                           en=f"Only township leaders or county staff record the assistants' stipends ({actor.username} may not).", code="role_denied")
     start, _end = month_bounds(month)
     name = " ".join((assistant_name or "").split())
     if not name:

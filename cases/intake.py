@@ -11,7 +11,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from cases import eligibility, rules
-from cases.common import (OUT_OF_SCOPE, check_scope, fen, flush_versioned, get_case, household_grid,
+from cases.common import (OUT_OF_SCOPE, OUT_OF_SCOPE_EN, check_scope, fen, flush_versioned, get_case, household_grid,
                           in_scope, listed_entry, person_history, record_event, require_write,
                           snapshot, business_today)
 from cases.limits import case_limits
@@ -138,7 +138,8 @@ def scoped_household(session: Session, actor: Actor, household_id: int) -> House
     household = session.get(Household, household_id)
     if actor.grid_codes is not None:
         if household is None or not in_scope(actor, household_grid(session, household)):
-            raise AccessDenied(f"该户{OUT_OF_SCOPE}")
+            raise AccessDenied(f"该户{OUT_OF_SCOPE}", en=f"The household {OUT_OF_SCOPE_EN}.",
+                               code="out_of_scope")
     if household is None:
         raise DomainError(f"户{household_id}不存在", f"household {household_id} not found",
                           code="not_found")
@@ -343,7 +344,9 @@ BLACKLIST_REVIEW = {"pending": ("待复核", "pending review"), "approved": ("�
 def _blacklist_officer(actor: Actor, what_zh: str) -> None:
     require_write(actor)
     if rules.role_name(actor) not in BLACKLIST_ROLES:
-        raise AccessDenied(f"只有镇街领导或县民政局可以{what_zh}（{actor.username}无权） / officers only")
+        raise AccessDenied(f"只有镇街领导或县民政局可以{what_zh}（{actor.username}无权） / officers only",
+                           en=f"Only township leaders or county staff may do this ({actor.username} may not).",
+                           code="role_denied")
 
 
 def _blacklist_get(session: Session, entry_id: int, expected_version: int | None) -> BlacklistEntry:
@@ -451,7 +454,9 @@ def blacklist_state_label(e: BlacklistEntry, lang: str = "zh") -> str:
 def blacklist_rows(*, session: Session, actor: Actor) -> list[dict]:
     """The blacklist for officers (names and ID numbers masked), newest first."""
     if rules.role_name(actor) not in BLACKLIST_READERS:
-        raise AccessDenied(f"只有镇街领导、县民政局和审计可以查看失信名单（{actor.username}无权） / officers only")
+        raise AccessDenied(f"只有镇街领导、县民政局和审计可以查看失信名单（{actor.username}无权） / officers only",
+                           en=f"Only township leaders, county staff and auditors see the credit blacklist "
+                              f"({actor.username} may not).", code="role_denied")
     rows = session.exec(select(BlacklistEntry).order_by(BlacklistEntry.listed_on.desc(),
                                                         BlacklistEntry.id.desc())).all()
     return [{"id": e.id, "version": e.version, "person_name": rules.mask_name(e.person_name),

@@ -68,8 +68,9 @@ def set_public_note(*, session: Session, actor: Actor, case_id: int, note: str,
     """Write the public note (公示说明) printed after the category on the public list.
 
     Plain text, at most PUBLIC_NOTE_MAX characters; it is still masked when published. Audited;
-    ``expected_version`` (the version the form showed) guards against editing a changed case."""
-    require_write(actor)
+    ``expected_version`` (the version the form showed) guards against editing a changed case.
+    The text is printed on the public list: its publishers (check_publisher) write it."""
+    check_publisher(actor)
     case = get_case(session=session, actor=actor, case_id=case_id)
     if expected_version is not None and case.version != expected_version:
         raise StaleEdit(f"案件{case.case_no}已被他人修改，请刷新后重试 (case changed by someone else)")
@@ -124,7 +125,9 @@ def check_publisher(actor: Actor) -> None:
     require_write(actor)
     if rules.role_name(actor) not in DISCLOSURE_ROLES:
         raise AccessDenied(f"只有镇街领导或县民政局可以发布月度公示（{actor.username}无权）"
-                           " / only officers publish the disclosure")
+                           " / only officers publish the disclosure",
+                           en=f"Only township leaders or county staff publish the monthly disclosure "
+                              f"({actor.username} may not).", code="role_denied")
 
 
 def record_disclosure(*, session: Session, actor: Actor, month: str, rows: list[dict],
@@ -181,7 +184,9 @@ def draw_spot_checks(*, session: Session, actor: Actor, month: str, seed: int | 
     require_write(actor)
     if rules.role_name(actor) not in SPOT_CHECK_DRAW_ROLES:
         raise AccessDenied(f"只有县民政局可以抽取双随机抽查对象（{actor.username}无权）"
-                           " / only county staff draw spot checks")
+                           " / only county staff draw spot checks",
+                           en=f"Only county staff draw the spot checks ({actor.username} may not).",
+                           code="role_denied")
     existing = session.exec(select(SpotCheck).where(SpotCheck.month == month)
                             .order_by(SpotCheck.id)).all()
     if existing:
@@ -283,7 +288,9 @@ def publish_spot_checks(*, session: Session, actor: Actor, month: str, published
     County staff (or the system) only."""
     require_write(actor)
     if rules.role_name(actor) not in SPOT_CHECK_DRAW_ROLES:
-        raise AccessDenied(f"只有县民政局可以公开抽查结果（{actor.username}无权） / county staff only")
+        raise AccessDenied(f"只有县民政局可以公开抽查结果（{actor.username}无权） / county staff only",
+                           en=f"Only county staff publish the spot-check results ({actor.username} may not).",
+                           code="role_denied")
     rows = spot_check_rows(session=session, actor=actor, month=month)
     if not rows:
         raise DomainError(f"{month}没有抽查记录，无可公开", f"no spot checks in {month}", code="nothing")

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from cases import rules
-from cases.common import OUT_OF_SCOPE, case_facts, fen, flush_versioned, get_case, require_write, yuan
+from cases.common import OUT_OF_SCOPE, OUT_OF_SCOPE_EN, case_facts, fen, flush_versioned, get_case, require_write, yuan
 from cases.limits import case_limits
 from cases.money import parse_amount
 from cases.models import Referral
@@ -112,14 +112,16 @@ REFERRAL_ANSWER_ROLES = frozenset({Role.DEPARTMENT, Role.GRID_SUPERVISOR, Role.T
 def check_referral_role(actor: Actor) -> None:
     if Role(rules.role_name(actor)) not in REFERRAL_ANSWER_ROLES:
         raise AccessDenied(f"{ROLE_LABELS[Role(rules.role_name(actor))]}无权办理转诊的接收或退回 "
-                           "/ this role may not answer a referral")
+                           "/ this role may not answer a referral",
+                           en=f"The role {rules.role_name(actor)} may not accept or return a referral.",
+                           code="role_denied")
 
 
 def _department_scope(actor: Actor, ref: Referral) -> None:
     """A department sees and answers only the referrals sent to its own scheme; anything else
     gets the one refusal that names nothing."""
     if not actor.scheme or ref.scheme != actor.scheme:
-        raise AccessDenied(f"转诊{OUT_OF_SCOPE}")
+        raise AccessDenied(f"转诊{OUT_OF_SCOPE}", en=f"The referral {OUT_OF_SCOPE_EN}.", code="out_of_scope")
 
 
 def department_referrals(*, session: Session, actor: Actor, status: str | None = None) -> list[dict]:
@@ -128,7 +130,8 @@ def department_referrals(*, session: Session, actor: Actor, status: str | None =
     system) only: every other role reads referrals on the case they belong to."""
     role = rules.role_name(actor)
     if role not in (Role.DEPARTMENT.value, Role.SYSTEM.value):
-        raise AccessDenied("只有转诊承接部门使用转诊接收列表 / departments only")
+        raise AccessDenied("只有转诊承接部门使用转诊接收列表 / departments only",
+                           en="Only receiving departments use the referral inbox.", code="role_denied")
     if role == Role.DEPARTMENT.value and not actor.scheme:
         return []
     from sqlmodel import select
@@ -164,7 +167,7 @@ def update_referral(*, session: Session, actor: Actor, referral_id: int, status:
     require_write(actor)
     ref = session.get(Referral, referral_id)
     if ref is None:  # the same refusal as a referral outside the actor's grids
-        raise AccessDenied(f"转诊{OUT_OF_SCOPE}")
+        raise AccessDenied(f"转诊{OUT_OF_SCOPE}", en=f"The referral {OUT_OF_SCOPE_EN}.", code="out_of_scope")
     if rules.role_name(actor) == Role.DEPARTMENT.value:
         _department_scope(actor, ref)
     else:

@@ -142,7 +142,9 @@ def missing_message(state: ChecklistState) -> str:
 # --------------------------------------------------------------------------- reads
 def _check_role(actor: Actor) -> None:
     if rules.role_name(actor) not in VERIFY_ROLES:
-        raise AccessDenied("只有镇街领导或县民政局可以登记核对结果 / only officers record verification results")
+        raise AccessDenied("只有镇街领导或县民政局可以登记核对结果 / only officers record verification results",
+                           en="Only township leaders or county staff record verification results.",
+                           code="role_denied")
 
 
 def _results(session: Session, case_id: int) -> dict[str, VerificationResult]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
-from dashboard.texts import t
+from dashboard.texts import error_text, t
 from grid.access import AccessDenied, Actor
 from grid.db import session_scope
 from grid.privacy import REVEALABLE, masked_household, may_reveal, reveal_fields
@@ -25,7 +25,7 @@ def household_card(actor: Actor, household_id: int, lang: str, *, key: str) -> N
         with session_scope(state.engine()) as session:
             masked = masked_household(session, actor, int(household_id))
     except (AccessDenied, LookupError) as exc:
-        st.error(str(exc))
+        st.error(error_text(exc, lang))
         return
     with st.container(border=True):
         st.markdown(f"**{t('hh.card', lang, id=int(household_id))}**")
@@ -47,7 +47,7 @@ def household_card(actor: Actor, household_id: int, lang: str, *, key: str) -> N
             with session_scope(state.engine()) as session:
                 clear = reveal_fields(session, actor, int(household_id), FIELDS, reason)
         except (AccessDenied, LookupError) as exc:
-            st.error(str(exc))
+            st.error(error_text(exc, lang))
             return
         st.warning(t("hh.revealed", lang))
         st.text(_lines(clear, lang))

@@ -40,7 +40,9 @@ from risk.config import LEVELS, RiskConfig
 
 A = VisitAssignment.__table__
 LEVEL_RANK = {lv: i for i, lv in enumerate(LEVELS)}  # red first
-ASSIGNERS = (Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER)
+# Who assigns visits: the roles whose 走访派单 page offers it (dashboard/navigation.py; README: supervisors
+# in their grids, officers across the town).
+ASSIGNERS = (Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER, Role.COUNTY_STAFF)
 
 __all__ = ["AssignmentError", "StaleEdit", "suggest_visits", "worker_loads", "assign_visits",
            "reassign_visit", "cancel_visit", "open_assignments_frame", "worker_visit_list",
@@ -245,7 +247,8 @@ def _worker_grid(session: Session, worker_id: int) -> tuple[GridWorker, str]:
 def _check_writer(actor: Actor, grid_code: str) -> None:
     require(actor, *ASSIGNERS)
     if not actor.sees_grid(grid_code):
-        raise AccessDenied(f"无权操作网格 {grid_code} (grid {grid_code} is outside your scope)")
+        raise AccessDenied(f"无权操作网格 {grid_code} (grid {grid_code} is outside your scope)",
+                           en=f"Grid {grid_code} is outside your grids.", code="out_of_scope")
 
 
 def assign_visits(*, session: Session, actor: Actor, household_ids, worker_id: int,

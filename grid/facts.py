@@ -237,7 +237,8 @@ def _household_in_scope(session, actor: Actor, household_id: int):
                         code="household_not_found")
     code = session.get(CommunityGrid, hh.grid_id).code if hh.grid_id else None
     if not actor.sees_grid(code):
-        raise AccessDenied(f"住户 #{household_id} 不在您负责的网格范围内")
+        raise AccessDenied(f"住户 #{household_id} 不在您负责的网格范围内",
+                           en=f"Household #{household_id} is outside your grids.", code="out_of_scope")
     return hh, code
 
 
@@ -253,7 +254,8 @@ def correct_fact(*, session, actor: Actor, household_id: int, field: str, new_va
 
     require(actor, *CORRECTORS)
     if not actor.may_write:
-        raise AccessDenied(f"角色 {actor.role} 不能更正登记信息")
+        raise AccessDenied(f"角色 {actor.role} 不能更正登记信息",
+                           en=f"The role {actor.role} may not correct register facts.", code="role_denied")
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise FactError("请填写更正理由（例如：残疾证已注销、核对低保名单有误）",

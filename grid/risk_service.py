@@ -107,7 +107,8 @@ def score_and_store(session, *, actor: Actor = SYSTEM, today: date | None = None
     from grid import audit
 
     if not actor.may_write:
-        raise AccessDenied(f"角色 {actor.role} 不能保存风险评分")
+        raise AccessDenied(f"角色 {actor.role} 不能保存风险评分",
+                           en=f"The role {actor.role} may not store risk scores.", code="role_denied")
     started = time.perf_counter()
     config = config or load_config()
     today = today or local_today()

@@ -139,7 +139,9 @@ def _require_linked_worker(actor: Actor) -> bool:
     is_worker = Role(actor.role) == Role.GRID_WORKER
     if is_worker and actor.worker_id is None:
         raise AccessDenied("账号尚未关联网格员，不能登记走访，请联系管理员关联 "
-                           "(account not linked to a grid worker)")
+                           "(account not linked to a grid worker)",
+                           en="This account is not linked to a grid worker and cannot record visits; "
+                              "ask the administrator to link it.", code="not_linked")
     return is_worker
 
 
@@ -165,10 +167,14 @@ def save_visit(*, session: Session, actor: Actor, assignment_id: int, expected_v
     a, grid_code = _load_assignment(session, assignment_id)
     if not actor.sees_grid(grid_code):
         raise AccessDenied(f"住户所在网格 {grid_code} 不在您的网格范围内，无权登记走访 "
-                           "(household outside your grids)")
+                           "(household outside your grids)",
+                           en=f"The household's grid {grid_code} is outside your grids: you may not record "
+                              "this visit.", code="out_of_scope")
     if is_worker and int(a.worker_id) != int(actor.worker_id):
         raise AccessDenied(f"派单 {assignment_id} 派给了其他网格员，只能登记本人的走访 "
-                           "(assignment belongs to another worker)")
+                           "(assignment belongs to another worker)",
+                           en=f"Assignment {assignment_id} belongs to another grid worker: you may only "
+                              "record your own visits.", code="other_worker")
     done = _already_recorded(session, idempotency_key, household_id=a.household_id,
                              worker_id=a.worker_id)
     if done is not None:
@@ -222,7 +228,9 @@ def save_adhoc_visit(*, session: Session, actor: Actor, household_id: int,
     _check_day(observations, visited_on, today)
     worker = session.get(GridWorker, int(actor.worker_id))
     if worker is None or not worker.active:
-        raise AccessDenied("关联的网格员不存在或已停用，不能登记走访 (linked worker missing or inactive)")
+        raise AccessDenied("关联的网格员不存在或已停用，不能登记走访 (linked worker missing or inactive)",
+                           en="The linked grid worker does not exist or is inactive: visits cannot be "
+                              "recorded.", code="not_linked")
     row = session.exec(sqlmodel_select(Household.grid_id, CommunityGrid.code)
                        .join(CommunityGrid, Household.grid_id == CommunityGrid.id, isouter=True)
                        .where(Household.id == int(household_id))).first()
@@ -231,7 +239,9 @@ def save_adhoc_visit(*, session: Session, actor: Actor, household_id: int,
     grid_id, grid_code = row
     if grid_id != worker.grid_id or not actor.sees_grid(grid_code):
         raise AccessDenied(f"住户 {household_id} 不在您负责的网格内，只能登记本网格住户的随访 "
-                           "(household outside your own grid)")
+                           "(household outside your own grid)",
+                           en=f"Household {household_id} is outside your grid: follow-up visits are "
+                              "recorded for households of your own grid only.", code="out_of_scope")
     own = session.exec(sqlmodel_select(VisitAssignment).where(
         VisitAssignment.household_id == int(household_id), VisitAssignment.status == ASSIGNMENT_OPEN,
         VisitAssignment.worker_id == worker.id)).first()

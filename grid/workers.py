@@ -49,7 +49,8 @@ class WorkerError(Exception):
 
 def require_admin(actor: Actor, what: str) -> None:
     if not actor.may_write or Role(actor.role) not in ADMIN_ROLES:
-        raise AccessDenied(f"只有县民政局可以{what}（{actor.username}无权） / county staff only")
+        raise AccessDenied(f"只有县民政局可以{what}（{actor.username}无权） / county staff only",
+                           en=f"Only county staff may do this ({actor.username} may not).", code="role_denied")
 
 
 def employment_of(text: object) -> str | None:

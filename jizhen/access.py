@@ -30,7 +30,23 @@ class Role(StrEnum):
 
 
 class AccessDenied(Exception):
-    """The actor's role or scope does not allow this."""
+    """The actor's role or scope does not allow this.
+
+    Shaped like cases.errors.DomainError: ``zh`` and ``en`` the refusal in each language (an
+    English page shows ``en``: dashboard.texts.error_text), ``code`` names the refusal. ``str()``
+    is the Chinese message exactly as given (the first argument), so existing callers and tests
+    read it unchanged; ``en`` is empty when the raiser gave none (a page then shows ``zh``).
+    A refusal for a record outside the actor's scope uses code "out_of_scope" and the one uniform
+    wording (cases.common.OUT_OF_SCOPE / OUT_OF_SCOPE_EN): it never tells whether the record exists.
+    """
+
+    code = "access_denied"
+
+    def __init__(self, *args, en: str = "", code: str | None = None):
+        super().__init__(*args)
+        self.zh, self.en = (str(args[0]) if args else ""), str(en)
+        if code:
+            self.code = code
 
 
 # Roles that see unmasked ID and phone numbers on screen (never in public exports). A department
@@ -76,4 +92,5 @@ def grid_filter(actor: Actor, code_column):
 
 def require(actor: Actor, *roles: Role) -> None:
     if Role(actor.role) not in {Role(r) for r in roles} | {Role.SYSTEM}:
-        raise AccessDenied(f"角色 {actor.role} 无权执行此操作 (role {actor.role} may not do this)")
+        raise AccessDenied(f"角色 {actor.role} 无权执行此操作 (role {actor.role} may not do this)",
+                           en=f"The role {actor.role} may not do this.", code="role_denied")

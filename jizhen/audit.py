@@ -522,7 +522,8 @@ def entries_frame(conn, actor: Actor, *, limit: int = 200, actor_name: str = "",
     from jizhen.privacy import mask_text
 
     if str(actor.role) not in AUDIT_READERS:
-        raise AccessDenied(f"角色 {actor.role} 无权查看审计日志")
+        raise AccessDenied(f"角色 {actor.role} 无权查看审计日志",
+                           en=f"The role {actor.role} may not see the audit log.", code="role_denied")
     table = AuditEntry.__table__
     stmt = sa_select(table.c.id, table.c.at, table.c.actor, table.c.role, table.c.action,
                      table.c.entity, table.c.entity_id, table.c.before_json, table.c.after_json,

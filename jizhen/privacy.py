@@ -124,7 +124,8 @@ def _household_in_scope(session, actor, household_id: int):
         raise LookupError(f"住户 {household_id} 不存在")
     household, grid_code = row
     if not actor.sees_grid(grid_code):
-        raise AccessDenied(f"住户 {household_id} 不在您负责的网格内")
+        raise AccessDenied(f"住户 {household_id} 不在您负责的网格内",
+                           en=f"Household {household_id} is outside your grids.", code="out_of_scope")
     return household
 
 
@@ -160,10 +161,13 @@ def reveal(session, actor, household_id: int, field: str, reason: str) -> str:
     if field not in REVEALABLE:
         raise ValueError(f"不可查看的字段：{field}")
     if not may_reveal(actor):
-        raise AccessDenied(f"角色 {actor.role} 无权查看完整个人信息（{FIELD_LABELS[field]}）")
+        raise AccessDenied(f"角色 {actor.role} 无权查看完整个人信息（{FIELD_LABELS[field]}）",
+                           en=f"The role {actor.role} may not see full personal data ({field}).",
+                           code="role_denied")
     reason = (reason or "").strip()
     if len(reason) < 2:
-        raise AccessDenied("查看完整个人信息须填写理由")
+        raise AccessDenied("查看完整个人信息须填写理由", en="Seeing full personal data needs a reason.",
+                           code="reason_required")
     household = _household_in_scope(session, actor, household_id)
     record(session, actor=actor, action="privacy.reveal", entity="household",
            entity_id=household_id, before=None, after={"field": field}, reason=reason[:500])

@@ -20,6 +20,7 @@ import streamlit as st
 
 from dashboard import exports, state
 from dashboard.plain_text import plain
+from dashboard.texts import error_text
 from dashboard.page_writes import PageWrites
 from dashboard.texts_admin import labelled, ta
 from grid import workers as wk
@@ -54,9 +55,9 @@ def _error(exc: Exception, lang: str) -> str:
     if isinstance(exc, InvalidImport):
         return ta("ad.invalid", lang, n=len(exc.problems)) + "\n\n" + "\n".join(
             f"- {plain(p.line(exc.report.unit))}" for p in exc.problems[:200])
-    if isinstance(exc, (GridFileError, UserError)):
-        return ta("ov.err", lang, msg=plain(str(exc)))
-    return ta("ov.denied", lang, msg=plain(str(exc)))
+    if isinstance(exc, (GridFileError, UserError)):  # a UserError carries its English (error_text)
+        return ta("ov.err", lang, msg=plain(error_text(exc, lang)))
+    return ta("ov.denied", lang, msg=plain(error_text(exc, lang)))  # AccessDenied: zh/en
 
 
 _WRITES = PageWrites(RESULTS_KEY, (wk.WorkerError, AccessDenied, StaleEdit, InvalidImport, GridFileError, UserError),

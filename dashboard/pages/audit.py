@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.texts_admin import labelled
-from dashboard.texts import t
+from dashboard.texts import error_text, t
 from grid import audit
 from grid.access import AccessDenied
 from grid.db import session_scope
@@ -31,7 +31,7 @@ try:
     with state.engine().connect() as conn:
         rows = audit.entries_frame(conn, actor, limit=int(limit), actor_name=who, action=action)
 except AccessDenied as exc:
-    st.error(str(exc))
+    st.error(error_text(exc, lang))
     st.stop()
 # Times in Asia/Shanghai (stored UTC-aware), roles by their label, headers in the UI language.
 rows = rows.assign(

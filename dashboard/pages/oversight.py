@@ -15,6 +15,7 @@ from cases.rules import DomainError
 from dashboard import exports, state
 from dashboard.texts_admin import disclosure_headers, headers, labelled, ta
 from dashboard.plain_text import plain
+from dashboard.texts import error_text
 from dashboard.page_writes import PageWrites
 from grid.access import AccessDenied
 from grid.db import StaleEdit, session_scope
@@ -30,7 +31,7 @@ def _error(exc: Exception, lang: str) -> str:
         return ta("ov.err", lang, msg=plain(exc.zh if lang == "zh" else exc.en))
     if isinstance(exc, StaleEdit):
         return ta("ov.stale", lang, msg=plain(str(exc)))
-    return ta("ov.denied", lang, msg=plain(str(exc)))
+    return ta("ov.denied", lang, msg=plain(error_text(exc, lang)))  # AccessDenied: zh/en
 
 
 _WRITES = PageWrites(RESULTS_KEY, (DomainError, AccessDenied, StaleEdit),

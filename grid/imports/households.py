@@ -106,7 +106,8 @@ def import_households(path: Path, *, session: Session, actor: Actor = SYSTEM,
                       dry_run: bool = False) -> ImportReport:
     """Validate the whole file, then insert every household (or raise InvalidImport)."""
     if not actor.may_write:
-        raise AccessDenied(f"角色 {actor.role} 无权导入数据")
+        raise AccessDenied(f"角色 {actor.role} 无权导入数据",
+                           en=f"The role {actor.role} may not import data.", code="role_denied")
     report, rows = validate_households(path, session=session, actor=actor, today=today,
                                        progress=progress)
     if report.problems:

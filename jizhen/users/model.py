@@ -77,7 +77,17 @@ class LoginThrottle(SQLModel, table=True):
 
 
 class UserError(ValueError):
-    """Invalid user data or operation, with a Chinese message."""
+    """Invalid user data or operation. Shaped like cases.errors.DomainError: ``str()`` is the
+    Chinese message exactly as given (the first argument); ``zh`` and ``en`` the message in each
+    language (an English page shows ``en``: dashboard.texts.error_text); ``code`` names the rule."""
+
+    code = "user_error"
+
+    def __init__(self, *args, en: str = "", code: str | None = None):
+        super().__init__(*args)
+        self.zh, self.en = (str(args[0]) if args else ""), str(en)
+        if code:
+            self.code = code
 
 
 def get_user(session: Session, username: str) -> User | None:

@@ -98,9 +98,8 @@ def burn_time(password: str) -> None:
     check_password(password, _DUMMY_HASHES[rounds])
 
 
-def password_strength(password: str, user_inputs: Iterable[str] = ()) -> tuple[int, str]:
-    """zxcvbn's score (0–4) for `password`, and a Chinese hint when it is weak ("" otherwise).
-    `user_inputs` (username, display name) count as known words too."""
+def _strength(password: str, user_inputs: Iterable[str]) -> tuple[int, str]:
+    """zxcvbn's score (0–4) and its own (English) warning when weak ("" otherwise)."""
     from zxcvbn import zxcvbn
 
     words = [w for w in user_inputs if w] + list(PINYIN_COMMON_WORDS)
@@ -109,21 +108,37 @@ def password_strength(password: str, user_inputs: Iterable[str] = ()) -> tuple[i
     score = int(result["score"])
     if score >= MIN_PASSWORD_SCORE:
         return score, ""
-    warning = _WARNINGS_ZH.get(result["feedback"].get("warning") or "", "")
-    return score, warning
+    return score, str(result["feedback"].get("warning") or "")
+
+
+def password_strength(password: str, user_inputs: Iterable[str] = ()) -> tuple[int, str]:
+    """zxcvbn's score (0–4) for `password`, and a Chinese hint when it is weak ("" otherwise).
+    `user_inputs` (username, display name) count as known words too."""
+    score, warning = _strength(password, user_inputs)
+    return score, _WARNINGS_ZH.get(warning, "")
 
 
 def validate_password(password: str, *, user_inputs: Iterable[str] = ()) -> None:
-    """Raise UserError (Chinese message) unless `password` is long enough, has letters and digits,
-    has no blank at either end and is not easy to guess (zxcvbn score >= MIN_PASSWORD_SCORE)."""
+    """Raise UserError (Chinese message, English in ``en``) unless `password` is long enough, has
+    letters and digits, has no blank at either end and is not easy to guess (zxcvbn score >=
+    MIN_PASSWORD_SCORE)."""
     if password is None or len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+        raise UserError(f"密码至少 {MIN_PASSWORD_LENGTH} 位",
+                        en=f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
+                        code="password_short")
     if password.strip() != password:
-        raise UserError("密码首尾不能有空格")
+        raise UserError("密码首尾不能有空格", en="The password may not begin or end with a blank.",
+                        code="password_blank")
     if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
-        raise UserError("密码须同时包含字母和数字")
-    score, warning = password_strength(password, user_inputs)
+        raise UserError("密码须同时包含字母和数字", en="The password needs both letters and digits.",
+                        code="password_letters_digits")
+    score, warning_en = _strength(password, user_inputs)
     if score < MIN_PASSWORD_SCORE:
+        warning = _WARNINGS_ZH.get(warning_en, "")
         why = f"（{warning}）" if warning else ""
+        why_en = f" ({warning_en.rstrip('.')})" if warning_en else ""
         raise UserError(f"密码太容易被猜到{why}：请避开常见密码、拼音、姓名、年份和键盘顺序，"
-                        f"可用更长的几个词组合")
+                        f"可用更长的几个词组合",
+                        en=f"The password is too easy to guess{why_en}: avoid common passwords, "
+                           "pinyin, names, years and keyboard rows; a few words together make a "
+                           "longer one.", code="password_weak")

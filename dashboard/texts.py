@@ -351,6 +351,29 @@ def error_text(exc: BaseException, lang: str = "zh") -> str:
     return str(exc)
 
 
+def risk_reasons(reasons, lang: str = "zh") -> list[str]:
+    """A household's stored risk reasons (the Chinese sentences the scorer wrote from the weights
+    file) in `lang`: as stored in Chinese, the weights file's English (`reason_en`) in English
+    (risk.config.RiskConfig.reason_text). Anything that is not a list of reasons gives []."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    if not isinstance(reasons, (list, tuple)) and not hasattr(reasons, "tolist"):
+        return []
+    reasons = [str(r) for r in list(reasons)]
+    if lang == "zh":
+        return reasons
+    from grid.metrics import default_config  # the weights file, read once per process
+
+    return default_config().reasons_text(reasons, lang)
+
+
+def reasons_line(reasons, lang: str = "zh", limit: int | None = None) -> str:
+    """The reasons (see risk_reasons; the first `limit` of them) as one line: "；"-joined in
+    Chinese, "; " in English."""
+    shown = risk_reasons(reasons, lang)[:limit]
+    return ("；" if lang == "zh" else "; ").join(shown)
+
+
 def t(key: str, lang: str = "zh", **fmt) -> str:
     """The string for `key` in `lang` ('zh' or 'en'), formatted with `fmt`."""
     if lang not in LANGS:

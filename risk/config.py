@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,23 @@ class ConfigError(ValueError):
 class Factor:
     name: str
     points: float
-    reason: str
+    reason: str          # the Chinese sentence (what the scorer stores)
+    reason_en: str = ""  # the same sentence in English (same template values)
+    template: str = ""   # the weights file's Chinese template ({days}, {pct}, {multiple})
+    template_en: str = ""
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _pattern(template: str) -> re.Pattern:
+    """A Chinese reason template as a pattern whose groups are its placeholders: a sentence stored
+    under other values of the same template (an older [staleness].days, ...) is still recognised."""
+    parts, last = [], 0
+    for m in _PLACEHOLDER.finditer(template):
+        parts += [re.escape(template[last:m.start()]), f"(?P<{m.group(1)}>[0-9.]+)"]
+        last = m.end()
+    return re.compile("".join(parts + [re.escape(template[last:])]))
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,27 @@ class RiskConfig:
 
     def points(self, name: str) -> float:
         return self.factors[name].points
+
+    def reason_text(self, reason: str, lang: str = "zh") -> str:
+        """A stored reason (the Chinese sentence the scorer wrote from this weights file) in
+        `lang`: Chinese as stored; English from the factor's `reason_en` template, filled with the
+        values the stored sentence carries (so rows scored under other [staleness]/[income]
+        values read too). A sentence no factor's template produces is returned as stored."""
+        if lang != "en":
+            return reason
+        for f in self.factors.values():
+            if reason == f.reason:
+                return f.reason_en or reason
+        for f in self.factors.values():
+            if f.template and f.template_en:
+                m = _pattern(f.template).fullmatch(reason)
+                if m:
+                    return f.template_en.format(**m.groupdict())
+        return reason
+
+    def reasons_text(self, reasons, lang: str = "zh") -> list[str]:
+        """Each stored reason of a list (see reason_text) in `lang`."""
+        return [self.reason_text(str(r), lang) for r in (reasons if reasons is not None else [])]
 
     # --- the tunables every page and metric reads (one place: the weights file) ------------
     @property
@@ -155,11 +193,14 @@ def config_from_dict(
     unknown = [f for f in factors_raw if f not in FACTORS]
     if missing or unknown:
         raise ConfigError(f"factors missing={missing} unknown={unknown}")
-    factors = {
-        name: Factor(name, float(factors_raw[name]["points"]),
-                     str(factors_raw[name]["reason"]).format(**fill))
-        for name in FACTORS
-    }
+    factors = {}
+    for name in FACTORS:
+        zh = str(factors_raw[name]["reason"])
+        en = str(factors_raw[name].get("reason_en", ""))
+        if en and set(_PLACEHOLDER.findall(en)) != set(_PLACEHOLDER.findall(zh)):
+            raise ConfigError(f"factor {name}: reason_en must use the placeholders of reason")
+        factors[name] = Factor(name, float(factors_raw[name]["points"]), zh.format(**fill),
+                               en.format(**fill), zh, en)
     levels = {k: float(raw["levels"][k]) for k in ("red", "orange", "yellow")}
     if not levels["red"] >= levels["orange"] >= levels["yellow"]:
         raise ConfigError(f"level thresholds must decrease: {levels}")

@@ -10,14 +10,14 @@ import streamlit as st
 from cases.calendar import add_working_days
 from dashboard import exports, state
 from dashboard.plain_text import plain
-from dashboard.texts import error_text, t
+from dashboard.texts import error_text, reasons_line, t
 from grid.access import AccessDenied
 from grid.assignments import (AssignmentError, assign_shown, cancel_visit, load_after,
                               reassign_visit, split_by_capacity, worker_loads, worker_visit_list)
 from grid.db import StaleEdit, session_scope
 from grid.metrics import default_config, format_value
 from grid.visit_status import (NEEDS_VISIT, STATUS_SYMBOLS, coverage_by_worker,
-                               household_visit_status, reasons_text, status_counts,
+                               household_visit_status, status_counts,
                                worklist)
 from risk.config import LEVELS
 
@@ -99,7 +99,7 @@ table = pd.DataFrame({
     "visit_status": [f"{STATUS_SYMBOLS[k][0]} {t(f'vstatus.{k}', lang)}" for k in shown["visit_status"]],
     "level": [t(f"level.{v}", lang) if isinstance(v, str) else "" for v in shown["level"]],
     "score": pd.to_numeric(shown["score"], errors="coerce").round(0),
-    "reasons": [reasons_text(r) for r in shown["reasons"]],
+    "reasons": [reasons_line(r, lang, limit=3) for r in shown["reasons"]],  # English from the weights file
     "days_since_visit": pd.to_numeric(shown["days_since_visit"], errors="coerce"),
     "assigned_worker": shown["assigned_worker"].fillna(""),
     "due_on": [d.isoformat() if hasattr(d, "isoformat") else "" for d in shown["due_on"]],

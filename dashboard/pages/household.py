@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import state
 from dashboard.household_card import household_card
 from dashboard.plain_text import plain
-from dashboard.texts import error_text, t
+from dashboard.texts import error_text, reasons_line, t
 from dashboard.texts_household import fact_value, th, vocab
 from grid.db import session_scope
 from grid.facts import (APPEAL_DECIDERS, APPEAL_OUTCOMES, APPEAL_RECORDERS, APPEAL_SUBJECTS,
@@ -94,7 +94,7 @@ if f.score is None:
 else:
     st.markdown("**" + th("score", lang, level=t(f"level.{f.score['level']}", lang),
                           score=f.score["score"]) + "**")
-    st.caption(th("reasons", lang, reasons=plain("；".join(f.score["reasons"]))
+    st.caption(th("reasons", lang, reasons=plain(reasons_line(f.score["reasons"], lang))
                   if f.score["reasons"] else th("no_reasons", lang)))
 
 
@@ -237,7 +237,10 @@ with tabs[2]:  # one card per visit (readable at 390 px), newest first; user tex
                 th("visit.notes", lang, notes=v["备注"] or "—")]))
 
 with tabs[3]:
-    _table(f.scores, ["评分时间", "分数", "等级", "原因", "权重版本"])
+    _table(f.scores if lang == "zh" else  # level and reasons in English (reasons: the weights file)
+           f.scores.assign(等级=[t(f"level.{v}", lang) for v in f.scores["level"]],
+                           原因=[reasons_line(r, lang) for r in f.scores["reasons"]]),
+           ["评分时间", "分数", "等级", "原因", "权重版本"])
 
 with tabs[4]:
     _table(f.assignments, ["期限", "网格员", "状态", "派单人", "派单时间"])

@@ -15,7 +15,7 @@ from streamlit_folium import st_folium
 from dashboard import state
 from dashboard.plain_text import plain
 from dashboard.route_map import route_map
-from dashboard.texts import t
+from dashboard.texts import reasons_line, t
 from dashboard.texts_visit import tv
 from grid.access import Actor, Role
 from grid.visits import RECORDERS
@@ -100,8 +100,8 @@ def _facts(r) -> tuple[str, str]:
                     + (t("fmt.paren", lang, text=tv("today.overdue", lang, days=late)) if late > 0 else ""))
     last = r["last_visited_on"]
     line.append(tv("today.last", lang, day=last.isoformat()) if last else tv("today.never", lang))
-    reasons = list(r["reasons"]) or [tv("today.no_reason", lang)]
-    return " · ".join(line), tv("today.why", lang, reasons=plain("；".join(reasons)))
+    reasons = reasons_line(r["reasons"], lang) or tv("today.no_reason", lang)
+    return " · ".join(line), tv("today.why", lang, reasons=plain(reasons))
 
 
 for p in route.planned:

@@ -382,3 +382,165 @@ def test_audit_times_are_shown_in_shanghai_time(demo, lang):
             at_utc = at_utc.replace(tzinfo=ZoneInfo("UTC"))
         expected = at_utc.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
         assert shown[row_id] == expected, (row_id, shown[row_id], expected)
+
+
+# --------------------------------------------------------------------------- refusals and risk reasons
+def _shown(at: AppTest) -> str:
+    """Every text the page shows (markdown is escaped on the way: dashboard.plain_text)."""
+    return " ".join(str(getattr(e, "value", "")) for e in
+                    [*at.title, *at.markdown, *at.caption, *at.error, *at.info]).replace("\\", "")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_refused_account_and_reveal_in_the_page_language(demo, lang):
+    """jizhen.users' refusals (the zxcvbn one too) on the 账号 tab and an AccessDenied of
+    jizhen.privacy on the household card: in the page's language; nothing written."""
+    from grid.models import AuditEntry
+    from jizhen.users.model import User
+
+    with demo["engine"].connect() as c:
+        users, audit = c.execute(select(User.id)).all(), c.execute(select(AuditEntry.id)).all()
+    at = _page(demo, "county_staff", "admin.py", lang)
+    expected = {"en": [("Refused: ", "The password is too easy to guess"),
+                       ("Refused: ", "A receiving department needs the referral scheme it receives")],
+                "zh": [("不能办理：", "密码太容易被猜到"), ("不能办理：", "转诊承接部门必须指定承接的转诊事项")]}[lang]
+    for (username, role, typed), (start, words) in zip(
+            [("weak_en", "auditor", "woaini1314"), ("dept_en", "department", None)], expected):
+        at.text_input(key="ad_u_add_username").input(username)
+        at.selectbox(key="ad_u_add_role").set_value(role)
+        at.run()
+        if typed:
+            at.radio(key="ad_u_add_pwmode").set_value("typed")
+            at.run()
+            at.text_input(key="ad_u_add_pw1").input(typed)
+            at.text_input(key="ad_u_add_pw2").input(typed)
+        at.button(key="ad_u_add_go").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        errors = [e.value.replace("\\", "") for e in at.error]
+        assert any(e.startswith(start) and words in e for e in errors), errors
+        if lang == "en":
+            assert not [e for e in errors if CJK.search(e)], errors
+        if typed:
+            at.radio(key="ad_u_add_pwmode").set_value("generated")
+            at.run()
+
+    hid = _household_with_history(demo)
+    at = _app(demo, "grid_supervisor", lang)
+    at.switch_page("pages/household.py")
+    at.query_params["hh"] = str(hid)
+    at.run()
+    key = f"hhfile_{hid}_card"
+    at.text_input(key=f"{key}_reveal_reason").input("x")  # a reason of one character is refused
+    (reveal,) = [b for b in at.button if b.label == ("Show full details" if lang == "en" else "查看完整信息")]
+    reveal.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert errors == [{"en": "Seeing full personal data needs a reason.",
+                       "zh": "查看完整个人信息须填写理由"}[lang]], errors
+    with demo["engine"].connect() as c:
+        assert c.execute(select(User.id)).all() == users
+        assert c.execute(select(AuditEntry.id)).all() == audit
+
+
+def _english_reasons() -> dict[str, str]:
+    """Each Chinese reason sentence of the weights file and its English sentence, filled in from
+    the file itself (read here with tomllib, not through risk.config)."""
+    import tomllib
+
+    from risk.config import DEFAULT_WEIGHTS
+
+    with open(DEFAULT_WEIGHTS, "rb") as fh:
+        raw = tomllib.load(fh)
+    fill = {"days": raw["staleness"]["days"], "multiple": f"{raw['income']['near_line_multiple']:g}",
+            "pct": f"{raw['deterioration']['income_drop_share'] * 100:g}"}
+    return {f["reason"].format(**fill): f["reason_en"].format(**fill) for f in raw["factors"].values()}
+
+
+def _scored_household(demo, many: int = 2) -> tuple[int, list[str]]:
+    """A household of the supervisor's grid whose newest stored score has `many`+ reasons."""
+    import json
+
+    from grid.models import CommunityGrid, Household
+    from grid.risk_models import RiskScore
+    from grid.users import actor_for
+
+    grid = sorted(actor_for(demo["users"]["grid_supervisor"]).grid_codes)[0]
+    with demo["engine"].connect() as c:
+        rows = c.execute(select(RiskScore.household_id, RiskScore.reasons_json)
+                         .join(Household, Household.id == RiskScore.household_id)
+                         .join(CommunityGrid, Household.grid_id == CommunityGrid.id)
+                         .where(CommunityGrid.code == grid)
+                         .order_by(RiskScore.household_id, RiskScore.scored_at.desc())).all()
+    newest: dict[int, list[str]] = {}
+    for hid, reasons in rows:
+        newest.setdefault(int(hid), json.loads(reasons))
+    return next((h, r) for h, r in newest.items() if len(r) >= many)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_risk_reasons_in_the_page_language(demo, lang):
+    """The stored reasons of a household (Chinese sentences of the weights file) on its file
+    (the score line and the scores tab) and on the supervisor's worklist: English in English mode
+    (the weights file's reason_en), exactly as stored in Chinese mode."""
+    hid, stored = _scored_household(demo)
+    english = _english_reasons()
+    want = "; ".join(english[r] for r in stored) if lang == "en" else "；".join(stored)
+    at = _app(demo, "grid_supervisor", lang)
+    at.switch_page("pages/household.py")
+    at.query_params["hh"] = str(hid)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    label = {"en": "Reasons: ", "zh": "原因："}[lang]
+    assert label + want in _shown(at), _shown(at)
+    scores = next(d.value for d in at.dataframe if ("Reasons" if lang == "en" else "原因") in d.value.columns)
+    assert scores.iloc[0]["Reasons" if lang == "en" else "原因"] == want
+    if lang == "en":
+        assert not any(CJK.search(str(x)) for x in scores["Reasons"]), scores["Reasons"].tolist()
+        assert not any(CJK.search(str(x)) for x in scores["Level"]), set(scores["Level"])
+
+    at = _page(demo, "grid_supervisor", "assign.py", lang)
+    column = {"en": "Reasons", "zh": "主要原因"}[lang]  # the worklist's column (dashboard.texts col.reasons)
+    table = next(d.value for d in at.dataframe if column in d.value.columns)
+    cells = [str(x) for x in table[column] if str(x)]
+    assert cells, table.columns
+    if lang == "en":
+        assert not [x for x in cells if CJK.search(x)], cells[:5]
+        assert set("; ".join(cells).split("; ")) <= set(english.values())
+    else:
+        assert set("；".join(cells).split("；")) <= set(english), cells[:5]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_todays_route_gives_the_reasons_in_the_page_language(demo, lang):
+    """The grid worker's route (今日任务): each stop's stored reasons, in English in English mode."""
+    import json
+
+    from grid.access import SYSTEM
+    from grid.assignments import assign_visits
+    from grid.models import GridWorker, Household, VisitAssignment
+    from grid.risk_models import RiskScore
+
+    worker_id = demo["users"]["grid_worker"].worker_id
+    english = _english_reasons()
+    with demo["engine"].connect() as c:
+        own_grid = c.execute(select(GridWorker.grid_id).where(GridWorker.id == worker_id)).scalar()
+        rows = c.execute(select(RiskScore.household_id, RiskScore.reasons_json)
+                         .join(Household, Household.id == RiskScore.household_id)
+                         .where(Household.grid_id == own_grid)).all()
+        due = c.execute(select(VisitAssignment.household_id)
+                        .where(VisitAssignment.worker_id == worker_id, VisitAssignment.status == "open",
+                               VisitAssignment.due_on == DEMO_TODAY)).scalars().all()
+    with_reasons = sorted({int(h) for h, r in rows if json.loads(r)} - set(due))
+    if len(due) < 2:  # two households with reasons due today (given once, for both languages)
+        with session_scope(demo["engine"]) as s:
+            assign_visits(session=s, actor=SYSTEM, household_ids=with_reasons[:2], worker_id=worker_id,
+                          due_on=DEMO_TODAY, today=DEMO_TODAY)
+    at = _page(demo, "grid_worker", "today.py", lang)
+    why = {"en": "Why: ", "zh": "派单原因："}[lang]
+    lines = [c.value.replace("\\", "")[len(why):] for c in at.caption
+             if c.value.replace("\\", "").startswith(why)]
+    routine = {"en": "no risk factor stands out (routine visit)", "zh": "无突出风险因素（例行走访）"}[lang]
+    words = set(english.values()) if lang == "en" else set(english)
+    parts = [p for line in lines for p in line.split("; " if lang == "en" else "；")]
+    assert set(parts) <= words | {routine}, lines
+    assert set(parts) & words, lines  # at least one stop with its reasons

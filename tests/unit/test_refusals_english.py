@@ -44,3 +44,19 @@ def test_access_denied_shape():
     assert (str(old), old.zh, old.en, old.code) == ("只读", "只读", "", "access_denied")
     assert error_text(old, "en") == "只读"  # no English given: the Chinese, never an empty line
     assert str(AccessDenied()) == ""
+
+
+def test_out_of_scope_reads_the_same_for_any_record_in_both_languages():
+    """A record outside the actor's grids and one that does not exist get the one uniform refusal,
+    in Chinese as always and in English (cases.common.OUT_OF_SCOPE / OUT_OF_SCOPE_EN)."""
+    from cases.common import OUT_OF_SCOPE, check_scope
+    from jizhen.access import Actor, Role
+
+    sup = Actor(username="sup", role=Role.GRID_SUPERVISOR, grid_codes=frozenset({"G01"}))
+    refusals = []
+    for grid in ("G02", None):  # another grid; no grid at all (not found)
+        with pytest.raises(AccessDenied) as exc:
+            check_scope(sup, grid)
+        refusals.append((str(exc.value), error_text(exc.value, "en"), exc.value.code))
+    assert refusals[0] == refusals[1] == (
+        f"案件{OUT_OF_SCOPE}", "The case is outside your grids or does not exist.", "out_of_scope")

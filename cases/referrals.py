@@ -17,7 +17,7 @@ from cases.models import Referral
 from cases.rules import (REFERRAL_SCHEMES, REFERRAL_STATUS_LABELS as STATUS_LABELS_REFERRAL,
                          ROLE_LABELS, STATUS_LABELS, CaseFacts, Category, DomainError,
                          ReferralScheme, ReferralStatus, Role, Status)
-from cases.workflow import transition
+from cases.workflow import admitting, transition
 from grid import audit
 from grid.access import AccessDenied, Actor
 from grid.models import Household
@@ -107,6 +107,11 @@ def refer(
 # the officers and the grid supervisor may record an answer the department gave on paper.
 REFERRAL_ANSWER_ROLES = frozenset({Role.DEPARTMENT, Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER,
                                    Role.COUNTY_STAFF, Role.SYSTEM})
+
+
+def may_answer_referral(actor: Actor) -> bool:
+    """Whether ``actor`` may record a referral's answer (the pages show the form only then)."""
+    return bool(actor.may_write) and Role(rules.role_name(actor)) in REFERRAL_ANSWER_ROLES
 
 
 def check_referral_role(actor: Actor) -> None:
@@ -261,8 +266,9 @@ def admit(*, session: Session, actor: Actor, case_id: int, on_day: date, verifie
     if not decision.eligible:
         raise DomainError(f"不符合纳入条件：{decision.reason}", "not eligible for admission",
                           code="not_eligible", decision=asdict(decision))
-    transition(session=session, actor=actor, case_id=case.id, name="admit", on_day=on_day,
-               reason=reason or decision.reason)
+    with admitting():
+        transition(session=session, actor=actor, case_id=case.id, name="admit", on_day=on_day,
+                   reason=reason or decision.reason)
     before = {"dibao": hh.dibao, "tekun": hh.tekun}
     if decision.scheme == "dibao":
         hh.dibao = True

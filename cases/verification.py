@@ -44,6 +44,11 @@ VERIFICATION_TOML = Path(__file__).resolve().parents[1] / "data" / "verification
 # Who enters results: the officers who run the 核对 (the county's civil-affairs bureau and the
 # town's civil-affairs office). Grid workers, supervisors, departments and auditors do not.
 VERIFY_ROLES = frozenset({"township_leader", "county_staff", "system"})
+
+
+def may_record(actor) -> bool:
+    """Whether ``actor`` may record checklist results (the pages show the forms only then)."""
+    return bool(actor.may_write) and rules.role_name(actor) in VERIFY_ROLES
 # The applications a checklist belongs to: the statuses from which a case may be admitted.
 APPLICATION_STATUSES = tuple(s.value for s in rules.TRANSITIONS["admit"].sources)
 

@@ -12,6 +12,9 @@ Guards every caller gets (the pages, the CLI, a county's script), see cases.elig
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -26,10 +29,24 @@ from cases.common import (business_today, case_facts, case_id_numbers, fen, flus
 from cases.limits import case_limits
 from cases.models import Case, CaseEvent, FundMovement, Payment
 from cases.money import parse_amount
-from cases.rules import CATEGORY_LABELS, CaseFacts, Category
+from cases.rules import CATEGORY_LABELS, CaseFacts, Category, DomainError
 from grid import audit
 from grid.access import Actor
 from grid.db import StaleEdit
+
+
+# Set by cases.referrals.admit around its own transition: the only way to take "admit".
+_ADMITTING: ContextVar[bool] = ContextVar("jizhen_admitting", default=False)
+
+
+@contextmanager
+def admitting():
+    """The admission assessment (cases.referrals.admit) is taking the "admit" transition."""
+    token = _ADMITTING.set(True)
+    try:
+        yield
+    finally:
+        _ADMITTING.reset(token)
 
 
 def transition(
@@ -53,6 +70,12 @@ def transition(
     Asia/Shanghai bounds the future and the late-entry rule is not applied.
     """
     require_write(actor)
+    if name == "admit" and not _ADMITTING.get():
+        # 纳入 is the end of an assessment (cases.referrals.admit): the verification checklist and
+        # the admission facts are checked there; a bare transition would skip them.
+        raise DomainError("纳入低保/特困须通过纳入评估（核对清单与纳入条件），不能直接办理",
+                          "admission goes through the admission assessment (cases.services.admit)",
+                          code="admit_via_assessment")
     case = get_case(session=session, actor=actor, case_id=case_id)
     if expected_version is not None and case.version != expected_version:
         raise StaleEdit(f"案件{case.case_no}已被他人修改，请刷新后重试 (case changed by someone else)")

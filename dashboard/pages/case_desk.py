@@ -20,7 +20,7 @@ from cases import services as svc
 from cases.rules import (
     CATEGORY_LABELS, CHANNEL_LABELS, REFERRAL_SCHEMES, STATUS_LABELS, TRANSITIONS, DomainError)
 from cases import verification
-from cases.referrals import admission_preview, medical_amounts
+from cases.referrals import admission_preview, may_answer_referral, medical_amounts
 from dashboard import maps, state
 from dashboard.household_card import household_card
 from dashboard.household_link import household_link
@@ -359,7 +359,7 @@ with tab_detail:
         if actor.may_write and "admit" in offered:
             admit_form(d)
         open_refs = desk.open_referrals(d["referrals"])
-        if open_refs and actor.may_write:
+        if open_refs and may_answer_referral(actor):
             versions = read(desk.referral_versions, case_id=case_id)
             shown_refs = {r["id"]: desk.shown_referral(r, versions[r["id"]]) for r in open_refs}
             _show_result(f"ref_{case_id}")
@@ -533,7 +533,7 @@ with tab_verify:
             tc("ver.col.source", lang): verification.source_label(it["source"], lang)} for it in items]),
             hide_index=True, width="stretch")
         _show_result(f"ver_{vid}")
-        if actor.may_write:
+        if verification.may_record(actor):
             names = {it["item_code"]: tc("ver.item_option", lang,
                                          dept=department_label(it["department"], lang),
                                          item=item_label(it["item_code"], it["item_name"], lang))
@@ -551,7 +551,7 @@ with tab_verify:
                 st.text_input(tc("ver.note", lang), key=ver_key(vid, "note"))
                 st.date_input(tc("ver.day", lang), value=day, max_value=day, key=ver_key(vid, "day"))
                 st.form_submit_button(tc("ver.submit", lang), on_click=_submit_result, args=(vid, shown_items))
-    if actor.may_write:
+    if verification.may_record(actor):
         with st.expander(tc("ver.batch", lang)):
             dept = st.selectbox(tc("ver.batch_dept", lang), verification.departments(), index=None,
                                 format_func=lambda d_: department_label(d_, lang),

@@ -54,6 +54,8 @@ FINDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
         "tests/security/test_attacks_services.py::test_amounts_are_validated_by_every_entry_point",
         "tests/security/test_attacks_services.py::test_donations_and_allocation_check_their_own_permission_and_amount",
         "tests/security/test_attacks_services.py::test_spot_check_results_only_by_officers_within_scope",
+        "tests/security/test_attacks_services.py::test_admission_cannot_skip_the_checklist_by_a_bare_transition",
+        "tests/security/test_matrix_actions.py",
         "tests/security/test_attacks_spotcheck.py::test_grid_roles_cannot_record_a_spot_check_result",
         "tests/security/test_attacks_spotcheck.py::test_officer_outside_the_grid_is_refused_and_inside_it_records",
         "tests/security/test_attacks_spotcheck.py::test_medical_referral_amounts_are_validated",

@@ -208,3 +208,27 @@ def test_a_request_cannot_be_received_in_the_future(world):
         assert e.value.code == "future_date" and "未来" in e.value.zh
         assert s.exec(select(func.count()).select_from(Case)).one() == 0
         assert _intake(s, household_id=hh[0], received_on=TODAY, today=TODAY).received_on == TODAY
+
+
+def test_admission_cannot_skip_the_checklist_by_a_bare_transition(world):
+    """纳入 only through the admission assessment (svc.admit: checklist complete, facts entered,
+    rule's verdict): the named transition "admit" called directly is refused for every role,
+    county staff included, and writes nothing (found by tests/security/test_matrix_actions.py)."""
+    engine, hh = world
+    with session_scope(engine) as s:
+        cid = _intake(s, household_id=hh[0], received_on=TODAY, today=TODAY,
+                      category="illness_or_disaster").id
+        _go(s, cid, ("accept", SUP, TODAY), today=TODAY)
+        version = s.get(Case, cid).version
+    for actor in (COUNTY, LEADER):
+        with session_scope(engine) as s, pytest.raises(DomainError) as e:
+            svc.transition(session=s, actor=actor, case_id=cid, name="admit", on_day=TODAY, today=TODAY)
+        assert e.value.code == "admit_via_assessment"
+    with session_scope(engine) as s:
+        case = s.get(Case, cid)
+        assert (case.status, case.version) == ("accepted", version)
+        assert not s.get(Household, hh[0]).dibao
+        with pytest.raises(DomainError) as e:  # the assessment itself still refuses an empty checklist
+            svc.admit(session=s, actor=COUNTY, case_id=cid, on_day=TODAY, members=3, family_income_yuan=600,
+                      dependent_severe_member=False, no_labour_no_income_no_supporter=False)
+        assert e.value.code != "admit_via_assessment"

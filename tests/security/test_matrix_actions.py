@@ -82,7 +82,6 @@ POLICY: dict[str, frozenset] = {
     "transition.pay_first": OFFICERS,
     "transition.complete_files": CASE_FOLLOWERS,
     "transition.refer": CASE_FOLLOWERS,
-    "transition.admit": OFFICERS,
     "transition.close": OFFICERS,
     "referral.send": CASE_FOLLOWERS,
     # 转诊接收: the receiving department answers the referrals of ITS scheme; the supervisor and the
@@ -337,7 +336,6 @@ ACTIONS: dict[str, Action] = {
     "transition.pay_first": _t("pay_first", "accept", reason="火灾，先行救助"),
     "transition.complete_files": _t("complete_files", "accept", "approve_town", "pay"),
     "transition.refer": _t("refer", "accept"),
-    "transition.admit": _t("admit", "accept"),
     "transition.close": _t("close", "accept", "reject"),
     "referral.send": Action(lambda s, w: _case(s, w, "accept", category="illness_or_disaster"),
                             lambda s, a, cid, w: svc.refer(

@@ -252,15 +252,21 @@ def test_verification_checklist_form(db):
     assert len(_audits(db, "verification.record")) == 1
 
 
-def test_supervisor_may_not_record_verification(db):
+def test_supervisor_sees_the_checklist_but_no_form_and_the_service_refuses(db):
+    """The checklist is the officers' (cases.verification.VERIFY_ROLES): a supervisor reads it,
+    is offered no result form and no batch upload, and the service refuses a direct call."""
     cid = db["case_id"]
     at = _run(db, "sup")
     at.selectbox(key="cases_ver_id").set_value(cid).run()
-    at.selectbox(key=f"cases_ver_{cid}_item").set_value("vehicles")
-    at.radio(key=f"cases_ver_{cid}_result").set_value("clear")
-    at.text_input(key=f"cases_ver_{cid}_evidence").input("回执")
-    _button(at, "保存核对结果").click().run()
-    assert any("无权执行此操作" in e and "核对结果" in e for e in _texts(at, "error")), _texts(at, "error")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.dataframe, "the checklist is shown"
+    keys = {w.key for w in [*at.selectbox, *at.radio, *at.text_input]}
+    assert f"cases_ver_{cid}_item" not in keys and "cases_ver_dept" not in keys
+    assert not [b for b in at.button if b.label == "保存核对结果"]
+    with session_scope(db["engine"]) as s, pytest.raises(AccessDenied) as e:
+        verification.record_result(session=s, actor=SUP, case_id=cid, item_code="vehicles",
+                                   result="clear", evidence="回执", on_day=TODAY)
+    assert "核对结果" in str(e.value)
     assert _count(db, VerificationResult) == 0
 
 

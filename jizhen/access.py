@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from jizhen.errors import Bilingual
+
 
 class Role(StrEnum):
     """The one role enum (grid.access.Role and cases.vocabulary.Role are this class).
@@ -29,24 +31,13 @@ class Role(StrEnum):
     system = "system"
 
 
-class AccessDenied(Exception):
-    """The actor's role or scope does not allow this.
-
-    Shaped like cases.errors.DomainError: ``zh`` and ``en`` the refusal in each language (an
-    English page shows ``en``: dashboard.texts.error_text), ``code`` names the refusal. ``str()``
-    is the Chinese message exactly as given (the first argument), so existing callers and tests
-    read it unchanged; ``en`` is empty when the raiser gave none (a page then shows ``zh``).
-    A refusal for a record outside the actor's scope uses code "out_of_scope" and the one uniform
-    wording (cases.common.OUT_OF_SCOPE / OUT_OF_SCOPE_EN): it never tells whether the record exists.
-    """
+class AccessDenied(Bilingual, Exception):
+    """The actor's role or scope does not allow this (zh/en/code: jizhen.errors.Bilingual;
+    ``str()`` is the Chinese message as given). A refusal for a record outside the actor's scope
+    uses code "out_of_scope" and the one uniform wording (cases.common.OUT_OF_SCOPE /
+    OUT_OF_SCOPE_EN): it never tells whether the record exists."""
 
     code = "access_denied"
-
-    def __init__(self, *args, en: str = "", code: str | None = None):
-        super().__init__(*args)
-        self.zh, self.en = (str(args[0]) if args else ""), str(en)
-        if code:
-            self.code = code
 
 
 # Roles that see unmasked ID and phone numbers on screen (never in public exports). A department

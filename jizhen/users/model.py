@@ -15,6 +15,7 @@ from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from grid.access import Actor, Role
+from jizhen.errors import Bilingual
 from grid.geotypes import UTCDateTime, utcnow
 from jizhen.db import version_column
 from jizhen.vocabulary import ROLE_LABELS as _ROLE_LABELS
@@ -76,18 +77,11 @@ class LoginThrottle(SQLModel, table=True):
     locked_until: Optional[datetime] = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
-class UserError(ValueError):
-    """Invalid user data or operation. Shaped like cases.errors.DomainError: ``str()`` is the
-    Chinese message exactly as given (the first argument); ``zh`` and ``en`` the message in each
-    language (an English page shows ``en``: dashboard.texts.error_text); ``code`` names the rule."""
+class UserError(Bilingual, ValueError):
+    """Invalid user data or operation (zh/en/code: jizhen.errors.Bilingual; ``str()`` is the
+    Chinese message as given)."""
 
     code = "user_error"
-
-    def __init__(self, *args, en: str = "", code: str | None = None):
-        super().__init__(*args)
-        self.zh, self.en = (str(args[0]) if args else ""), str(en)
-        if code:
-            self.code = code
 
 
 def get_user(session: Session, username: str) -> User | None:

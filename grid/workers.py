@@ -47,8 +47,14 @@ class WorkerError(Exception):
         self.zh, self.en = zh, en
 
 
+def may_administer(actor: Actor) -> bool:
+    """Whether ``actor`` may administer workers and households outside every grid (pages ask
+    this before drawing the forms; the services check it again)."""
+    return bool(actor.may_write) and Role(actor.role) in ADMIN_ROLES
+
+
 def require_admin(actor: Actor, what: str) -> None:
-    if not actor.may_write or Role(actor.role) not in ADMIN_ROLES:
+    if not may_administer(actor):
         raise AccessDenied(f"只有县民政局可以{what}（{actor.username}无权） / county staff only",
                            en=f"Only county staff may do this ({actor.username} may not).", code="role_denied")
 

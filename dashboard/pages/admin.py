@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import exports, state
+from dashboard import exports, outside_panel, state
 from dashboard.plain_text import plain
 from dashboard.texts import error_text
 from dashboard.page_writes import PageWrites
@@ -86,20 +86,6 @@ def _submit_move(worker_id: int, version: int) -> None:
 def _submit_deactivate(worker_id: int, version: int) -> None:
     _write("worker", wk.deactivate_worker, _saved("ad.deactivate"), worker_id=worker_id,
            expected_version=version, reason=st.session_state.get(f"ad_w_{worker_id}_off_reason") or "")
-
-
-def _submit_relocate(household_id: int, version: int) -> None:
-    ss = st.session_state
-    _write("outside", wk.relocate_household, _saved("ad.fix_location"), household_id=household_id,
-           expected_version=version, lon=float(ss.get(f"ad_h_{household_id}_lon") or 0),
-           lat=float(ss.get(f"ad_h_{household_id}_lat") or 0), reason=ss.get(f"ad_h_{household_id}_fix_reason") or "")
-
-
-def _submit_assign(household_id: int, version: int) -> None:
-    ss = st.session_state
-    _write("outside", wk.assign_household_grid, _saved("ad.assign"), household_id=household_id,
-           expected_version=version, grid_code=ss.get(f"ad_h_{household_id}_grid") or "",
-           reason=ss.get(f"ad_h_{household_id}_assign_reason") or "")
 
 
 def _confirm_grids(digest: str) -> None:
@@ -324,33 +310,7 @@ with tab_grids:
 
 # ------------------------------------------------------------------ households outside every grid
 with tab_out:
-    _show("outside")
-    out = read(wk.outside_households)
-    if not out:
-        st.info(ta("ad.outside_none", lang))
-    else:
-        st.dataframe(labelled(pd.DataFrame(out), ["id", "head_name", "head_id_number", "address", "lon", "lat"], lang),
-                     hide_index=True, width="stretch")
-        by_id = {r["id"]: r for r in out}
-        hid = st.selectbox(ta("ad.pick_household", lang), list(by_id), key="ad_h_pick",
-                           format_func=lambda i, by_id=by_id: f"#{i} {by_id[i]['head_name']} {by_id[i]['address']}")
-        shown = by_id[hid]
-        left, right = st.columns(2)
-        with left.form(f"ad_fix_form_{hid}"):
-            st.markdown(f"**{ta('ad.fix_location', lang)}**")
-            st.number_input(ta("ad.lon", lang), value=float(shown["lon"]), format="%.6f", step=0.0001,
-                            key=f"ad_h_{hid}_lon")
-            st.number_input(ta("ad.lat", lang), value=float(shown["lat"]), format="%.6f", step=0.0001,
-                            key=f"ad_h_{hid}_lat")
-            st.text_input(ta("ad.reason", lang), key=f"ad_h_{hid}_fix_reason", max_chars=500)
-            st.form_submit_button(ta("ad.fix_btn", lang), on_click=_submit_relocate,
-                                  args=(hid, int(shown["version"])))
-        with right.form(f"ad_assign_form_{hid}"):
-            st.markdown(f"**{ta('ad.assign', lang)}**")
-            st.selectbox(ta("ad.grid", lang), codes, key=f"ad_h_{hid}_grid")
-            st.text_input(ta("ad.reason", lang), key=f"ad_h_{hid}_assign_reason", max_chars=500)
-            st.form_submit_button(ta("ad.assign_btn", lang), on_click=_submit_assign,
-                                  args=(hid, int(shown["version"])))
+    outside_panel.draw(actor, lang, codes, _WRITES, "ad")
 
 
 # ------------------------------------------------------------------ accounts

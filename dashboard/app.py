@@ -17,14 +17,25 @@ from dashboard.texts import t  # noqa: E402
 
 st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide")
 
-with st.sidebar:
+
+def language_switch() -> None:
     st.radio(t("sidebar.lang", "zh"), ["zh", "en"], key=state.LANG_KEY, horizontal=True,
              format_func=lambda v: "中文" if v == "zh" else "English")
+
+
+# The switch sits at the top of the sidebar, but is drawn only after st.navigation. Streamlit
+# keys a widget on the script it runs in: the first run of the process, before any st.navigation
+# call, runs this file as a page of the legacy dashboard/pages/ folder (another key), so a switch
+# drawn before st.navigation changed key after it and its first click (English on the landing
+# page) was dropped. Its value is read before it is drawn (state.lang: session state).
+language_slot = st.sidebar.container()
 lang = state.lang()
 
 # Every page sits behind the login: there is no switch that skips it.
 actor = login_gate(state.engine())
 if actor is None:
+    with language_slot:
+        language_switch()
     st.stop()
 
 # Each role sees the pages it can use (dashboard.navigation); a grid worker lands on the visit form.
@@ -33,4 +44,7 @@ landing = landing_page(actor.role)
 pages = [st.Page(str(PAGES / p.file), title=t(p.title_key, lang), url_path=p.url_path,
                  default=p is landing)
          for p in pages_for(actor.role)]
-st.navigation(pages).run()
+page = st.navigation(pages)
+with language_slot:
+    language_switch()
+page.run()

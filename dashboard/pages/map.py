@@ -21,6 +21,19 @@ workers = state.workers(url, actor)
 summary = state.grid_summary(url, actor, day)
 names = dict(zip(grids["code"], grids["name"]))
 
+# Streamlit keeps a selection in the browser as the label it showed, and reads it back with this
+# run's labels: after the language switch every selection below showed the old language and fell
+# back (a selectbox to its default, a multiselect to nothing) at the next rerun. On a switch, each
+# is given its own value again, which sends its labels in the new language. The multiselects'
+# defaults are seeded here (not with default=) so a value set here is the only one.
+LABELLED = ("map_metric", "map_layers", "map_worker", "map_levels", "map_deadlines",
+            "map_panel_grid", "map_household")
+if st.session_state.get("map_lang", lang) != lang:
+    for key in LABELLED:
+        if st.session_state.get(key) is not None:  # None: nothing chosen, nothing to relabel
+            st.session_state[key] = st.session_state[key]
+st.session_state["map_lang"] = lang
+
 with st.sidebar:
     metric = st.selectbox(t("map.metric", lang), ["coverage_30d", "mean_score", "pending_cases"],
                           format_func=lambda k: t(f"metric.{k}", lang), key="map_metric", placeholder=t("choose", lang))
@@ -30,21 +43,25 @@ with st.sidebar:
     # hotspots are a planning view: off by default for a supervisor, whose day is the visits
     default_layers = ["visit_status", "cases"] if actor.role == Role.GRID_SUPERVISOR \
         else ["visit_status", "cases", "hotspots"]
-    layers = st.multiselect(t("map.layers", lang), layer_keys, default=default_layers,
+    st.session_state.setdefault("map_layers", default_layers)
+    layers = st.multiselect(t("map.layers", lang), layer_keys,
                             format_func=lambda k: t(f"layer.{k}", lang), key="map_layers",
                             placeholder=t("choose_many", lang))
     grid_pick = st.multiselect(t("map.filter_grid", lang), list(names),
                                format_func=lambda c: names[c], key="map_grids", placeholder=t("choose_many", lang))
-    worker_ids = [None, *workers["id"].tolist()]
+    # "all" rather than None: a selection of None is drawn empty (the placeholder) when relabelled
+    worker_ids = ["all", *workers["id"].tolist()]
     worker_names = dict(zip(workers["id"], workers["name"]))
     worker = st.selectbox(t("map.filter_worker", lang), worker_ids, key="map_worker",
-                          format_func=lambda w: t("map.all", lang) if w is None else worker_names[w], placeholder=t("choose", lang))
+                          format_func=lambda w: t("map.all", lang) if w == "all" else worker_names[w], placeholder=t("choose", lang))
+    worker = None if worker == "all" else worker
     # every level by default: the visit-status layer then counts what the worklist counts
+    st.session_state.setdefault("map_levels", ["red", "orange", "yellow", "green"])
     levels = st.multiselect(t("map.filter_levels", lang), ["red", "orange", "yellow", "green"],
-                            default=["red", "orange", "yellow", "green"], format_func=lambda k: t(f"level.{k}", lang),
+                            format_func=lambda k: t(f"level.{k}", lang),
                             key="map_levels", placeholder=t("choose_many", lang))
+    st.session_state.setdefault("map_deadlines", list(maps.DEADLINE_STATUSES))
     deadlines = st.multiselect(t("map.filter_deadline", lang), list(maps.DEADLINE_STATUSES),
-                               default=list(maps.DEADLINE_STATUSES),
                                format_func=lambda k: maps.deadline_label(k, lang), key="map_deadlines", placeholder=t("choose_many", lang))
 
 options = (("metric", metric), ("layers", tuple(sorted(layers))),

@@ -113,15 +113,18 @@ def _log_in(page, port: int, username: str) -> None:
 
 
 def test_language_switch_on_the_landing_map(server):
-    """语言 / Language on the landing map page: English switches the sidebar and the page title at
-    the first click, 中文 switches them back. The first test on the module's server on purpose:
-    Streamlit runs the first script of a process as a page of the legacy dashboard/pages/ folder,
-    and a switch drawn before st.navigation got another widget key after it, so that first click
-    was dropped (the radio stayed on 中文); dashboard/app.py draws it after st.navigation."""
-    from playwright.sync_api import sync_playwright
+    """语言 / Language on the landing map page: English switches the sidebar (the choices in it too)
+    and the page title at the first click, 中文 switches them back. The first test on the module's
+    server on purpose: Streamlit runs the first script of a process as a page of the legacy
+    dashboard/pages/ folder, and a switch drawn before st.navigation got another widget key after
+    it, so that first click was dropped (the radio stayed on 中文); dashboard/app.py draws it after
+    st.navigation. The browser keeps a selection as the label it showed: dashboard/pages/map.py
+    sends the labels again in the new language (else they stayed Chinese, then emptied)."""
+    from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
+                                    headless=True)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
             _log_in(page, server["port"], "b_lang")
@@ -137,7 +140,12 @@ def test_language_switch_on_the_landing_map(server):
             page.get_by_role("heading", name="Grid map").wait_for(timeout=30_000)
             sidebar.get_by_text("Signed in: b_lang").wait_for(timeout=30_000)
             sidebar.get_by_role("link", name="Grid map").wait_for(timeout=30_000)
-            sidebar.get_by_text("Colour grids by").wait_for(timeout=30_000)
+            # the choices made in Chinese are shown in English (not kept as the labels shown before)
+            layers = sidebar.get_by_test_id("stMultiSelect").filter(has_text="Layers")
+            layers.get_by_text("Pending cases", exact=True).wait_for(timeout=30_000)
+            metric = sidebar.get_by_test_id("stSelectbox").filter(has_text="Colour grids by")
+            expect(metric.get_by_role("combobox")).to_have_value("30-day visit coverage")
+            assert layers.get_by_text("在办案件").count() == 0
             assert switch.get_by_role("radio", name="English").is_checked()
             assert _map_title(page).count() == 0
             assert sidebar.get_by_text("当前用户：b_lang").count() == 0
@@ -146,6 +154,8 @@ def test_language_switch_on_the_landing_map(server):
             _map_title(page).wait_for(timeout=30_000)
             sidebar.get_by_text("当前用户：b_lang").wait_for(timeout=30_000)
             sidebar.get_by_role("link", name="网格地图").wait_for(timeout=30_000)
+            sidebar.get_by_test_id("stMultiSelect").filter(has_text="图层").get_by_text(
+                "在办案件", exact=True).wait_for(timeout=30_000)
             assert switch.get_by_role("radio", name="中文").is_checked()
             assert page.get_by_role("heading", name="Grid map").count() == 0
         finally:

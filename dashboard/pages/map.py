@@ -25,7 +25,7 @@ names = dict(zip(grids["code"], grids["name"]))
 # run's labels: after the language switch every selection below showed the old language and fell
 # back (a selectbox to its default, a multiselect to nothing) at the next rerun. On a switch, each
 # is given its own value again, which sends its labels in the new language. The multiselects'
-# defaults are seeded here (not with default=) so a value set here is the only one.
+# defaults are seeded in session state below (not with default=): one source of each value.
 LABELLED = ("map_metric", "map_layers", "map_worker", "map_levels", "map_deadlines",
             "map_panel_grid", "map_household")
 if st.session_state.get("map_lang", lang) != lang:

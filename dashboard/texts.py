@@ -128,6 +128,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "choose": ("请选择", "Choose an option"),
     "choose_many": ("请选择（可多选）", "Choose one or more"),
     "map.select_grid": ("查看网格详情（也可点击地图上的网格）", "Grid details (or click a grid on the map)"),
+    "map.outside": ("网格外住户：{n} 户（坐标不在任何网格内，请更正位置或手工指定网格）",
+                    "Households outside every grid: {n} (correct the location or assign a grid by hand)"),
     "panel.title": ("{name}（{code}）", "{name} ({code})"),
     "panel.households": ("住户", "Households"),
     "panel.full_time": ("专职网格员", "Full-time workers"),

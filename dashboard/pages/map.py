@@ -7,11 +7,13 @@ import copy
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import maps, state
+from dashboard import maps, outside_panel, state
 from dashboard.household_card import household_card
 from dashboard.texts import t
 from grid.access import Role
 from grid.metrics import format_value
+
+_OUTSIDE_WRITES = outside_panel.writes_for("map_results")
 
 lang, actor, url, day = state.page_start()
 st.title(t("map.title", lang))
@@ -111,3 +113,12 @@ if code:
         household_card(actor, household, lang, key="map_household")
         # the household file (一户一档, dashboard/pages/household.py): the id is an integer
         st.markdown(f"[{t('map.household_link', lang)}](household?hh={int(household)})")
+
+# Households outside every grid (no grid on the map holds them): listed here for those who fix
+# them (county staff), with the same panel as 系统管理 (dashboard/outside_panel.py).
+if outside_panel.may_fix(actor):
+    _OUTSIDE_WRITES.show("outside")  # the outcome of a fix, also when none is left
+    outside = outside_panel.outside_rows(actor)
+    if outside:
+        with st.expander(t("map.outside", lang, n=len(outside))):
+            outside_panel.draw(actor, lang, codes, _OUTSIDE_WRITES, "map_out", rows=outside)

@@ -33,6 +33,7 @@ class AdmissionDecision:
     scheme: str | None  # 'dibao' | 'tekun' | None
     single_person: bool
     reason: str
+    reason_en: str = ""  # the same verdict in English (the pages' English mode)
 
 
 # The facts the officer enters, in form order: (field, Chinese name).
@@ -90,24 +91,34 @@ def admission_facts(*, family_income_yuan: Any, members: Any, dependent_severe_m
 def assess_admission(f: AdmissionFacts) -> AdmissionDecision:
     if not f.verified:
         return AdmissionDecision(False, None, False,
-                                 "逢进必核：家庭经济状况核对未完成，暂不能纳入")
+                                 "逢进必核：家庭经济状况核对未完成，暂不能纳入",
+                                 "the family's finances are not verified yet: no admission before "
+                                 "every check is done")
     income = to_decimal(f.income_per_capita_yuan)
     std = to_decimal(f.dibao_standard_yuan)
     if std <= 0:
         raise DomainError("低保标准必须大于0", "the dibao standard must be positive", code="bad_standard")
     if f.no_labour_no_income_no_supporter:
         return AdmissionDecision(True, "tekun", False,
-                                 "无劳动能力、无生活来源、无法定赡养抚养扶养义务人：纳入特困供养")
+                                 "无劳动能力、无生活来源、无法定赡养抚养扶养义务人：纳入特困供养",
+                                 "unable to work, no income and no one legally bound to support "
+                                 "them: admitted to tekun support")
     if income < std:
         return AdmissionDecision(True, "dibao", False,
-                                 f"家庭人均收入{income}元低于低保标准{std}元：全户纳入低保")
+                                 f"家庭人均收入{income}元低于低保标准{std}元：全户纳入低保",
+                                 f"income per head {income} yuan is below the dibao standard of "
+                                 f"{std} yuan: the whole household is admitted to dibao")
     if (f.dependent_severe_member and not f.member_can_register_alone and f.members > 1
             and income <= std * SINGLE_PERSON_INCOME_MULTIPLE):
         return AdmissionDecision(
             True, "dibao", True,
             f"家庭人均收入{income}元在低保标准{std}元的2倍以内，重残/重病成员单人户纳入低保",
+            f"income per head {income} yuan is within twice the dibao standard of {std} yuan: "
+            "the severely disabled or ill member is admitted to dibao as a single-person household",
         )
     return AdmissionDecision(
         False, None, False,
         f"家庭人均收入{income}元不低于低保标准{std}元，且不符合单人户纳入条件",
+        f"income per head {income} yuan is not below the dibao standard of {std} yuan, and the "
+        "single-person admission does not apply",
     )

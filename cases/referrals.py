@@ -232,6 +232,9 @@ def admission_preview(*, session: Session, actor: Actor, case_id: int, on_day: d
     return {"facts": asdict(facts), "decision": asdict(decision),
             "checklist_done": state.done, "checklist_total": state.total,
             "checklist_missing": [i.name for i in state.missing],
+            # the missing items by code and department (a page names them in its language)
+            "checklist_missing_items": [{"code": i.code, "name": i.name, "department": i.department}
+                                        for i in state.missing],
             "checklist_issues": [i.name for i in state.issues],
             "message": decision.reason if state.complete else verification.missing_message(state)}
 

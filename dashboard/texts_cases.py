@@ -126,6 +126,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "adm.no": ("否", "no"),
     "adm.verdict_ok": ("规则判定：可以纳入（{scheme}{single}）。{reason}", "Rule: eligible ({scheme}{single}). {reason}"),
     "adm.verdict_no": ("规则判定：不符合纳入条件。{reason}", "Rule: not eligible. {reason}"),
+    # cases.verification.missing_message's sentence (the Chinese is the same, checked by
+    # tests/unit/test_english_vocabulary.py): names the first 6 missing items, "等N项" beyond
+    "adm.missing": ("逢进必核：尚有{n}项必核数据未登记核对结果（{names}{more}），暂不能纳入",
+                    "Verification first: {n} required items have no result yet ({names}{more}); "
+                    "no admission before they do"),
+    "adm.missing_more": ("等{n}项", " and others, {n} in all"),
     "adm.single": ("，单人户", ", single-person household"),
     "adm.checklist": ("逢进必核：已登记 {done}/{total} 项，必核未登记 {missing} 项；有异常 {issues} 项。",
                       "Verification: {done}/{total} recorded, {missing} required missing, {issues} with findings."),
@@ -315,6 +321,17 @@ def scheme_label(code: str, lang: str) -> str:
     if lang == "zh":
         return f"{name}（{dept}）"
     return f"{scheme_name(code, lang)} ({department_label(dept, lang)})"
+
+
+def missing_message(items: list[dict], lang: str) -> str:
+    """The admission preview's "checklist incomplete" sentence (cases.referrals.admission_preview's
+    checklist_missing_items: code, name, department) in `lang`; the Chinese is
+    cases.verification.missing_message's."""
+    sep, dot = ("、", "·") if lang == "zh" else (", ", ": ")
+    names = sep.join(f"{department_label(i['department'], lang)}{dot}{item_label(i['code'], i['name'], lang)}"
+                     for i in items[:6])
+    more = tc("adm.missing_more", lang, n=len(items)) if len(items) > 6 else ""
+    return tc("adm.missing", lang, n=len(items), names=names, more=more)
 
 
 def item_label(code: str, name: str, lang: str) -> str:

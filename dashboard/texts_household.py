@@ -91,8 +91,8 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 # English of the vocabulary the file shows, keyed by the codes of its one Chinese table
 # (grid.facts FACT_FIELDS, APPEAL_SUBJECTS, APPEAL_OUTCOMES; cases.queries VISIT_FLAG_LABELS;
-# grid.household_file TIMELINE_KINDS). tests/unit/test_english_vocabulary.py checks every code
-# of those tables has one here.
+# grid.household_file TIMELINE_KINDS, ASSIGNMENT_STATUS_LABELS). tests/unit/test_english_vocabulary.py
+# checks every code of those tables has one here.
 _EN = {
     "fact": {"members": "household members", "elderly_alone": "elderly person living alone",
              "minors": "minors", "severe_disability": "severely disabled member",
@@ -108,6 +108,9 @@ _EN = {
              "payment": "payment", "referral": "referral", "spot_check": "spot check",
              "fact": "register fact", "correction": "correction", "score": "risk score",
              "assignment": "assignment", "appeal": "appeal"},
+    "assignment": {"open": "to visit", "done": "visited", "cancelled": "cancelled"},
+    "appeal_status": {"open": "pending"},
+    "spot_result": {"pending": "to check", "ok": "checked, no finding", "problem": "problem found"},
 }
 
 
@@ -117,6 +120,51 @@ def vocab(table: str, code: str, zh: str, lang: str = "zh") -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
     return zh if lang == "zh" else _EN[table].get(code, zh)
+
+
+def timeline_word(table: str, code, zh: str, lang: str = "zh") -> str:
+    """A vocabulary word inside a timeline row (grid.household_file.Word: table, code, Chinese
+    label) in `lang`: the Chinese label in Chinese; otherwise the English of its one table (the
+    file's vocabularies above, risk levels and reasons of dashboard/texts.py, the case
+    vocabulary of dashboard/texts_cases.py). An unknown word stays as it is."""
+    if lang == "zh":
+        return zh
+    from dashboard import texts, texts_cases
+
+    words = {
+        "fact": lambda c: vocab("fact", c, zh, lang),
+        "fact_value": lambda c: fact_value(c[0], c[1], lang),
+        "level": lambda c: texts.t(f"level.{c}", lang),
+        "reasons": lambda c: texts.reasons_line(list(c), lang),
+        "assignment_status": lambda c: vocab("assignment", c, zh, lang),
+        "subject": lambda c: vocab("subject", c, zh, lang),
+        "outcome": lambda c: vocab("outcome", c, zh, lang),
+        "flags": lambda c: texts.t("fmt.list_sep", lang).join(vocab("flag", f, f, lang) for f in c),
+        "case_status": lambda c: texts_cases.status_label(c, lang),
+        "category": lambda c: texts_cases.category_label(c, lang),
+        "scheme": lambda c: texts_cases.scheme_name(c, lang),
+        "department": lambda c: texts_cases.department_label(c, lang),
+        "referral_status": lambda c: texts_cases.referral_status_label(c, lang),
+        "spot_result": lambda c: vocab("spot_result", c, zh, lang),
+    }
+    render = words.get(table)
+    return zh if render is None or code is None else render(code)
+
+
+def timeline_cells(frame, lang: str = "zh"):
+    """The timeline frame (grid.household_file.build_timeline) with its kind, title and detail in
+    `lang`: as built in Chinese; from each row's codes and values otherwise."""
+    from grid.household_file import TIMELINE_KINDS, timeline_text
+
+    if lang == "zh":
+        return frame
+    def text(src, shown):
+        return shown if src is None else timeline_text(src, lang, timeline_word)
+
+    return frame.assign(
+        类别=[vocab("kind", k, TIMELINE_KINDS.get(k, k), lang) for k in frame["kind"]],
+        事项=[text(s, x) for s, x in zip(frame["title_src"], frame["事项"])],
+        说明=[text(s, x) for s, x in zip(frame["detail_src"], frame["说明"])])
 
 
 def fact_value(field: str, value, lang: str = "zh") -> str:

@@ -62,6 +62,79 @@ HEADERS_EN = {
 }
 
 
+# The timeline's titles and details: one template per row code, in Chinese and English. A row
+# carries its code and values (title_src = (code, values); detail_src = a list of parts, each a
+# (code, values) pair or user text kept as typed); build_timeline renders the Chinese, a page
+# renders another language with timeline_text. A value that is a word of a vocabulary is a
+# 3-tuple (table, code, Chinese label) (Word): the Chinese page shows its label, another language
+# asks the page's translator (dashboard.texts_household.timeline_word). Plain values (names,
+# numbers, user text) are shown as they are in both.
+TIMELINE_TEXTS: dict[str, tuple[str, str]] = {
+    # cases.queries.household_timeline (the case workflow's items)
+    "visit": ("入户走访", "Home visit"),
+    "visit.found": ("发现：{flags}", "Observed: {flags}"),
+    "visit.nothing": ("未见异常", "nothing unusual"),
+    "risk_flag": ("风险信号", "Risk signal"),
+    "risk_flag.detail": ("{flags}", "{flags}"),
+    "case": ("{case_no} {status}", "{case_no} {status}"),
+    "payment": ("{case_no} 发放{amount}元", "{case_no} paid {amount} yuan"),
+    "payment.aid_first": ("先救助、后办理", "aid first, paperwork after"),
+    "referral": ("转诊：{scheme}（{department}）", "Referral: {scheme} ({department})"),
+    "referral.detail": ("{status}", "{status}"),
+    "referral.detail_reason": ("{status}：{reason}", "{status}: {reason}"),
+    "spot_check": ("抽查（{month}，抽查人{inspector}）", "Spot check ({month}, by {inspector})"),
+    "spot_check.detail": ("{result}", "{result}"),
+    "spot_check.detail_note": ("{result}：{note}", "{result}: {note}"),
+    # this module's items
+    "fact": ("登记：{label} = {value}", "Recorded: {label} = {value}"),
+    "correction": ("更正：{label} = {value}", "Corrected: {label} = {value}"),
+    "fact.by": ("登记人 {who}", "recorded by {who}"),
+    "score": ("风险等级 {level}（{score:g} 分）", "Risk level {level} (score {score:g})"),
+    "score.reasons": ("{reasons}", "{reasons}"),
+    "score.none": ("无风险因素", "no risk factors"),
+    "assignment": ("派单给 {worker}，期限 {due}", "Assigned to {worker}, due {due}"),
+    "assignment.detail": ("{status}；派单人 {by}", "{status}; assigned by {by}"),
+    "appeal": ("居民异议（{subject}）", "Resident's objection ({subject})"),
+    "appeal.decided": ("异议处理：{outcome}", "Objection decided: {outcome}"),
+}
+TIMELINE_JOIN = {"zh": "；", "en": "; "}   # between the parts of a detail
+
+
+class Word(tuple):
+    """A vocabulary word inside a timeline value: (table, code, Chinese label)."""
+
+    def __new__(cls, table: str, code, zh: str):
+        return super().__new__(cls, (table, code, zh))
+
+
+def _is_word(value) -> bool:
+    return isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], str)
+
+
+def timeline_text(src, lang: str = "zh", word=None) -> str:
+    """One timeline title (a (code, values) pair) or detail (a list of parts: (code, values)
+    pairs or user text) in `lang`. `word(table, code, zh, lang)` gives a vocabulary word in a
+    language other than Chinese (without it, the Chinese label). Chinese: exactly what the
+    Chinese templates give."""
+    if src is None:
+        return ""
+    if isinstance(src, str):
+        return src
+    if isinstance(src, list):
+        return TIMELINE_JOIN.get(lang, "; ").join(
+            x for x in (timeline_text(p, lang, word) for p in src) if x)
+    code, values = src
+    zh, en = TIMELINE_TEXTS[code]
+
+    def value(v):
+        if not _is_word(v):
+            return v
+        table, key, label = v
+        return label if lang == "zh" or word is None else word(table, key, label, lang)
+
+    return (zh if lang == "zh" else en).format(**{k: value(v) for k, v in (values or {}).items()})
+
+
 def header_label(column: str, lang: str = "zh") -> str:
     """A header of the file's tables in `lang` ('zh': as it is)."""
     return HEADERS_EN.get(column, column) if lang == "en" else column
@@ -241,13 +314,13 @@ def _assignments(conn, actor: Actor, hid: int) -> pd.DataFrame:
             .where(A.c.household_id == hid, worker_filter(actor, A.c.worker_id))
             .order_by(A.c.created_at.desc(), A.c.id.desc()))
     df = _read(conn, stmt)
-    cols = ["期限", "网格员", "状态", "派单人", "派单时间", "created_at"]
+    cols = ["期限", "网格员", "状态", "派单人", "派单时间", "created_at", "status"]
     if df.empty:
         return pd.DataFrame(columns=cols)
     return pd.DataFrame({"期限": df["due_on"], "网格员": df["worker"],
                          "状态": df["status"].map(ASSIGNMENT_STATUS_LABELS).fillna(df["status"]),
                          "派单人": df["assigned_by"], "派单时间": [_local(t) for t in df["created_at"]],
-                         "created_at": df["created_at"]})[cols]
+                         "created_at": df["created_at"], "status": df["status"]})[cols]
 
 
 def _cases(session, hid: int) -> pd.DataFrame:
@@ -256,13 +329,15 @@ def _cases(session, hid: int) -> pd.DataFrame:
 
     rows = session.execute(select(Case).where(Case.household_id == hid)
                            .order_by(Case.received_on.desc(), Case.id.desc())).scalars().all()
-    cols = ["案件编号", "受理日期", "类别", "状态", "申请金额（元）", "批准金额（元）", "case_id"]
+    cols = ["案件编号", "受理日期", "类别", "状态", "申请金额（元）", "批准金额（元）", "case_id",
+            "category", "status"]
     return pd.DataFrame([{"案件编号": c.case_no, "受理日期": c.received_on,
                           "类别": CATEGORY_LABELS[Category(c.category)],
                           "状态": STATUS_LABELS[Status(c.status)],
                           "申请金额（元）": (c.amount_requested_fen or 0) / 100,
                           "批准金额（元）": None if c.amount_approved_fen is None else c.amount_approved_fen / 100,
-                          "case_id": c.id} for c in rows], columns=cols)
+                          "case_id": c.id, "category": c.category, "status": c.status}
+                         for c in rows], columns=cols)
 
 
 def _appeals(session, hid: int) -> pd.DataFrame:
@@ -294,45 +369,73 @@ def _local_day(ts) -> date:
     return stamp.tz_convert(ZoneInfo(TIMEZONE)).date()
 
 
-def build_timeline(*, case_items: list[dict], history: pd.DataFrame, scores: pd.DataFrame,
-                   assignments: pd.DataFrame, appeals: pd.DataFrame,
-                   created_on: date | None = None) -> pd.DataFrame:
+_RENDER = object()   # build_timeline: render the detail from its parts
+
+
+def build_timeline(*, case_items: list[dict], history: pd.DataFrame | None = None,
+                   scores: pd.DataFrame | None = None, assignments: pd.DataFrame | None = None,
+                   appeals: pd.DataFrame | None = None, created_on: date | None = None) -> pd.DataFrame:
     """One timeline (oldest first): the case workflow's items (cases.services.household_timeline:
     visits, risk flags, cases, decisions, payments, referrals, spot checks), register facts that
     entered after the household did (corrections marked), every change of the risk level, the
-    assignments and the appeals with their outcomes. Pure."""
-    items = [{"on": _day(i["on"]), "kind": i["kind"], "title": i["title"], "detail": i.get("detail") or ""}
-             for i in case_items]
-    for r in history.itertuples(index=False):
-        recorded = _day(r.登记日期)
-        if r.来源 == "更正" or created_on is None or recorded > created_on:
-            correction = r.来源 == "更正"
-            items.append({"on": recorded, "kind": "correction" if correction else "fact",
-                          "title": f"{'更正' if correction else '登记'}：{r.事项} = {r.值}",
-                          "detail": "；".join(x for x in (r.理由, f"登记人 {r.登记人}" if r.登记人 else "") if x)})
+    assignments and the appeals with their outcomes (each left out when not given: the case desk
+    shows the case items alone). Every row carries its title_src/detail_src (timeline_text). Pure."""
+    none = pd.DataFrame()
+    history, scores = none if history is None else history, none if scores is None else scores
+    assignments, appeals = (none if assignments is None else assignments,
+                            none if appeals is None else appeals)
+    items = [{"on": _day(i["on"]), "kind": i["kind"], "title": i["title"], "detail": i.get("detail") or "",
+              "title_src": i.get("title_src"), "detail_src": i.get("detail_src")} for i in case_items]
+
+    def add(on, kind, title_src, detail_src, detail=_RENDER):
+        items.append({"on": on, "kind": kind, "title": timeline_text(title_src),
+                      "detail": timeline_text(detail_src) if detail is _RENDER else detail,
+                      "title_src": title_src,
+                      "detail_src": detail_src})
+
+    for r in history.to_dict("records"):
+        recorded = _day(r["登记日期"])
+        if r["来源"] == "更正" or created_on is None or recorded > created_on:
+            correction = r["来源"] == "更正"
+            field_code = r.get("field")
+            label = Word("fact", field_code, r["事项"]) if field_code else r["事项"]
+            value = Word("fact_value", (field_code, r.get("value")), r["值"]) if field_code else r["值"]
+            detail = [x for x in (r["理由"] or "", ("fact.by", {"who": r["登记人"]}) if r["登记人"] else "") if x]
+            add(recorded, "correction" if correction else "fact",
+                ("correction" if correction else "fact", {"label": label, "value": value}), detail)
     last_level = None
-    for r in scores.iloc[::-1].itertuples(index=False):   # oldest first
-        if r.level != last_level:
-            items.append({"on": _local_day(r.scored_at), "kind": "score",
-                          "title": f"风险等级 {r.等级}（{r.分数:g} 分）",
-                          "detail": r.原因 or "无风险因素"})
-            last_level = r.level
-    for r in assignments.itertuples(index=False):
-        items.append({"on": _local_day(r.created_at), "kind": "assignment",
-                      "title": f"派单给 {r.网格员}，期限 {r.期限}", "detail": f"{r.状态}；派单人 {r.派单人}"})
-    for r in appeals.itertuples(index=False):
-        items.append({"on": _day(r.受理日期), "kind": "appeal", "title": f"居民异议（{r.对象}）",
-                      "detail": r.异议内容})
-        if r.status != APPEAL_OPEN and r.处理日期 is not None:
-            items.append({"on": _day(r.处理日期), "kind": "appeal", "title": f"异议处理：{r.处理结果}",
-                          "detail": r.处理意见})
+    for r in scores.iloc[::-1].to_dict("records"):   # oldest first
+        if r["level"] != last_level:
+            reasons = r.get("reasons")
+            detail = (("score.reasons", {"reasons": Word("reasons", tuple(reasons), r["原因"])})
+                      if reasons is not None and len(reasons) else
+                      r["原因"] if r["原因"] else ("score.none", {}))
+            add(_local_day(r["scored_at"]), "score",
+                ("score", {"level": Word("level", r["level"], r["等级"]), "score": r["分数"]}), [detail])
+            last_level = r["level"]
+    for r in assignments.to_dict("records"):
+        status = r.get("status")
+        add(_local_day(r["created_at"]), "assignment",
+            ("assignment", {"worker": r["网格员"], "due": r["期限"]}),
+            [("assignment.detail", {"status": Word("assignment_status", status, r["状态"]) if status
+                                    else r["状态"], "by": r["派单人"]})])
+    for r in appeals.to_dict("records"):
+        add(_day(r["受理日期"]), "appeal",
+            ("appeal", {"subject": Word("subject", r.get("subject"), r["对象"])}), [r["异议内容"]],
+            detail=r["异议内容"])
+        if r["status"] != APPEAL_OPEN and r["处理日期"] is not None:
+            add(_day(r["处理日期"]), "appeal",
+                ("appeal.decided", {"outcome": Word("outcome", r["status"], r["处理结果"])}),
+                [r["处理意见"]], detail=r["处理意见"])
     order = {k: i for i, k in enumerate(TIMELINE_KINDS)}
     items.sort(key=lambda x: (x["on"], order.get(x["kind"], len(order))))
     return pd.DataFrame({"日期": [i["on"] for i in items],
                          "类别": [TIMELINE_KINDS.get(i["kind"], i["kind"]) for i in items],
                          "事项": [i["title"] for i in items], "说明": [i["detail"] for i in items],
-                         "kind": [i["kind"] for i in items]},
-                        columns=["日期", "类别", "事项", "说明", "kind"])
+                         "kind": [i["kind"] for i in items],
+                         "title_src": [i["title_src"] for i in items],
+                         "detail_src": [i["detail_src"] for i in items]},
+                        columns=["日期", "类别", "事项", "说明", "kind", "title_src", "detail_src"])
 
 
 def household_file(session, actor: Actor, household_id) -> HouseholdFile:

@@ -28,10 +28,10 @@ from dashboard.plain_text import plain
 from dashboard.page_writes import PageWrites
 from dashboard.texts import error_text, t
 from dashboard.texts_cases import (
-    category_label, channel_label, department_label, item_label, referral_status_label,
-    scheme_label, scheme_name, status_label, tc, transition_label)
-from dashboard.texts_household import vocab
-from grid.household_file import TIMELINE_KINDS, header_label
+    category_label, channel_label, department_label, item_label, missing_message,
+    referral_status_label, scheme_label, scheme_name, status_label, tc, transition_label)
+from dashboard.texts_household import timeline_cells
+from grid.household_file import build_timeline, header_label
 from grid.access import AccessDenied
 from grid.db import StaleEdit, session_scope
 
@@ -225,14 +225,16 @@ def admit_form(d: dict) -> None:
             dec = pv["decision"]
             st.caption(tc("adm.checklist", lang, done=pv["checklist_done"], total=pv["checklist_total"],
                           missing=len(pv["checklist_missing"]), issues=len(pv["checklist_issues"])))
+            reason = dec["reason"] if lang == "zh" else dec["reason_en"]  # the rule's verdict
             if pv["checklist_missing"]:
-                st.warning(plain(pv["message"]))
+                st.warning(plain(pv["message"] if lang == "zh"
+                                 else missing_message(pv["checklist_missing_items"], lang)))
             elif dec["eligible"]:
                 st.success(tc("adm.verdict_ok", lang, scheme=tc(f"scheme.{dec['scheme']}", lang),
                               single=tc("adm.single", lang) if dec["single_person"] else "",
-                              reason=plain(dec["reason"])))
+                              reason=plain(reason)))
             else:
-                st.error(tc("adm.verdict_no", lang, reason=plain(dec["reason"])))
+                st.error(tc("adm.verdict_no", lang, reason=plain(reason)))
         st.text_input(tc("act.reason", lang), key=act_key(cid, "adm_reason"))
         st.button(tc("adm.submit", lang), key=act_key(cid, "adm_submit"), on_click=_submit_admit,
                   args=(desk.shown_case(d),))
@@ -384,13 +386,9 @@ with tab_detail:
                 try:
                     tl = read(svc.household_timeline, household_id=d["household_id"])
                     # the household file's timeline headers (grid.household_file), one table
-                    st.dataframe(pd.DataFrame({
-                        header_label("日期", lang): [i["on"] for i in tl],
-                        header_label("类别", lang): [vocab("kind", i["kind"], TIMELINE_KINDS.get(i["kind"], i["kind"]), lang)
-                                                   for i in tl],
-                        header_label("事项", lang): [i["title"] for i in tl],
-                        header_label("说明", lang): [i["detail"] for i in tl]}), hide_index=True,
-                        width="stretch")
+                    rows = timeline_cells(build_timeline(case_items=tl), lang)
+                    st.dataframe(rows[["日期", "类别", "事项", "说明"]].rename(
+                        columns=lambda c: header_label(c, lang)), hide_index=True, width="stretch")
                 except AccessDenied as exc:
                     st.error(tc("err.denied", lang, msg=plain(error_text(exc, lang))))
 

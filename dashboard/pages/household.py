@@ -15,12 +15,13 @@ from dashboard import state
 from dashboard.household_card import household_card
 from dashboard.plain_text import plain
 from dashboard.texts import error_text, reasons_line, t
-from dashboard.texts_household import fact_value, th, vocab
+from dashboard.texts_cases import category_label, status_label
+from dashboard.texts_household import fact_value, th, timeline_cells, timeline_word, vocab
 from grid.db import session_scope
-from grid.facts import (APPEAL_DECIDERS, APPEAL_OUTCOMES, APPEAL_RECORDERS, APPEAL_SUBJECTS,
+from grid.facts import (APPEAL_DECIDERS, APPEAL_OPEN, APPEAL_OUTCOMES, APPEAL_RECORDERS, APPEAL_SUBJECTS,
                         CORRECTORS, FACT_FIELDS, FactError, correct_fact, decide_appeal,
                         record_appeal)
-from grid.household_file import (SEARCH_LIMIT, TIMELINE_KINDS, HouseholdNotFound, SearchError,
+from grid.household_file import (SEARCH_LIMIT, HouseholdNotFound, SearchError,
                                  header_label, household_file, search_households)
 from jizhen.access import AccessDenied, Role
 from jizhen.db import StaleEdit
@@ -196,9 +197,8 @@ def _decide(h: int, shown_versions: dict[int, int]) -> None:
 tabs = st.tabs([th(k, lang) for k in ("tab.timeline", "tab.facts", "tab.visits", "tab.scores",
                                        "tab.assignments", "tab.cases", "tab.appeals")])
 with tabs[0]:
-    timeline = f.timeline.iloc[::-1]  # newest first; the kind in the page's language
-    timeline = timeline.assign(类别=[vocab("kind", k, TIMELINE_KINDS.get(k, k), lang) for k in timeline["kind"]])
-    _table(timeline, ["日期", "类别", "事项", "说明"])
+    # newest first; kind, title and detail in the page's language (from each row's codes)
+    _table(timeline_cells(f.timeline.iloc[::-1], lang), ["日期", "类别", "事项", "说明"])
 
 with tabs[1]:
     st.markdown("**" + th("facts.now", lang, version=f.version) + "**")
@@ -243,13 +243,23 @@ with tabs[3]:
            ["评分时间", "分数", "等级", "原因", "权重版本"])
 
 with tabs[4]:
-    _table(f.assignments, ["期限", "网格员", "状态", "派单人", "派单时间"])
+    _table(f.assignments if lang == "zh" else f.assignments.assign(
+        状态=[timeline_word("assignment_status", c, z, lang) for c, z in zip(f.assignments["status"],
+                                                                          f.assignments["状态"])]),
+        ["期限", "网格员", "状态", "派单人", "派单时间"])
 
 with tabs[5]:
-    _table(f.cases, ["案件编号", "受理日期", "类别", "状态", "申请金额（元）", "批准金额（元）"])
+    _table(f.cases if lang == "zh" else f.cases.assign(
+        类别=[category_label(c, lang) for c in f.cases["category"]],
+        状态=[status_label(c, lang) for c in f.cases["status"]]),
+        ["案件编号", "受理日期", "类别", "状态", "申请金额（元）", "批准金额（元）"])
 
 with tabs[6]:
-    _table(f.appeals, ["受理日期", "对象", "关联编号", "异议内容", "登记人", "处理结果", "处理意见",
+    _table(f.appeals if lang == "zh" else f.appeals.assign(
+        对象=[timeline_word("subject", c, z, lang) for c, z in zip(f.appeals["subject"], f.appeals["对象"])],
+        处理结果=[vocab("appeal_status" if c == APPEAL_OPEN else "outcome", c, z, lang)
+              for c, z in zip(f.appeals["status"], f.appeals["处理结果"])]),
+           ["受理日期", "对象", "关联编号", "异议内容", "登记人", "处理结果", "处理意见",
                        "处理日期", "处理人"])
     if _may(*APPEAL_RECORDERS):
         k_subject, k_ref, k_text, k_day = _appeal_keys(hid)

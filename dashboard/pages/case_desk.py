@@ -386,8 +386,8 @@ with tab_detail:
                 try:
                     tl = read(svc.household_timeline, household_id=d["household_id"])
                     # the household file's timeline headers (grid.household_file), one table
-                    rows = timeline_cells(build_timeline(case_items=tl), lang)
-                    st.dataframe(rows[["日期", "类别", "事项", "说明"]].rename(
+                    tl_rows = timeline_cells(build_timeline(case_items=tl), lang)
+                    st.dataframe(tl_rows[["日期", "类别", "事项", "说明"]].rename(
                         columns=lambda c: header_label(c, lang)), hide_index=True, width="stretch")
                 except AccessDenied as exc:
                     st.error(tc("err.denied", lang, msg=plain(error_text(exc, lang))))

@@ -47,11 +47,12 @@ def test_the_household_files_vocabulary_and_headers_have_english_names():
     from cases.queries import VISIT_FLAG_LABELS
     from dashboard.texts_household import fact_value, vocab
     from grid.facts import APPEAL_OUTCOMES, APPEAL_SUBJECTS, FACT_FIELDS, value_label
-    from grid.household_file import HEADERS_EN, TIMELINE_KINDS, header_label
+    from grid.household_file import ASSIGNMENT_STATUS_LABELS, HEADERS_EN, TIMELINE_KINDS, header_label
 
     for table, labels in (("fact", {k: v[1] for k, v in FACT_FIELDS.items()}),
                           ("subject", APPEAL_SUBJECTS), ("outcome", APPEAL_OUTCOMES),
-                          ("flag", VISIT_FLAG_LABELS), ("kind", TIMELINE_KINDS)):
+                          ("flag", VISIT_FLAG_LABELS), ("kind", TIMELINE_KINDS),
+                          ("assignment", ASSIGNMENT_STATUS_LABELS)):
         for code, zh in labels.items():
             assert vocab(table, code, zh, "zh") == zh
             assert not CJK.search(vocab(table, code, zh, "en")), (table, code)
@@ -120,3 +121,70 @@ def test_an_assignment_refusal_keeps_its_message_and_has_its_english():
     over = OverCapacity(name="李示例", load=40, adding=5, capacity=44)
     assert over.code == "over_capacity" and not CJK.search(error_text(over, "en"))
     assert str(over).startswith(over.zh) and str(over).endswith(f"({over.en})")
+
+
+def test_timeline_rows_from_one_template_table():
+    """grid.household_file.TIMELINE_TEXTS: every template in English without Chinese, with the
+    same fields as its Chinese; a row renders its Chinese exactly as built and its English with
+    the vocabulary's English words (user text kept as typed)."""
+    import string
+    from datetime import date
+
+    import pandas as pd
+
+    from dashboard.texts_household import timeline_cells
+    from grid.household_file import TIMELINE_TEXTS, Word, build_timeline, timeline_text
+
+    fields = lambda t: {f for _, f, _, _ in string.Formatter().parse(t) if f}  # noqa: E731
+    for code, (zh, en) in TIMELINE_TEXTS.items():
+        assert not CJK.search(en) and fields(zh) == fields(en), code
+    history = pd.DataFrame({"登记日期": [date(2026, 11, 2)], "事项": ["低保户"], "值": ["是"],
+                            "来源": ["更正"], "理由": ["民政局来函"], "登记人": ["sup"],
+                            "field": ["dibao"], "value": [True]})
+    scores = pd.DataFrame({"level": ["yellow"], "等级": ["黄"], "分数": [31.0], "原因": [""],
+                           "scored_at": pd.to_datetime(["2026-11-03T02:00Z"]), "reasons": [[]]})
+    assignments = pd.DataFrame({"created_at": pd.to_datetime(["2026-11-04T02:00Z"]), "网格员": ["李四"],
+                                "期限": [date(2026, 11, 9)], "状态": ["待走访"], "派单人": ["sup"],
+                                "status": ["open"]})
+    visit = {"on": date(2026, 11, 1), "kind": "visit", "title": "入户走访", "detail": "发现：失业",
+             "title_src": ("visit", {}),
+             "detail_src": [("visit.found", {"flags": Word("flags", ("lost_job",), "失业")})]}
+    tl = build_timeline(case_items=[visit], history=history, scores=scores, assignments=assignments)
+    assert list(tl["事项"]) == ["入户走访", "更正：低保户 = 是", "风险等级 黄（31 分）",
+                              "派单给 李四，期限 2026-11-09"]
+    assert list(tl["说明"]) == ["发现：失业", "民政局来函；登记人 sup", "无风险因素", "待走访；派单人 sup"]
+    for t_src, d_src, title, detail in zip(tl["title_src"], tl["detail_src"], tl["事项"], tl["说明"]):
+        assert (timeline_text(t_src), timeline_text(d_src)) == (title, detail)
+    assert timeline_cells(tl, "zh") is tl
+    en = timeline_cells(tl, "en")
+    assert list(en["事项"]) == ["Home visit", "Corrected: receives dibao = yes",
+                              "Risk level yellow (score 31)", "Assigned to 李四, due 2026-11-09"]
+    assert list(en["说明"]) == ["Observed: lost a job", "民政局来函; recorded by sup", "no risk factors",
+                              "to visit; assigned by sup"]
+    assert list(en["类别"]) == ["visit", "correction", "risk score", "assignment"]
+    # a row without codes (made elsewhere) is shown as it was built
+    bare = build_timeline(case_items=[{"on": date(2026, 11, 1), "kind": "visit", "title": "入户走访",
+                                       "detail": "未见异常"}])
+    assert list(timeline_cells(bare, "en")["事项"]) == ["入户走访"]
+
+
+def test_the_admission_verdict_and_checklist_message_in_english():
+    from cases.admission import AdmissionFacts, assess_admission
+    from cases.verification import checklist_state, load_items, missing_message as zh_message
+    from dashboard.texts_cases import missing_message
+
+    base = dict(members=3, income_per_capita_yuan=400, dibao_standard_yuan=500, verified=True,
+                dependent_severe_member=False, member_can_register_alone=False,
+                no_labour_no_income_no_supporter=False)
+    for change in ({}, {"verified": False}, {"no_labour_no_income_no_supporter": True},
+                   {"income_per_capita_yuan": 800, "dependent_severe_member": True},
+                   {"income_per_capita_yuan": 1200}):
+        d = assess_admission(AdmissionFacts(**{**base, **change}))
+        assert CJK.search(d.reason) and d.reason_en and not CJK.search(d.reason_en), change
+    assert "400" in assess_admission(AdmissionFacts(**base)).reason_en
+    items = load_items()
+    for results in ({}, {i.code: "clear" for i in items[:15]}):
+        state = checklist_state(items, results)
+        rows = [{"code": i.code, "name": i.name, "department": i.department} for i in state.missing]
+        assert missing_message(rows, "zh") == zh_message(state)  # the same Chinese sentence
+        assert not CJK.search(missing_message(rows, "en")), missing_message(rows, "en")

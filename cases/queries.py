@@ -152,20 +152,47 @@ def _referral_dict(r: Referral) -> dict:
             "reimbursed_yuan": yuan(r.reimbursed_fen)}
 
 
+def _event_reason_src(case: Case, event: CaseEvent, Word) -> list:
+    """A case event's reason as timeline parts: the sentences the workflow writes itself (the
+    intake's "channel：cause", a referral's default "转诊：scheme") by their codes, so they read in
+    the page's language; anything else (what an officer typed) as it is."""
+    reason = event.reason or ""
+    if event.transition == "report":
+        channel = CHANNEL_LABELS.get(Channel(case.channel)) if case.channel else None
+        prefix = f"{channel}：{case.cause}"
+        if channel and reason.startswith(prefix):
+            rest = reason[len(prefix):]   # the follow-up note the intake adds (Chinese)
+            return [("case.report", {"channel": Word("channel", Channel(case.channel).value, channel),
+                                     "cause": case.cause}), rest]
+    if event.transition == "refer":
+        for code, (name, _dept) in REFERRAL_SCHEMES.items():
+            if reason == f"转诊：{name}":
+                return [("case.refer", {"scheme": Word("scheme", ReferralScheme(code).value, name)})]
+    return [reason]
+
+
 def household_timeline(*, session: Session, actor: Actor, household_id: int) -> list[dict]:
     """一户一档: visits, risk flags, cases, decisions, payments, referrals and spot checks."""
     hh = session.get(Household, household_id)
     if hh is None:
         raise DomainError(f"户{household_id}不存在", f"household {household_id} not found", code="not_found")
     check_scope(actor, household_grid(session, hh))
+    from grid.household_file import Word   # the timeline's vocabulary words (rendered per language)
+
     items: list[dict] = []
     for v in session.exec(select(Visit).where(Visit.household_id == household_id)).all():
-        flags = [lbl for f, lbl in VISIT_FLAG_LABELS.items() if getattr(v, f)]
+        codes = [f for f in VISIT_FLAG_LABELS if getattr(v, f)]
+        flags = [VISIT_FLAG_LABELS[f] for f in codes]
+        flag_word = Word("flags", tuple(codes), "、".join(flags))
         items.append({"on": v.visited_on, "kind": "visit", "title": "入户走访",
-                      "detail": ("发现：" + "、".join(flags)) if flags else "未见异常"})
+                      "detail": ("发现：" + "、".join(flags)) if flags else "未见异常",
+                      "title_src": ("visit", {}),
+                      "detail_src": [("visit.found", {"flags": flag_word}) if flags
+                                     else ("visit.nothing", {})]})
         if flags:
             items.append({"on": v.visited_on, "kind": "risk_flag", "title": "风险信号",
-                          "detail": "、".join(flags)})
+                          "detail": "、".join(flags), "title_src": ("risk_flag", {}),
+                          "detail_src": [("risk_flag.detail", {"flags": flag_word})]})
     cases = session.exec(select(Case).where(Case.household_id == household_id)).all()
     case_ids = [c.id for c in cases]
     by_id = {c.id: c for c in cases}
@@ -173,25 +200,44 @@ def household_timeline(*, session: Session, actor: Actor, household_id: int) -> 
         for e in session.exec(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids))).all():
             c = by_id[e.case_id]
             kind = "case" if e.transition == "report" else "decision"
+            status = STATUS_LABELS[Status(e.to_status)]
             items.append({"on": e.on_day, "kind": kind,
-                          "title": f"{c.case_no} {STATUS_LABELS[Status(e.to_status)]}",
-                          "detail": e.reason, "case_id": c.id})
+                          "title": f"{c.case_no} {status}",
+                          "detail": e.reason, "case_id": c.id,
+                          "title_src": ("case", {"case_no": c.case_no,
+                                                 "status": Word("case_status", Status(e.to_status).value, status)}),
+                          "detail_src": _event_reason_src(c, e, Word)})
         for p in session.exec(select(Payment).where(Payment.case_id.in_(case_ids))).all():
+            amount = f"{p.amount_fen / 100:.2f}"
             items.append({"on": p.paid_on, "kind": "payment",
-                          "title": f"{by_id[p.case_id].case_no} 发放{p.amount_fen / 100:.2f}元",
-                          "detail": "先救助、后办理" if p.aid_first else "", "case_id": p.case_id})
+                          "title": f"{by_id[p.case_id].case_no} 发放{amount}元",
+                          "detail": "先救助、后办理" if p.aid_first else "", "case_id": p.case_id,
+                          "title_src": ("payment", {"case_no": by_id[p.case_id].case_no, "amount": amount}),
+                          "detail_src": [("payment.aid_first", {})] if p.aid_first else []})
         for r in session.exec(select(Referral).where(Referral.case_id.in_(case_ids))).all():
+            scheme_zh = REFERRAL_SCHEMES[ReferralScheme(r.scheme)][0]
+            status_zh = rules.REFERRAL_STATUS_LABELS[ReferralStatus(r.status)]
+            status_word = Word("referral_status", ReferralStatus(r.status).value, status_zh)
             items.append({"on": r.sent_on, "kind": "referral",
-                          "title": f"转诊：{REFERRAL_SCHEMES[ReferralScheme(r.scheme)][0]}（{r.department}）",
-                          "detail": rules.REFERRAL_STATUS_LABELS[ReferralStatus(r.status)]
-                          + (f"：{r.reason}" if r.reason else ""), "case_id": r.case_id})
+                          "title": f"转诊：{scheme_zh}（{r.department}）",
+                          "detail": status_zh + (f"：{r.reason}" if r.reason else ""), "case_id": r.case_id,
+                          "title_src": ("referral", {"scheme": Word("scheme", ReferralScheme(r.scheme).value, scheme_zh),
+                                                     "department": Word("department", r.department,
+                                                                        r.department)}),
+                          "detail_src": [("referral.detail_reason", {"status": status_word, "reason": r.reason})
+                                         if r.reason else ("referral.detail", {"status": status_word})]})
+        spot_labels = {"pending": "待核查", "ok": "核查无误", "problem": "发现问题"}
         for s in session.exec(select(SpotCheck).where(SpotCheck.case_id.in_(case_ids))).all():
+            result_word = Word("spot_result", s.result, spot_labels.get(s.result, s.result))
             items.append({"on": s.checked_on or s.drawn_on, "kind": "spot_check",
                           "title": f"抽查（{s.month}，抽查人{s.inspector}）",
-                          "detail": {"pending": "待核查", "ok": "核查无误",
-                                     "problem": "发现问题"}.get(s.result, s.result)
+                          "detail": spot_labels.get(s.result, s.result)
                           + (f"：{s.result_note}" if s.result_note else ""),
-                          "case_id": s.case_id})
+                          "case_id": s.case_id,
+                          "title_src": ("spot_check", {"month": s.month, "inspector": s.inspector}),
+                          "detail_src": [("spot_check.detail_note", {"result": result_word,
+                                                                     "note": s.result_note})
+                                         if s.result_note else ("spot_check.detail", {"result": result_word})]})
     order = {"visit": 0, "risk_flag": 1, "case": 2, "decision": 3, "payment": 4, "referral": 5,
              "spot_check": 6}
     items.sort(key=lambda x: (x["on"], order[x["kind"]]))

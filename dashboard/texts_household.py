@@ -142,6 +142,7 @@ def timeline_word(table: str, code, zh: str, lang: str = "zh") -> str:
         "flags": lambda c: texts.t("fmt.list_sep", lang).join(vocab("flag", f, f, lang) for f in c),
         "case_status": lambda c: texts_cases.status_label(c, lang),
         "category": lambda c: texts_cases.category_label(c, lang),
+        "channel": lambda c: texts_cases.channel_label(c, lang),
         "scheme": lambda c: texts_cases.scheme_name(c, lang),
         "department": lambda c: texts_cases.department_label(c, lang),
         "referral_status": lambda c: texts_cases.referral_status_label(c, lang),

@@ -77,6 +77,8 @@ TIMELINE_TEXTS: dict[str, tuple[str, str]] = {
     "risk_flag": ("风险信号", "Risk signal"),
     "risk_flag.detail": ("{flags}", "{flags}"),
     "case": ("{case_no} {status}", "{case_no} {status}"),
+    "case.report": ("{channel}：{cause}", "{channel}: {cause}"),
+    "case.refer": ("转诊：{scheme}", "Referred: {scheme}"),
     "payment": ("{case_no} 发放{amount}元", "{case_no} paid {amount} yuan"),
     "payment.aid_first": ("先救助、后办理", "aid first, paperwork after"),
     "referral": ("转诊：{scheme}（{department}）", "Referral: {scheme} ({department})"),

@@ -1,6 +1,8 @@
 """Scenario tests walking each path of the case workflow against a real database."""
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 import pytest
@@ -259,6 +261,18 @@ def test_household_timeline(world):
         kinds = [i["kind"] for i in tl]
         assert {"case", "decision", "payment", "referral"} <= set(kinds)
         assert [i["on"] for i in tl] == sorted(i["on"] for i in tl)
+        # each row carries its codes: its Chinese is exactly the text built, its English has no
+        # Chinese but people's own words (the cause reported, the reason typed: 急)
+        cause = s.get(Case, cid).cause
+        from dashboard.texts_household import timeline_word
+        from grid.household_file import timeline_text
+        for i in tl:
+            assert timeline_text(i["title_src"]) == i["title"], i
+            assert timeline_text(i["detail_src"]) == (i["detail"] or ""), i
+            en = timeline_text(i["title_src"], "en", timeline_word) + timeline_text(i["detail_src"], "en", timeline_word)
+            assert not re.search(r"[\u4e00-\u9fff]", en.replace(cause, "").replace("急", "")), en
+        paid = [i for i in tl if i["kind"] == "payment"]
+        assert paid and timeline_text(paid[0]["detail_src"], "en", timeline_word) == "aid first, paperwork after"
         with pytest.raises(AccessDenied):
             svc.household_timeline(session=s, actor=SUP2, household_id=hh[0])
 

@@ -99,6 +99,8 @@ _EN = {
              "serious_illness": "seriously ill member", "dibao": "receives dibao",
              "tekun": "tekun support", "income_per_capita_yuan": "income per head (yuan a month)"},
     "subject": {"score": "risk score", "decision": "assistance decision"},
+    "source": {"register": "household register / roster", "import": "roster import", "demo": "demo data",
+               "correction": "correction", "household_file": "household file"},
     "outcome": {"changed": "upheld, corrected", "partly": "partly upheld",
                 "kept": "score / decision kept"},
     "flag": {"housing_loss": "housing damaged", "accidental_injury": "accidental injury",

@@ -327,7 +327,8 @@ def rescore_household(session, *, household_id: int, grid_code: str | None,
 
 def facts_timeline(session, actor: Actor, household_id: int) -> pd.DataFrame:
     """The household's register history, newest first, in plain Chinese, for the household file:
-    columns 登记日期, 事项, 值, 生效日期, 来源, 登记人, 理由 (+ field, value, fact_id, corrected).
+    columns 登记日期, 事项, 值, 生效日期, 来源, 登记人, 理由 (+ field, value, fact_id, corrected, and
+    source: the code of 来源).
     A row that a later correction replaced has corrected=True (it stays in the history)."""
     _household_in_scope(session, actor, household_id)
     F = HouseholdFact.__table__
@@ -340,9 +341,9 @@ def facts_timeline(session, actor: Actor, household_id: int) -> pd.DataFrame:
             "生效日期": r["valid_from"], "来源": SOURCE_LABELS.get(r["source"], r["source"]),
             "登记人": r["recorded_by"], "理由": r["reason"], "field": r["field"],
             "value": json.loads(r["value_json"]), "fact_id": r["id"],
-            "corrected": r["id"] in replaced} for r in rows]
+            "corrected": r["id"] in replaced, "source": r["source"]} for r in rows]
     return pd.DataFrame(out, columns=["登记日期", "事项", "值", "生效日期", "来源", "登记人", "理由",
-                                      "field", "value", "fact_id", "corrected"])
+                                      "field", "value", "fact_id", "corrected", "source"])
 
 
 # --- appeals ------------------------------------------------------------------------------------

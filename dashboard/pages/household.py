@@ -206,7 +206,12 @@ with tabs[1]:
                           值=[fact_value(k, v, lang) for k, v in zip(f.facts["field"], f.facts["value"])]),
            ["事项", "值"])
     st.markdown("**" + th("facts.history", lang) + "**")
-    _table(f.history.assign(**{th("facts.corrected", lang): f.history["corrected"].map({True: th("value.yes", lang), False: ""})}),
+    h = f.history
+    _table(h.assign(**{th("facts.corrected", lang): h["corrected"].map({True: th("value.yes", lang), False: ""})},
+                    事项=[vocab("fact", k, x, lang) for k, x in zip(h["field"], h["事项"])],
+                    值=[fact_value(k, v, lang) if k in FACT_FIELDS else x
+                       for k, v, x in zip(h["field"], h["value"], h["值"])],
+                    来源=[vocab("source", k, x, lang) for k, x in zip(h["source"], h["来源"])]),
            ["登记日期", "事项", "值", "生效日期", "来源", "登记人", "理由", th("facts.corrected", lang)])
     if _may(*CORRECTORS):
         k_field, k_value, k_reason = _fix_keys(hid)

@@ -300,9 +300,14 @@ def test_a_household_file_in_both_languages(demo, lang):
         ("Date", "Kind", "Item", "Detail", "Status", "Kind") if lang == "en"
         else ("日期", "类别", "事项", "说明", "状态", "类别"))
     (timeline,) = [v for k, v in tables.items() if k[:4] == (date, kind, item, detail)]
+    fact, value, source = ("Item", "Value", "Source") if lang == "en" else ("事项", "值", "来源")
+    (history,) = [v for k, v in tables.items() if source in k]   # the register's history
     with_status = [v for k, v in tables.items() if status in k]
     assert len(timeline) and len(with_status) == 2, list(tables)  # assignments and cases
-    cells = ([*timeline[kind], *timeline[item], *timeline[detail]]
+    assert len(history)
+    values = [*history[value]] if lang == "en" else []   # in Chinese: 是 / 否, or a number
+    cells = ([*timeline[kind], *timeline[item], *timeline[detail], *history[fact], *values,
+              *history[source]]
              + [x for v in with_status for c in (status, category) if c in v for x in v[c]])
     assert cells
     # what is left of a cell once people's own text is taken out: the product's words

@@ -46,13 +46,13 @@ def test_departments_schemes_and_checklist_items_have_english_names():
 def test_the_household_files_vocabulary_and_headers_have_english_names():
     from cases.queries import VISIT_FLAG_LABELS
     from dashboard.texts_household import fact_value, vocab
-    from grid.facts import APPEAL_OUTCOMES, APPEAL_SUBJECTS, FACT_FIELDS, value_label
+    from grid.facts import APPEAL_OUTCOMES, APPEAL_SUBJECTS, FACT_FIELDS, SOURCE_LABELS, value_label
     from grid.household_file import ASSIGNMENT_STATUS_LABELS, HEADERS_EN, TIMELINE_KINDS, header_label
 
     for table, labels in (("fact", {k: v[1] for k, v in FACT_FIELDS.items()}),
                           ("subject", APPEAL_SUBJECTS), ("outcome", APPEAL_OUTCOMES),
                           ("flag", VISIT_FLAG_LABELS), ("kind", TIMELINE_KINDS),
-                          ("assignment", ASSIGNMENT_STATUS_LABELS)):
+                          ("assignment", ASSIGNMENT_STATUS_LABELS), ("source", SOURCE_LABELS)):
         for code, zh in labels.items():
             assert vocab(table, code, zh, "zh") == zh
             assert not CJK.search(vocab(table, code, zh, "en")), (table, code)

@@ -74,6 +74,30 @@ def current_actor() -> Actor | None:
     return logged_in(engine())
 
 
+_LANG_SEEN = "_jizhen_lang_seen"   # the language the last run of this session drew
+
+
+def keep_choices_on_language_change(lang_: str) -> None:
+    """After the language switch, give every choice of the session its own value again.
+
+    The browser keeps a selectbox's, multiselect's or radio's choice as the label it showed and
+    reads it back against this run's labels: after a switch the choice showed the old language and,
+    at the next rerun, fell back to its default (a multiselect emptied). Setting each value again
+    makes Streamlit send its labels in the new language. Buttons, ticks (bool), uploads and
+    editors are left alone (they carry no label); so is the switch itself, drawn before the page."""
+    seen = st.session_state.get(_LANG_SEEN)
+    st.session_state[_LANG_SEEN] = lang_
+    if seen is None or seen == lang_:
+        return
+    plain = (str, int, float, date, list, tuple)
+    for key in list(st.session_state.keys()):
+        if key in (LANG_KEY, _LANG_SEEN) or str(key).startswith("$$"):
+            continue
+        value = st.session_state[key]
+        if isinstance(value, plain) and not isinstance(value, bool):
+            st.session_state[key] = value
+
+
 def page_start() -> tuple[str, Actor, str, date]:
     """Every page's first line: language, the logged-in actor (or a warning and stop),
     database URL and business date."""
@@ -85,6 +109,7 @@ def page_start() -> tuple[str, Actor, str, date]:
     from dashboard.navigation import may_open
 
     lang_ = lang()
+    keep_choices_on_language_change(lang_)
     actor = current_actor()
     if actor is None:
         st.warning(t("no_actor", lang_))

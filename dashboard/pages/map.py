@@ -23,18 +23,9 @@ workers = state.workers(url, actor)
 summary = state.grid_summary(url, actor, day)
 names = dict(zip(grids["code"], grids["name"]))
 
-# Streamlit keeps a selection in the browser as the label it showed, and reads it back with this
-# run's labels: after the language switch every selection below showed the old language and fell
-# back (a selectbox to its default, a multiselect to nothing) at the next rerun. On a switch, each
-# is given its own value again, which sends its labels in the new language. The multiselects'
-# defaults are seeded in session state below (not with default=): one source of each value.
-LABELLED = ("map_metric", "map_layers", "map_worker", "map_levels", "map_deadlines",
-            "map_panel_grid", "map_household")
-if st.session_state.get("map_lang", lang) != lang:
-    for key in LABELLED:
-        if st.session_state.get(key) is not None:  # None: nothing chosen, nothing to relabel
-            st.session_state[key] = st.session_state[key]
-st.session_state["map_lang"] = lang
+# A language switch keeps the choices below (state.keep_choices_on_language_change, run by
+# page_start). The multiselects' defaults are seeded in session state below (not with default=):
+# one source of each value, which the switch can give again.
 
 with st.sidebar:
     metric = st.selectbox(t("map.metric", lang), ["coverage_30d", "mean_score", "pending_cases"],

@@ -162,6 +162,47 @@ def test_language_switch_on_the_landing_map(server):
             browser.close()
 
 
+def test_language_switch_keeps_the_case_desk_filters(server):
+    """The filters chosen on 救助案件 stay chosen, in English, after the switch, and in Chinese
+    after the switch back (dashboard.state.keep_choices_on_language_change, run by every page):
+    before, the browser read its Chinese labels back against the English ones and the filters
+    fell back to 全部 / nothing."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
+                                    headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+            _log_in(page, server["port"], "b_lang")
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.get_by_text("当前用户：b_lang").wait_for(timeout=90_000)
+            sidebar.get_by_role("link", name="救助案件").click()
+            category = page.get_by_test_id("stSelectbox").filter(has_text="类别").first  # the list's filter
+            category.wait_for(timeout=60_000)
+            category.get_by_role("combobox").click()
+            page.get_by_role("option", name="突发意外伤害").click()
+            expect(category.get_by_role("combobox")).to_have_value("突发意外伤害")
+            status = page.get_by_test_id("stMultiSelect").filter(has_text="状态").first
+            status.get_by_role("combobox").click()
+            page.get_by_role("option", name="已受理").click()
+            page.keyboard.press("Escape")
+            status.get_by_text("已受理", exact=True).wait_for(timeout=30_000)
+
+            switch = sidebar.get_by_role("radiogroup", name="语言 / Language")
+            switch.locator("label").filter(has_text="English").click()
+            en_category = page.get_by_test_id("stSelectbox").filter(has_text="Category").first
+            expect(en_category.get_by_role("combobox")).to_have_value("accidental injury", timeout=30_000)
+            page.get_by_test_id("stMultiSelect").filter(has_text="Status").first.get_by_text(
+                "accepted", exact=True).wait_for(timeout=30_000)
+
+            switch.locator("label").filter(has_text="中文").click()
+            expect(category.get_by_role("combobox")).to_have_value("突发意外伤害", timeout=30_000)
+            status.get_by_text("已受理", exact=True).wait_for(timeout=30_000)
+        finally:
+            browser.close()
+
+
 def test_offline_map_in_chromium(server, tmp_path):
     executable = chromium_path()
     from playwright.sync_api import sync_playwright

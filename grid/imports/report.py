@@ -1,8 +1,14 @@
-"""Problems found in an import file, the import summary, and how both are printed (Chinese).
+"""Problems found in an import file, the import summary, and how both are printed (Chinese; the
+problems also in English: `Problem.line(unit, "en")`, `format_problems(..., lang="en")`).
 
 Row numbers are the ones the user sees in Excel or a text editor: the header is row 1, the first
 data row is row 2. For grid files the "row" is the feature number (1 = first feature).
 `row=None` means the problem concerns the whole file (a missing column, an unreadable encoding).
+
+Each reason is made in both languages where it is found: `report.add(row, column, zh, en)`, or a
+`Reason` (the Chinese text, with its English in `.en`) from the cell validators
+(grid.imports.values), or an error carrying `.zh` / `.en` (jizhen.errors.Bilingual). Column names
+are the file's own headers and user values are quoted as they are, in both languages.
 """
 from __future__ import annotations
 
@@ -13,19 +19,53 @@ from typing import Callable, Iterable
 Progress = Callable[[str, int, int], None]
 
 
+class Reason(str):
+    """A problem's reason: the Chinese text (it *is* the str, so callers that compare or print it
+    see the Chinese as before), with its English in `.en`."""
+
+    def __new__(cls, zh: str, en: str = ""):
+        obj = super().__new__(cls, zh)
+        obj.en = str(en)
+        return obj
+
+
+def english_of(reason: object) -> str:
+    """The English of a reason (a Reason, or an error carrying `.en`), '' when it has none."""
+    return str(getattr(reason, "en", "") or "")
+
+
+# How rows are called in English ("行" -> row, "要素" -> feature, as ImportReport.unit).
+UNITS_EN = {"行": "row", "要素": "feature"}
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     row: int | None
     column: str
     reason_zh: str
+    # English of the reason ('' when none was given); not part of equality or ordering.
+    reason_en: str = field(default="", compare=False)
 
-    def line(self, unit: str = "行") -> str:
+    def line(self, unit: str = "行", lang: str = "zh") -> str:
+        """`行 N，列 X：原因` (Chinese), or in English `row N, column X: reason` (`feature N` for
+        grid features, `file: reason` for the whole file). English falls back to the Chinese line
+        when the reason has no English."""
+        if lang == "en" and self.reason_en:
+            return self._line_en(unit)
         col = f"列 {self.column}" if self.column else "整行"
         if self.row is None:
             return f"文件，{col}：{self.reason_zh}" if self.column else f"文件：{self.reason_zh}"
         if unit == "行":
             return f"行 {self.row}，{col}：{self.reason_zh}"
         return f"第 {self.row} 个{unit}，{col}：{self.reason_zh}"
+
+    def _line_en(self, unit: str) -> str:
+        if self.row is None:
+            where = f"file, column {self.column}" if self.column else "file"
+        else:
+            where = f"{UNITS_EN.get(unit, 'item')} {self.row}, "
+            where += f"column {self.column}" if self.column else "whole row"
+        return f"{where}: {self.reason_en}"
 
 
 def _max_problems() -> int:
@@ -65,8 +105,10 @@ class ImportReport:
     def stopped(self) -> bool:
         return self.stopped_at is not None
 
-    def add(self, row: int | None, column: str, reason_zh: str) -> Problem:
-        problem = Problem(row, column, reason_zh)
+    def add(self, row: int | None, column: str, reason_zh: str, reason_en: str = "") -> Problem:
+        """Record a problem. `reason_en`: its English; by default the `.en` of `reason_zh` (a
+        Reason from the validators, or an error carrying `.zh` / `.en`)."""
+        problem = Problem(row, column, str(reason_zh), str(reason_en or english_of(reason_zh)))
         if len(self.problems) < self.max_problems:
             self.problems.append(problem)
         if len(self.problems) >= self.max_problems and self.stopped_at is None:
@@ -106,15 +148,22 @@ class InvalidImport(Exception):
         super().__init__(f"{report.source}：发现 {len(self.problems)} 个问题，未写入任何数据")
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, lang: str = "zh") -> str:
+        """Every problem, one a line, with a heading and a closing line, in `lang` (zh: str())."""
         return format_problems(self.problems, source=self.report.source, unit=self.report.unit,
-                               stopped_at=self.report.stopped_at)
+                               stopped_at=self.report.stopped_at, lang=lang)
 
 
 def format_problems(problems: Iterable[Problem], *, source: str = "", unit: str = "行",
-                    stopped_at: int | None = None) -> str:
+                    stopped_at: int | None = None, lang: str = "zh") -> str:
     """One line per problem, in file order: `行 N，列 X：原因`, with a heading and a closing line.
-    `stopped_at`: checking stopped there after the maximum number of problems."""
+    `stopped_at`: checking stopped there after the maximum number of problems. `lang="en"`: the
+    same in English (`row N, column X: reason`)."""
     problems = sorted(problems, key=_sort_key)
+    if lang == "en":
+        return _format_problems_en(problems, source=source, unit=unit, stopped_at=stopped_at)
     head = f"{source}：" if source else ""
     if stopped_at is None:
         lines = [f"{head}发现 {len(problems)} 个问题，未写入任何数据。"]
@@ -123,4 +172,20 @@ def format_problems(problems: Iterable[Problem], *, source: str = "", unit: str 
                  f"（其后的{unit}未检查），未写入任何数据。"]
     lines += [p.line(unit) for p in problems]
     lines.append("请修改文件后重新导入（整个文件通过校验后才会一次性写入）。")
+    return "\n".join(lines)
+
+
+def _format_problems_en(problems: list[Problem], *, source: str, unit: str,
+                        stopped_at: int | None) -> str:
+    head = f"{source}: " if source else ""
+    n = len(problems)
+    if stopped_at is None:
+        lines = [f"{head}{n} problem{'' if n == 1 else 's'} found; nothing was written."]
+    else:
+        what = UNITS_EN.get(unit, "item")
+        lines = [f"{head}too many problems: the first {n} are listed; checking stopped at {what} "
+                 f"{stopped_at} (the {what}s after it were not checked); nothing was written."]
+    lines += [p.line(unit, "en") for p in problems]
+    lines.append("Please correct the file and import it again (it is written all at once, only "
+                 "after the whole file passes the checks).")
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from grid.frames import grids_frame
 from grid.imports.report import ImportReport, InvalidImport, Progress
 from grid.imports.tables import UnreadableFile, check_size
 from grid.imports.values import as_text
+from jizhen.errors import Bilingual
 from grid.models import CommunityGrid
 
 # Overlap tolerance: an intersection counts only if it is larger than OVERLAP_TOLERANCE_M2 and
@@ -45,8 +46,10 @@ NAME_NAMES = ("网格名称", "网格名", "名称", "社区名称", "社区", "
 SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 
 
-class GridFileError(Exception):
-    """The grid file cannot be read (reason in Chinese)."""
+class GridFileError(Bilingual, Exception):
+    """The grid file cannot be read (str(): the reason in Chinese; `.en`: in English)."""
+
+    code = "bad_grid_file"
 
 
 def _has_cpg(path: Path) -> bool:
@@ -59,31 +62,37 @@ def _pick_layer(path: Path, layer: str | None) -> str | None:
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:
-        raise GridFileError(f"无法读取文件：{exc}") from None
+        raise GridFileError(f"无法读取文件：{exc}", en=f"the file cannot be read: {exc}") from None
     if len(layers) <= 1:
         return None
     polygon_layers = [str(n) for n, t in layers if t and "polygon" in str(t).lower()]
     if len(polygon_layers) == 1:
         return polygon_layers[0]
     names = "、".join(str(n) for n, _ in layers)
-    raise GridFileError(f"文件中有多个图层（{names}），请用 --layer 指定网格所在的图层")
+    raise GridFileError(f"文件中有多个图层（{names}），请用 --layer 指定网格所在的图层",
+                        en=f"the file has several layers ({', '.join(str(n) for n, _ in layers)}); "
+                           "name the layer of the grids with --layer")
 
 
 def read_grid_file(path: Path, layer: str | None = None) -> tuple[gpd.GeoDataFrame, str]:
     """The file as a GeoDataFrame in its own CRS, and the attribute encoding used."""
     path = Path(path)
     if not path.exists():
-        raise GridFileError(f"文件不存在：{path}")
+        raise GridFileError(f"文件不存在：{path}", en=f"the file does not exist: {path}")
     if path.suffix.lower() not in SUFFIXES:
-        raise GridFileError(f"不支持的文件类型“{path.suffix}”：请使用 GeoJSON、GeoPackage(.gpkg) 或 Shapefile(.shp)")
+        raise GridFileError(f"不支持的文件类型“{path.suffix}”：请使用 GeoJSON、GeoPackage(.gpkg) 或 Shapefile(.shp)",
+                            en=f"the file type “{path.suffix}” is not supported: use GeoJSON, "
+                               "GeoPackage (.gpkg) or Shapefile (.shp)")
     try:  # the same size limit as every import (JIZHEN_IMPORT_MAX_BYTES), before reading
         check_size(path)
     except UnreadableFile as exc:
-        raise GridFileError(str(exc)) from None
+        raise GridFileError(str(exc), en=exc.en) from None
     if path.suffix.lower() == ".shp":
         for ext in (".shx", ".dbf"):
             if not (path.with_suffix(ext).exists() or path.with_suffix(ext.upper()).exists()):
-                raise GridFileError(f"Shapefile 缺少 {ext} 文件（.shp、.shx、.dbf、.prj 须放在同一目录）")
+                raise GridFileError(f"Shapefile 缺少 {ext} 文件（.shp、.shx、.dbf、.prj 须放在同一目录）",
+                                    en=f"the Shapefile has no {ext} file (.shp, .shx, .dbf and .prj "
+                                       "must be in the same folder)")
     layer = _pick_layer(path, layer)
     kwargs = {"layer": layer} if layer is not None else {}
     if path.suffix.lower() == ".shp" and not _has_cpg(path):
@@ -93,13 +102,17 @@ def read_grid_file(path: Path, layer: str | None = None) -> tuple[gpd.GeoDataFra
             except UnicodeDecodeError:
                 continue
         raise GridFileError("Shapefile 没有 .cpg 文件，属性表既不是 UTF-8 也不是 GBK 编码；"
-                            "请补充 .cpg（内容如 GBK 或 UTF-8）后重新导入")
+                            "请补充 .cpg（内容如 GBK 或 UTF-8）后重新导入",
+                            en="the Shapefile has no .cpg file and its attribute table is neither "
+                               "UTF-8 nor GBK; add a .cpg (containing e.g. GBK or UTF-8) and import again")
     try:
         frame = gpd.read_file(path, **kwargs)
     except UnicodeDecodeError:
-        raise GridFileError("属性表编码与 .cpg 中声明的不一致，请检查 .cpg 文件") from None
+        raise GridFileError("属性表编码与 .cpg 中声明的不一致，请检查 .cpg 文件",
+                            en="the attribute table's encoding is not the one the .cpg declares; "
+                               "check the .cpg file") from None
     except Exception as exc:
-        raise GridFileError(f"无法读取文件：{exc}") from None
+        raise GridFileError(f"无法读取文件：{exc}", en=f"the file cannot be read: {exc}") from None
     return frame, "cpg" if path.suffix.lower() == ".shp" else ""
 
 
@@ -132,25 +145,33 @@ def validate_grids(path: Path, *, session: Session | None = None, layer: str | N
     try:
         raw, encoding = read_grid_file(path, layer)
     except GridFileError as exc:
-        report.add(None, "", str(exc))
+        report.add(None, "", str(exc), exc.en)
         return report, None
     report.rows = len(raw)
     report.details["encoding"] = encoding
     if raw.empty:
-        report.add(None, "", "文件中没有任何要素")
+        report.add(None, "", "文件中没有任何要素", "the file has no features")
         return report, None
     if raw.crs is None:
         report.add(None, "", "文件没有坐标系（Shapefile 缺少 .prj，或图层未定义坐标参考系），"
-                             "无法换算为经纬度；请向提供方索取带坐标系的文件（如 CGCS2000 / EPSG:4549）")
+                             "无法换算为经纬度；请向提供方索取带坐标系的文件（如 CGCS2000 / EPSG:4549）",
+                   "the file has no coordinate system (a Shapefile without .prj, or a layer without a "
+                   "CRS), so it cannot be converted to longitude/latitude; ask the supplier for a "
+                   "file with its coordinate system (e.g. CGCS2000 / EPSG:4549)")
         return report, None
     report.details["crs"] = raw.crs.to_string()
     code_col = find_column(raw.columns, CODE_NAMES)
     name_col = find_column(raw.columns, NAME_NAMES)
     present = "、".join(str(c) for c in raw.columns if c != "geometry") or "（无属性列）"
+    present_en = ", ".join(str(c) for c in raw.columns if c != "geometry") or "(no attribute columns)"
     if code_col is None:
-        report.add(None, "编码", f"找不到网格编码列（可用列名：网格编码、编码、code）；文件中的列：{present}")
+        report.add(None, "编码", f"找不到网格编码列（可用列名：网格编码、编码、code）；文件中的列：{present}",
+                   f"no grid code column (name it code or grid_code, or its usual Chinese "
+                   f"name); the file's columns: {present_en}")
     if name_col is None:
-        report.add(None, "名称", f"找不到网格名称列（可用列名：网格名称、名称、name）；文件中的列：{present}")
+        report.add(None, "名称", f"找不到网格名称列（可用列名：网格名称、名称、name）；文件中的列：{present}",
+                   f"no grid name column (name it name or grid_name, or its usual Chinese "
+                   f"name); the file's columns: {present_en}")
     if code_col is None or name_col is None:
         return report, None
     report.details["columns"] = {"code": code_col, "name": name_col}
@@ -160,29 +181,36 @@ def validate_grids(path: Path, *, session: Session | None = None, layer: str | N
     first_code: dict[str, int] = {}
     for i, (code, name) in enumerate(zip(codes, names), start=1):
         if not code:
-            report.add(i, code_col, "网格编码为空")
+            report.add(i, code_col, "网格编码为空", "the grid code is empty")
         elif len(code) > 32:
-            report.add(i, code_col, f"网格编码过长（{len(code)} 位，最多 32 位）")
+            report.add(i, code_col, f"网格编码过长（{len(code)} 位，最多 32 位）",
+                       f"the grid code is too long ({len(code)} characters, at most 32)")
         elif not GRID_CODE.fullmatch(code):
-            report.add(i, code_col, "网格编码只能由字母、数字、“-”和“_”组成（如 321323100001）")
+            report.add(i, code_col, "网格编码只能由字母、数字、“-”和“_”组成（如 321323100001）",
+                       "a grid code has only letters, digits, “-” and “_” (like 321323100001)")
         elif code in first_code:
-            report.add(i, code_col, f"网格编码 {code} 与第 {first_code[code]} 个要素重复")
+            report.add(i, code_col, f"网格编码 {code} 与第 {first_code[code]} 个要素重复",
+                       f"the grid code {code} is already used by feature {first_code[code]}")
         else:
             first_code[code] = i
         if not name:
-            report.add(i, name_col, "网格名称为空")
+            report.add(i, name_col, "网格名称为空", "the grid name is empty")
         elif len(name) > 64:
-            report.add(i, name_col, f"网格名称过长（{len(name)} 字，最多 64 字）")
+            report.add(i, name_col, f"网格名称过长（{len(name)} 字，最多 64 字）",
+                       f"the grid name is too long ({len(name)} characters, at most 64)")
 
     geoms = np.array([None if g is None else shapely.force_2d(g) for g in raw.geometry], dtype=object)
     usable = np.zeros(len(raw), dtype=bool)
     for i, g in enumerate(geoms, start=1):
         if g is None or g.is_empty:
-            report.add(i, "geometry", "没有几何图形（空要素）")
+            report.add(i, "geometry", "没有几何图形（空要素）", "no geometry (an empty feature)")
         elif g.geom_type not in ("Polygon", "MultiPolygon"):
-            report.add(i, "geometry", f"几何类型为 {g.geom_type}，网格必须是面（Polygon/MultiPolygon）")
+            report.add(i, "geometry", f"几何类型为 {g.geom_type}，网格必须是面（Polygon/MultiPolygon）",
+                       f"the geometry is a {g.geom_type}; a grid must be a polygon (Polygon/MultiPolygon)")
         elif not shapely.is_valid(g):
-            report.add(i, "geometry", f"多边形无效：{shapely.is_valid_reason(g)}（可在 GIS 软件中“修复几何”后再导出）")
+            reason = shapely.is_valid_reason(g)
+            report.add(i, "geometry", f"多边形无效：{reason}（可在 GIS 软件中“修复几何”后再导出）",
+                       f"invalid polygon: {reason} (repair the geometry in the GIS software and export again)")
         else:
             usable[i - 1] = True
     if progress:
@@ -197,10 +225,15 @@ def validate_grids(path: Path, *, session: Session | None = None, layer: str | N
         if not (np.isfinite([bx0, by0, bx1, by1]).all() and minx <= bx0 and bx1 <= maxx
                 and miny <= by0 and by1 <= maxy):
             report.add(i, "geometry", f"换算为经纬度后位于 ({bx0:.4f}, {by0:.4f})，不在中国境内；"
-                                      f"文件声明的坐标系 {raw.crs.to_string()} 可能与实际坐标不符")
+                                      f"文件声明的坐标系 {raw.crs.to_string()} 可能与实际坐标不符",
+                       f"converted to longitude/latitude it lies at ({bx0:.4f}, {by0:.4f}), outside "
+                       f"China; the file's declared coordinate system {raw.crs.to_string()} may not "
+                       "be the one of its coordinates")
             usable[i - 1] = False
         elif not shapely.is_valid(g):
-            report.add(i, "geometry", f"换算为经纬度后多边形无效：{shapely.is_valid_reason(g)}")
+            reason = shapely.is_valid_reason(g)
+            report.add(i, "geometry", f"换算为经纬度后多边形无效：{reason}",
+                       f"the polygon is invalid once converted to longitude/latitude: {reason}")
             usable[i - 1] = False
 
     # Overlaps, measured in metres (UTM zone of the data).
@@ -240,7 +273,9 @@ def _overlaps_within(report: ImportReport, geoms_m, idx, codes) -> None:
         if area:
             i, j = int(idx[a]) + 1, int(idx[b]) + 1
             report.add(j, "geometry", f"与第 {i} 个要素（编码 {codes[i - 1]}）重叠约 {area:,.0f} 平方米，"
-                                      "网格之间不能重叠")
+                                      "网格之间不能重叠",
+                       f"overlaps feature {i} (code {codes[i - 1]}) by about {area:,.0f} square "
+                       "metres; grids cannot overlap")
 
 
 def _overlaps_with_stored(report: ImportReport, geoms_m, idx, stored) -> None:
@@ -252,7 +287,9 @@ def _overlaps_with_stored(report: ImportReport, geoms_m, idx, stored) -> None:
         if area:
             row = stored.iloc[b]
             report.add(int(idx[a]) + 1, "geometry",
-                       f"与系统中已有网格 {row['code']}（{row['name']}）重叠约 {area:,.0f} 平方米")
+                       f"与系统中已有网格 {row['code']}（{row['name']}）重叠约 {area:,.0f} 平方米",
+                       f"overlaps the stored grid {row['code']} ({row['name']}) by about "
+                       f"{area:,.0f} square metres")
 
 
 # Who imports grid boundaries: county staff (系统管理, the county GIS office; README), and the CLI as SYSTEM.

@@ -54,26 +54,33 @@ def validate_households(path: Path, *, session: Session, actor: Actor = SYSTEM,
             continue
         if number in first_seen:
             report.add(r["_row"], labels["head_id_number"],
-                       f"身份证号 {number} 与第 {first_seen[number]} 行重复")
+                       f"身份证号 {number} 与第 {first_seen[number]} 行重复",
+                       f"the ID number {number} is already in row {first_seen[number]}")
             r["_ok"] = False
         else:
             first_seen[number] = r["_row"]
     # Duplicates against the database.
     for number in sorted(existing_id_numbers(session, list(first_seen))):
         report.add(first_seen[number], labels["head_id_number"],
-                   f"数据库中已有户主身份证号为 {number} 的住户（重复导入）")
+                   f"数据库中已有户主身份证号为 {number} 的住户（重复导入）",
+                   f"a household whose head has the ID number {number} is already stored "
+                   "(imported twice)")
 
     # Coordinates: plausible, and inside a grid (vectorised point-in-polygon).
     grids = grids_frame(session.connection(), SYSTEM)
     if grids.empty:
-        report.add(None, "", "数据库中还没有网格边界，请先导入网格（jizhen import grids 文件）")
+        report.add(None, "", "数据库中还没有网格边界，请先导入网格（jizhen import grids 文件）",
+                   "no grid boundaries are stored yet; import the grids first "
+                   "(jizhen import grids FILE)")
         return report, rows
     located = [r for r in rows if r.get("lon") is not None and r.get("lat") is not None]
     for r in located:
         lon, lat = r["lon"], r["lat"]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            hint = "；经纬度是否填反了？" if (-180 <= lat <= 180 and -90 <= lon <= 90) else ""
-            report.add(r["_row"], labels["lon"], f"坐标 ({lon}, {lat}) 不是有效的经纬度{hint}")
+            swapped = -180 <= lat <= 180 and -90 <= lon <= 90
+            hint, hint_en = ("；经纬度是否填反了？", "; are longitude and latitude swapped?") if swapped else ("", "")
+            report.add(r["_row"], labels["lon"], f"坐标 ({lon}, {lat}) 不是有效的经纬度{hint}",
+                       f"({lon}, {lat}) is not a valid longitude/latitude{hint_en}")
             r["_ok"] = False
             r["lon"] = None
     located = [r for r in located if r["lon"] is not None]
@@ -83,15 +90,20 @@ def validate_households(path: Path, *, session: Session, actor: Actor = SYSTEM,
     for r, code in zip(located, codes):
         if code is None:
             lon, lat = r["lon"], r["lat"]
-            hint = ""
+            hint, hint_en = "", ""
             if any(c is not None for c in grid_codes_for(np.array([lat]), np.array([lon]), grids)):
                 hint = "；交换经纬度后落在网格内，请检查经度、纬度是否填反"
+                hint_en = ("; with longitude and latitude swapped it lies in a grid: check whether "
+                           "they are swapped")
             problem = report.add(r["_row"], f"{labels['lon']}/{labels['lat']}",
-                                 f"坐标 ({lon}, {lat}) 不在任何网格内（网格外住户）{hint}")
+                                 f"坐标 ({lon}, {lat}) 不在任何网格内（网格外住户）{hint}",
+                                 f"({lon}, {lat}) lies outside every grid (a household outside "
+                                 f"the grids){hint_en}")
             report.strays.append(problem)
             r["_ok"] = False
         elif not actor.sees_grid(code):
-            report.add(r["_row"], labels["lon"], f"该住户位于网格 {code}，不在您负责的网格范围内")
+            report.add(r["_row"], labels["lon"], f"该住户位于网格 {code}，不在您负责的网格范围内",
+                       f"the household lies in grid {code}, which is not one of your grids")
             r["_ok"] = False
         else:
             r["grid_code"] = code

@@ -20,7 +20,7 @@ def read_rows(path: Path, kind: str, report: ImportReport, *, today: date | None
     try:
         table = read_table(path)
     except UnreadableFile as exc:
-        report.add(None, "", str(exc))
+        report.add(None, "", str(exc), exc.en)
         return []
     with table:  # read row by row while checking; closed even if checking fails
         rows = parse_rows(table, kind, report, today=today, progress=progress,
@@ -28,8 +28,11 @@ def read_rows(path: Path, kind: str, report: ImportReport, *, today: date | None
     if report.problems and not rows:
         return []
     if not rows:
-        report.add(None, "", "文件中除模板示例行外没有数据行" if report.skipped_example_rows
-                   else "文件中没有数据行")
+        if report.skipped_example_rows:
+            report.add(None, "", "文件中除模板示例行外没有数据行",
+                       "the file has no data rows besides the template's example row")
+        else:
+            report.add(None, "", "文件中没有数据行", "the file has no data rows")
     return rows
 
 

@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from grid.imports.columns import (COLUMNS, INSTRUCTIONS_SHEET, Col, column_letter, match_headers)
-from grid.imports.report import ImportReport, Progress
+from grid.imports.report import ImportReport, Progress, Reason
 from grid.imports.values import is_blank, parse_cell
+from jizhen.errors import Bilingual
 
 CHUNK_BYTES = 64 * 1024  # encoding detection reads the file in chunks of this size ...
 DETECT_BYTES = 64 * 1024  # ... and decides on this many bytes from the first non-ASCII byte
@@ -40,12 +41,15 @@ _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the encoding could not dec
 _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030"}
 
 
-class UnreadableFile(Exception):
-    """The file cannot be read at all (reason in Chinese)."""
+class UnreadableFile(Bilingual, Exception):
+    """The file cannot be read at all (str(): the reason in Chinese; `.en`: in English)."""
+
+    code = "unreadable_file"
 
 
 class BadCells(list):
-    """The cells of a row that cannot be read (its `problem` in Chinese); reported, not parsed."""
+    """The cells of a row that cannot be read (its `problem`: a Reason, Chinese with `.en`);
+    reported, not parsed."""
 
     def __init__(self, cells, problem: str):
         super().__init__(cells)
@@ -84,12 +88,12 @@ def max_bytes() -> int:
     return get_settings().import_max_bytes
 
 
-def _size(n: int) -> str:
-    """3 MB, 1.5 MB, 800 KB, 120 字节."""
+def _size(n: int, lang: str = "zh") -> str:
+    """3 MB, 1.5 MB, 800 KB, 120 字节 (English: 120 bytes)."""
     for unit, scale in (("MB", 2**20), ("KB", 2**10)):
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + " " + unit
-    return f"{n} 字节"
+    return f"{n} 字节" if lang == "zh" else f"{n} bytes"
 
 
 def check_size(path: Path, limit: int | None = None) -> None:
@@ -99,18 +103,27 @@ def check_size(path: Path, limit: int | None = None) -> None:
     size = Path(path).stat().st_size
     if size > limit:
         raise UnreadableFile(f"文件过大：{_size(size)}，超过导入上限 {_size(limit)}（JIZHEN_IMPORT_MAX_BYTES）；"
-                             "请把文件拆分为几个较小的文件分批导入")
+                             "请把文件拆分为几个较小的文件分批导入",
+                             en=f"the file is too large: {_size(size, 'en')}, over the import limit of "
+                                f"{_size(limit, 'en')} (JIZHEN_IMPORT_MAX_BYTES); split it into smaller "
+                                "files and import them one by one")
     if Path(path).suffix.lower() in (".xlsx", ".xlsm", ".zip") and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
         if unpacked > limit * XLSX_MAX_EXPANSION:
             raise UnreadableFile(f"压缩文件解压后达 {_size(unpacked)}，超过导入上限 "
                                  f"{_size(limit * XLSX_MAX_EXPANSION)}（JIZHEN_IMPORT_MAX_BYTES 的 "
-                                 f"{XLSX_MAX_EXPANSION} 倍）；请把文件拆分为几个较小的文件分批导入")
+                                 f"{XLSX_MAX_EXPANSION} 倍）；请把文件拆分为几个较小的文件分批导入",
+                                 en=f"the compressed file unpacks to {_size(unpacked, 'en')}, over the "
+                                    f"limit of {_size(limit * XLSX_MAX_EXPANSION, 'en')} ({XLSX_MAX_EXPANSION} "
+                                    "times JIZHEN_IMPORT_MAX_BYTES); split it into smaller files and "
+                                    "import them one by one")
 
 
 def _unknown_encoding() -> UnreadableFile:
-    return UnreadableFile("文件编码无法识别：既不是 UTF-8 也不是 GBK/GB18030，请另存为“CSV UTF-8”")
+    return UnreadableFile("文件编码无法识别：既不是 UTF-8 也不是 GBK/GB18030，请另存为“CSV UTF-8”",
+                          en="the file's encoding is not recognised: neither UTF-8 nor GBK/GB18030; "
+                             "save it again as “CSV UTF-8”")
 
 
 def detect_encoding(data: bytes, *, final: bool = True) -> str:
@@ -170,7 +183,7 @@ def read_csv(path: Path) -> Table:
         try:
             headers = next(reader, None)
         except csv.Error as exc:
-            raise UnreadableFile(f"CSV 文件无法解析：{exc}") from None
+            raise UnreadableFile(f"CSV 文件无法解析：{exc}", en=f"the CSV file cannot be parsed: {exc}") from None
     except BaseException:
         (text or fh).close()
         raise
@@ -186,11 +199,16 @@ def read_csv(path: Path) -> Table:
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    raise UnreadableFile(f"CSV 文件第 {number + 1} 行无法解析：{exc}") from None
+                    raise UnreadableFile(f"CSV 文件第 {number + 1} 行无法解析：{exc}",
+                                         en=f"row {number + 1} of the CSV file cannot be parsed: {exc}") from None
                 number += 1
                 if _UNDECODABLE.search("\x1f".join(cells)):
-                    cells = BadCells(cells, f"含有无法识别的字符：文件按 {name} 读取，这一行的编码不同"
-                                            "（文件可能由几种编码拼接而成），请把整个文件另存为“CSV UTF-8”")
+                    cells = BadCells(cells, Reason(
+                        f"含有无法识别的字符：文件按 {name} 读取，这一行的编码不同"
+                        "（文件可能由几种编码拼接而成），请把整个文件另存为“CSV UTF-8”",
+                        f"characters that cannot be read: the file is read as {name}, this row has "
+                        "another encoding (the file may be pieced together from several encodings); "
+                        "save the whole file again as “CSV UTF-8”"))
                 yield number, cells
         finally:
             text.close()
@@ -213,14 +231,17 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise UnreadableFile(f"Excel 文件无法打开（需要 .xlsx 格式；老式 .xls 请另存为 .xlsx）：{exc}") from None
+        raise UnreadableFile(f"Excel 文件无法打开（需要 .xlsx 格式；老式 .xls 请另存为 .xlsx）：{exc}",
+                             en="the Excel file cannot be opened (the .xlsx format is needed; save an "
+                                f"old .xls file as .xlsx): {exc}") from None
     try:
         if sheet is not None:
             ws = wb[sheet]
         else:
             candidates = [ws for ws in wb.worksheets if ws.title != INSTRUCTIONS_SHEET]
             if not candidates:
-                raise UnreadableFile("Excel 文件中没有数据工作表")
+                raise UnreadableFile("Excel 文件中没有数据工作表",
+                                     en="the Excel file has no data worksheet")
             ws = candidates[0]
         cells_by_row = ws.iter_rows(values_only=True)
         headers = list(next(cells_by_row, ()))
@@ -248,9 +269,11 @@ def read_table(path: Path) -> Table:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xls":
-        raise UnreadableFile("不支持老式 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
+        raise UnreadableFile("不支持老式 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV",
+                             en="old .xls files are not supported; save it in Excel as .xlsx or CSV")
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
-        raise UnreadableFile(f"不支持的文件类型“{suffix}”：请使用 .xlsx 或 .csv")
+        raise UnreadableFile(f"不支持的文件类型“{suffix}”：请使用 .xlsx 或 .csv",
+                             en=f"the file type “{suffix}” is not supported: use .xlsx or .csv")
     check_size(path)
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path)
@@ -264,17 +287,28 @@ def column_label(col: Col, pos: int | None, headers: list[object]) -> str:
     return f"{column_letter(pos)}（{shown}）"
 
 
+TEMPLATE_HINT = Reason("（可下载模板查看列名）", " (download the template to see the column names)")
+
+
 def check_headers(headers: list[object], columns, report: ImportReport, *, hint: str = "") -> dict:
     """Match the header row to `columns`; duplicate and missing required columns go into
-    `report` as row-1 problems. Returns field -> column position."""
+    `report` as row-1 problems. Returns field -> column position. `hint`: added to a missing
+    column's reason (a Reason: its `.en` to the English)."""
     found, ignored, clashes = match_headers(headers, columns)
     report.ignored_columns = ignored
     for first, second in clashes:
-        report.add(1, second, f"与“{first}”是同一列，请只保留一列")
+        report.add(1, second, f"与“{first}”是同一列，请只保留一列",
+                   f"the same column as “{first}”; keep only one of them")
     for col in columns:
         if col.required and col.field not in found:
-            report.add(1, col.header, f"缺少必填列“{col.header}”{hint}")
+            report.add(1, col.header, f"缺少必填列“{col.header}”{hint}",
+                       f"the required column “{col.header}” is missing{getattr(hint, 'en', '')}")
     return found
+
+
+def blank_required(col: Col) -> Reason:
+    """The reason of an empty cell in a required column."""
+    return Reason(f"“{col.header}”不能为空", f"“{col.header}” cannot be empty")
 
 
 def _read(table: Table, report: ImportReport) -> Iterator[tuple[int, list[object]]]:
@@ -286,7 +320,7 @@ def _read(table: Table, report: ImportReport) -> Iterator[tuple[int, list[object
                 break
             yield number, cells
     except UnreadableFile as exc:
-        report.add(None, "", str(exc))
+        report.add(None, "", str(exc), exc.en)
     finally:
         table.close()
 
@@ -376,7 +410,7 @@ def parse_rows(table: Table, kind: str, report: ImportReport, *, today: date | N
     Record per non-blank row: field -> value, plus `_row` (row number) and `_ok` (no problem in
     this row). Problems go into `report`; at the problem cap the rest of the file is not read."""
     columns = COLUMNS[kind]
-    found = check_headers(table.headers, columns, report, hint="（可下载模板查看列名）")
+    found = check_headers(table.headers, columns, report, hint=TEMPLATE_HINT)
     if report.problems:
         table.close()
         return []
@@ -402,7 +436,7 @@ def parse_rows(table: Table, kind: str, report: ImportReport, *, today: date | N
             value = raw.get(col.field)
             if is_blank(value):
                 if col.required:
-                    report.add(number, labels[col.field], f"“{col.header}”不能为空")
+                    report.add(number, labels[col.field], blank_required(col))
                     record._ok = False
                 setattr(record, col.field, None)
                 continue
@@ -438,7 +472,7 @@ def open_checked(path: Path, columns: tuple[Col, ...], report: ImportReport):
     try:
         table = read_table(Path(path))
     except UnreadableFile as exc:  # reported like every other problem, not raised
-        report.add(None, "", str(exc))
+        report.add(None, "", str(exc), exc.en)
         return None, {}, str
     found = check_headers(table.headers, columns, report)
     if report.problems:
@@ -470,7 +504,7 @@ def parse_checked_rows(table: Table, columns: tuple[Col, ...], found: dict, labe
             raw = cells[pos] if pos is not None and pos < len(cells) else None
             if is_blank(raw):
                 if col.required:
-                    report.add(number, label(col.field), f"“{col.header}”不能为空")
+                    report.add(number, label(col.field), blank_required(col))
                 rec[col.field] = None
                 continue
             value, problem = parse_cell(col.kind, raw, today=None, max_length=col.max_length)

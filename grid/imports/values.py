@@ -1,4 +1,5 @@
-"""Pure cell parsers. Each returns (value, None) or (None, reason in Chinese).
+"""Pure cell parsers. Each returns (value, None) or (None, reason): the reason is a
+grid.imports.report.Reason, the Chinese text with its English in `.en`.
 
 Cells come either as text (CSV, read with dtype=str) or as what openpyxl stored in the XLSX
 (str, int, float, bool, datetime), so an ID number typed as a number is still visible as a number.
@@ -10,6 +11,7 @@ import re
 from datetime import date, datetime
 
 from grid.ids import id_number_problem, normalize_id_number
+from grid.imports.report import Reason
 
 TRUE_WORDS = frozenset({"是", "有", "y", "yes", "1", "true", "t", "√", "对"})
 FALSE_WORDS = frozenset({"否", "无", "n", "no", "0", "false", "f", "×", "不是", "没有"})
@@ -34,7 +36,8 @@ def as_text(raw: object) -> str:
 def parse_text(raw: object, *, max_length: int | None = None):
     text = as_text(raw)
     if max_length is not None and len(text) > max_length:
-        return None, f"内容过长（{len(text)} 字，最多 {max_length} 字）"
+        return None, Reason(f"内容过长（{len(text)} 字，最多 {max_length} 字）",
+                            f"too long ({len(text)} characters, at most {max_length})")
     return text, None
 
 
@@ -42,14 +45,52 @@ def parse_id(raw: object, *, today: date | None = None):
     problem = id_number_problem(raw)
     if problem is not None:
         text = as_text(raw)
+        en = id_problem_en(problem)
         if "校验位" in problem and len(text) == 18 and text.endswith("00"):
             problem += ("；末尾为“00”，很可能是 Excel 把身份证号当成数字而丢失了最后几位，"
                         "请把该列设为“文本”格式后按原件重新录入")
-        return None, problem
+            en += ("; it ends in “00”: Excel probably took the ID number for a number and lost its "
+                   "last digits; format the column as Text and type the number again from the original")
+        return None, Reason(problem, en)
     value = normalize_id_number(raw)
     if today is not None and date(int(value[6:10]), int(value[10:12]), int(value[12:14])) > today:
-        return None, f"身份证号中的出生日期 {value[6:14]} 晚于今天"
+        return None, Reason(f"身份证号中的出生日期 {value[6:14]} 晚于今天",
+                            f"the birth date {value[6:14]} in the ID number is after today")
     return value, None
+
+
+# The English of jizhen.ids.id_number_problem's Chinese reasons (that module gives Chinese only):
+# (pattern of the Chinese reason, English template using its groups). A reason not matched here
+# has no English (the page then shows the Chinese; tests/unit/test_import_problems_english.py
+# feeds every case of id_number_problem through here).
+_ID_PROBLEMS_EN = (
+    (re.compile(r"^身份证号为空$"), "the ID number is empty"),
+    (re.compile(r"^身份证号被存成了数字（Excel 会丢失"),
+     "the ID number was stored as a number (Excel loses the last digits or drops a final X); "
+     "format the column as Text and type the numbers again"),
+    (re.compile(r"^身份证号显示为科学计数法“(?P<text>.*?)”，"),
+     "the ID number shows in scientific notation “{text}”: Excel took it for a number and its last "
+     "digits are lost; format the column as Text and type the numbers again"),
+    (re.compile(r"^身份证号被存成了数字（末尾出现“\.0”）"),
+     "the ID number was stored as a number (it ends in “.0”); format the column as Text and type "
+     "the numbers again"),
+    (re.compile(r"^身份证号应为18位，实际为(?P<n>\d+)位$"), "an ID number has 18 characters, this one {n}"),
+    (re.compile(r"^身份证号前17位须为数字，末位为数字或X$"),
+     "the first 17 characters of an ID number are digits, the last a digit or X"),
+    (re.compile(r"^身份证号中的出生日期 (?P<born>\S+) 不存在$"),
+     "the birth date {born} in the ID number does not exist"),
+    (re.compile(r"^身份证号校验位错误（应为 (?P<digit>\S+)）$"),
+     "the ID number's check digit is wrong (it should be {digit})"),
+)
+
+
+def id_problem_en(problem_zh: str) -> str:
+    """The English of a reason from jizhen.ids.id_number_problem ('' when unknown)."""
+    for pattern, en in _ID_PROBLEMS_EN:
+        m = pattern.match(problem_zh)
+        if m:
+            return en.format(**m.groupdict())
+    return ""
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -57,16 +98,16 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 def _number(raw: object):
     if isinstance(raw, bool):
-        return None, f"“{raw}”不是数字"
+        return None, Reason(f"“{raw}”不是数字", f"“{raw}” is not a number")
     if isinstance(raw, (int, float)):
         value = float(raw)
     else:
         text = as_text(raw).replace(",", "").replace("，", "").replace("元", "").strip()
         if not _NUMBER.match(text):
-            return None, f"“{as_text(raw)}”不是数字"
+            return None, Reason(f"“{as_text(raw)}”不是数字", f"“{as_text(raw)}” is not a number")
         value = float(text)
     if not math.isfinite(value):
-        return None, f"“{as_text(raw)}”不是有效数字"
+        return None, Reason(f"“{as_text(raw)}”不是有效数字", f"“{as_text(raw)}” is not a valid number")
     return value, None
 
 
@@ -79,7 +120,8 @@ def parse_nonneg(raw: object):
     if problem:
         return None, problem
     if value < 0:
-        return None, f"金额不能为负数（{as_text(raw)}）"
+        return None, Reason(f"金额不能为负数（{as_text(raw)}）",
+                            f"an amount cannot be negative ({as_text(raw)})")
     return value, None
 
 
@@ -88,10 +130,11 @@ def parse_int(raw: object, *, minimum: int | None = None):
     if problem:
         return None, problem
     if not float(value).is_integer():
-        return None, f"应为整数（{as_text(raw)}）"
+        return None, Reason(f"应为整数（{as_text(raw)}）", f"a whole number is expected ({as_text(raw)})")
     value = int(value)
     if minimum is not None and value < minimum:
-        return None, f"不能小于 {minimum}（{as_text(raw)}）"
+        return None, Reason(f"不能小于 {minimum}（{as_text(raw)}）",
+                            f"cannot be less than {minimum} ({as_text(raw)})")
     return value, None
 
 
@@ -105,7 +148,8 @@ def parse_bool(raw: object):
         return True, None
     if text in FALSE_WORDS:
         return False, None
-    return None, f"“{as_text(raw)}”无法识别为是/否（可填 是/否、Y/N、1/0、true/false）"
+    return None, Reason(f"“{as_text(raw)}”无法识别为是/否（可填 是/否、Y/N、1/0、true/false）",
+                        f"“{as_text(raw)}” is not a yes/no answer (write yes/no, Y/N, 1/0 or true/false)")
 
 
 _DATE_PATTERNS = (
@@ -121,8 +165,10 @@ def parse_date(raw: object, *, today: date | None = None):
     elif isinstance(raw, date):
         value = raw
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return None, (f"日期被存成了数字 {as_text(raw)}，请把单元格设为“日期”格式"
-                      "或填写成 2026-03-15 这样的文本")
+        return None, Reason(f"日期被存成了数字 {as_text(raw)}，请把单元格设为“日期”格式"
+                            "或填写成 2026-03-15 这样的文本",
+                            f"the date was stored as the number {as_text(raw)}; format the cell as "
+                            "Date or write it as text like 2026-03-15")
     else:
         text = as_text(raw)
         value = None
@@ -132,19 +178,23 @@ def parse_date(raw: object, *, today: date | None = None):
                 try:
                     value = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
                 except ValueError:
-                    return None, f"日期“{text}”不存在"
+                    return None, Reason(f"日期“{text}”不存在", f"the date “{text}” does not exist")
                 break
         if value is None:
-            return None, f"“{text}”不是可识别的日期（请写成 2026-03-15）"
+            return None, Reason(f"“{text}”不是可识别的日期（请写成 2026-03-15）",
+                                f"“{text}” is not a date (write it like 2026-03-15)")
     if today is not None and value > today:
-        return None, f"日期 {value.isoformat()} 晚于今天（{today.isoformat()}），不能登记未来的走访"
+        return None, Reason(f"日期 {value.isoformat()} 晚于今天（{today.isoformat()}），不能登记未来的走访",
+                            f"the date {value.isoformat()} is after today ({today.isoformat()}); "
+                            "a visit in the future cannot be recorded")
     return value, None
 
 
 def parse_phone(raw: object):
     text = as_text(raw).replace(" ", "").replace("-", "")
     if text and not re.fullmatch(r"\+?\d{5,20}", text):
-        return None, f"电话号码“{as_text(raw)}”格式不对"
+        return None, Reason(f"电话号码“{as_text(raw)}”格式不对",
+                            f"the phone number “{as_text(raw)}” is not well formed")
     return text, None
 
 

@@ -77,31 +77,41 @@ def validate_visits(path: Path, *, session: Session, actor: Actor = SYSTEM, toda
             hit = households.get(number)
             if hit is None:
                 report.add(r["_row"], labels["head_id_number"],
-                           f"系统中没有户主身份证号为 {number} 的住户（请先导入住户）")
+                           f"系统中没有户主身份证号为 {number} 的住户（请先导入住户）",
+                           f"no household whose head has the ID number {number} is stored "
+                           "(import the households first)")
                 r["_ok"] = False
             else:
                 r["household_id"], r["grid_id"], r["grid_code"] = hit
                 if not actor.sees_grid(r["grid_code"]):
                     report.add(r["_row"], labels["head_id_number"],
-                               f"该住户位于网格 {r['grid_code']}，不在您负责的网格范围内")
+                               f"该住户位于网格 {r['grid_code']}，不在您负责的网格范围内",
+                               f"the household lies in grid {r['grid_code']}, which is not one of "
+                               "your grids")
                     r["_ok"] = False
         phone, name = r.get("worker_phone") or "", (r.get("worker_name") or "").strip()
         if not phone and not name:
-            report.add(r["_row"], labels["worker_name"], "网格员姓名和网格员电话至少填写一项")
+            report.add(r["_row"], labels["worker_name"], "网格员姓名和网格员电话至少填写一项",
+                       "give the grid worker's name or phone (at least one of them)")
             r["_ok"] = False
             continue
         if phone:
             found = by_phone.get(phone, [])
             if not found:
-                report.add(r["_row"], labels["worker_phone"], f"系统中没有电话为 {phone} 的在岗网格员")
+                report.add(r["_row"], labels["worker_phone"], f"系统中没有电话为 {phone} 的在岗网格员",
+                           f"no active grid worker has the phone {phone}")
                 r["_ok"] = False
             elif len(found) > 1:
                 report.add(r["_row"], labels["worker_phone"],
-                           f"电话 {phone} 对应 {len(found)} 名网格员，请联系管理员核对网格员电话")
+                           f"电话 {phone} 对应 {len(found)} 名网格员，请联系管理员核对网格员电话",
+                           f"{len(found)} grid workers have the phone {phone}; ask the administrator "
+                           "to check the workers' phones")
                 r["_ok"] = False
             elif name and found[0].name.strip() != name:
                 report.add(r["_row"], labels["worker_name"],
-                           f"网格员姓名“{name}”与电话 {phone} 登记的姓名“{found[0].name}”不一致")
+                           f"网格员姓名“{name}”与电话 {phone} 登记的姓名“{found[0].name}”不一致",
+                           f"the grid worker's name “{name}” is not the name registered with the "
+                           f"phone {phone} (“{found[0].name}”)")
                 r["_ok"] = False
             else:
                 r["worker_id"] = found[0].id
@@ -109,11 +119,15 @@ def validate_visits(path: Path, *, session: Session, actor: Actor = SYSTEM, toda
             found = by_grid_name.get((r["grid_id"], name), [])
             if not found:
                 report.add(r["_row"], labels["worker_name"],
-                           f"网格 {r['grid_code']} 中没有名为“{name}”的在岗网格员（可改填网格员电话）")
+                           f"网格 {r['grid_code']} 中没有名为“{name}”的在岗网格员（可改填网格员电话）",
+                           f"grid {r['grid_code']} has no active grid worker named “{name}” (give "
+                           "the worker's phone instead)")
                 r["_ok"] = False
             elif len(found) > 1:
                 report.add(r["_row"], labels["worker_name"],
-                           f"网格 {r['grid_code']} 中有 {len(found)} 名网格员叫“{name}”，请填写网格员电话以区分")
+                           f"网格 {r['grid_code']} 中有 {len(found)} 名网格员叫“{name}”，请填写网格员电话以区分",
+                           f"grid {r['grid_code']} has {len(found)} grid workers named “{name}”; give "
+                           "the worker's phone to tell them apart")
                 r["_ok"] = False
             else:
                 r["worker_id"] = found[0].id
@@ -126,7 +140,9 @@ def validate_visits(path: Path, *, session: Session, actor: Actor = SYSTEM, toda
         key = (r["household_id"], r["worker_id"], r["visited_on"])
         if key in seen:
             report.add(r["_row"], labels["visited_on"],
-                       f"与第 {seen[key]} 行重复（同一住户、同一网格员、同一天 {r['visited_on']}）")
+                       f"与第 {seen[key]} 行重复（同一住户、同一网格员、同一天 {r['visited_on']}）",
+                       f"the same visit as row {seen[key]} (same household, grid worker and day "
+                       f"{r['visited_on']})")
             r["_ok"] = False
         else:
             seen[key] = r["_row"]
@@ -135,7 +151,9 @@ def validate_visits(path: Path, *, session: Session, actor: Actor = SYSTEM, toda
         for key, row in seen.items():
             if key in existing:
                 report.add(row, labels["visited_on"],
-                           f"数据库中已有这次走访（同一住户、同一网格员、同一天 {key[2]}），重复导入")
+                           f"数据库中已有这次走访（同一住户、同一网格员、同一天 {key[2]}），重复导入",
+                           f"this visit is already stored (same household, grid worker and day "
+                           f"{key[2]}): imported twice")
     if not report.problems:
         counts: dict[str, int] = defaultdict(int)
         for r in rows:

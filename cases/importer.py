@@ -80,24 +80,32 @@ def validate_work_orders(path: Path, *, session: Session, today: date) -> tuple[
             ch = _CHANNELS.get(str(rec["channel"]).strip())
             if ch is None:
                 report.add(number, label("channel"),
-                           f"来源“{rec['channel']}”无法识别，应为 110、12345、12349、微信扫码、窗口受理 或 网格走访")
+                           f"来源“{rec['channel']}”无法识别，应为 110、12345、12349、微信扫码、窗口受理 或 网格走访",
+                           f"the channel “{rec['channel']}” is not recognised; write 110, 12345, 12349, "
+                           "wechat, window or grid_visit (or the template's words for them)")
             rec["channel"] = ch
         if rec.get("category"):
             cat = _CATEGORIES.get(str(rec["category"]).strip())
             if cat is None:
                 report.add(number, label("category"), f"救助类别“{rec['category']}”无法识别，应为："
-                           + "、".join(CATEGORY_LABELS.values()))
+                           + "、".join(CATEGORY_LABELS.values()),
+                           f"the category “{rec['category']}” is not recognised; write the category's "
+                           "name as in the template or its code: " + ", ".join(c.value for c in Category))
             rec["category"] = cat
         if isinstance(rec.get("received_on"), date) and rec["received_on"] > today:
             report.add(number, label("received_on"),
-                       f"受理日期 {rec['received_on'].isoformat()} 晚于今天（{today.isoformat()}）")
+                       f"受理日期 {rec['received_on'].isoformat()} 晚于今天（{today.isoformat()}）",
+                       f"the date received {rec['received_on'].isoformat()} is after today "
+                       f"({today.isoformat()})")
         if (rec.get("lon") is None) != (rec.get("lat") is None) and not any(
                 p.row == number and p.column in (label("lon"), label("lat")) for p in report.problems):
-            report.add(number, label("lon" if rec.get("lon") is None else "lat"), "经度和纬度须同时填写")
+            report.add(number, label("lon" if rec.get("lon") is None else "lat"), "经度和纬度须同时填写",
+                       "give both longitude and latitude, or neither")
         wo = rec.get("work_order_no")
         if wo:
             if wo in seen:
-                report.add(number, label("work_order_no"), f"工单号“{wo}”与第 {seen[wo]} 行重复")
+                report.add(number, label("work_order_no"), f"工单号“{wo}”与第 {seen[wo]} 行重复",
+                           f"the work order number “{wo}” is already in row {seen[wo]}")
             else:
                 seen[wo] = number
         rows.append(rec)
@@ -105,7 +113,8 @@ def validate_work_orders(path: Path, *, session: Session, today: date) -> tuple[
         existing = set(session.exec(select(Case.work_order_no).where(
             Case.work_order_no.in_(list(seen)))).all())
         for wo in sorted(existing):
-            report.add(seen[wo], label("work_order_no"), f"工单号“{wo}”已导入过，不能重复登记")
+            report.add(seen[wo], label("work_order_no"), f"工单号“{wo}”已导入过，不能重复登记",
+                       f"the work order number “{wo}” was imported before and cannot be recorded twice")
     report.rows = len(rows)
     report.details["labels"] = {c.field: label(c.field) for c in WORK_ORDER_COLUMNS}
     return report, rows
@@ -130,10 +139,11 @@ def import_work_orders(path: Path, *, session: Session, actor: Actor, today: dat
             )
         except DomainError as exc:
             column = labels["amount_yuan"] if exc.code == "bad_amount" else labels["person_name"]
-            report.add(rec["_row"], column, exc.zh)
+            report.add(rec["_row"], column, exc.zh, exc.en)
             continue
         except AccessDenied as exc:
-            report.add(rec["_row"], labels["person_name"], str(exc).split(" / ")[0])
+            report.add(rec["_row"], labels["person_name"], str(exc).split(" / ")[0],
+                       getattr(exc, "en", "") or "not allowed for your role or grids")
             continue
         ids.append(case.id)
         if case.match_status == TO_MATCH:

@@ -308,7 +308,9 @@ def validate_results(path: Path, *, session: Session, actor: Actor, department: 
     report = ImportReport(kind="verification", source=path.name)
     own = {i.name: i for i in load_items() if i.department == department}
     if not own:
-        report.add(None, "", f"未知核对部门：{department}（可选：{'、'.join(departments())}）")
+        report.add(None, "", f"未知核对部门：{department}（可选：{'、'.join(departments())}）",
+                   f"unknown verification department: {department} (the departments are named as "
+                   f"in data/verification.toml: {', '.join(departments())})")
         return report, []
     own.update({i.code: i for i in list(own.values())})
     table, found, label = open_checked(path, RESULT_COLUMNS, report)
@@ -322,22 +324,31 @@ def validate_results(path: Path, *, session: Session, actor: Actor, department: 
             item = own.get(str(rec["item"]).strip())
             if item is None:
                 report.add(number, label("item"), f"“{rec['item']}”不是{department}的核对事项（应为："
-                           + "、".join(i.name for i in load_items() if i.department == department) + "）")
+                           + "、".join(i.name for i in load_items() if i.department == department) + "）",
+                           f"“{rec['item']}” is not a verification item of the chosen department "
+                           "(write the item's name as in the template, or its code: "
+                           + ", ".join(i.code for i in load_items() if i.department == department) + ")")
             rec["item"] = item
         if rec.get("result"):
             res = parse_result(rec["result"])
             if res is None:
-                report.add(number, label("result"), f"核对结果“{rec['result']}”无法识别，应为 无异常 或 有异常")
+                report.add(number, label("result"), f"核对结果“{rec['result']}”无法识别，应为 无异常 或 有异常",
+                           f"the result “{rec['result']}” is not recognised; write clear (no finding) "
+                           "or issue (finding), or the template's words for them")
             rec["result"] = res
             if res == Result.issue and not rec.get("note"):
-                report.add(number, label("note"), "核对结果为“有异常”时须填写说明")
+                report.add(number, label("note"), "核对结果为“有异常”时须填写说明",
+                           "a result of issue (finding) needs a note")
         if isinstance(rec.get("checked_on"), date) and rec["checked_on"] > today:
             report.add(number, label("checked_on"),
-                       f"核对日期 {rec['checked_on'].isoformat()} 晚于今天（{today.isoformat()}）")
+                       f"核对日期 {rec['checked_on'].isoformat()} 晚于今天（{today.isoformat()}）",
+                       f"the check date {rec['checked_on'].isoformat()} is after today "
+                       f"({today.isoformat()})")
         if rec.get("id_number") and isinstance(rec.get("item"), Item):
             key = (rec["id_number"], rec["item"].code)
             if key in seen:
-                report.add(number, label("item"), f"与第 {seen[key]} 行是同一人的同一事项")
+                report.add(number, label("item"), f"与第 {seen[key]} 行是同一人的同一事项",
+                           f"the same person and item as row {seen[key]}")
             else:
                 seen[key] = number
         rows.append(rec)
@@ -349,10 +360,14 @@ def validate_results(path: Path, *, session: Session, actor: Actor, department: 
         found_cases = apps.get(number, [])
         if not found_cases:
             report.add(rec["_row"], label("id_number"),
-                       "没有该身份证号的待纳入申请（或不在您负责的范围内）")
+                       "没有该身份证号的待纳入申请（或不在您负责的范围内）",
+                       "no application awaiting admission has this ID number (or it is outside "
+                       "your area)")
         elif len(found_cases) > 1:
             report.add(rec["_row"], label("id_number"),
-                       f"该身份证号有{len(found_cases)}件待纳入申请，无法自动匹配，请逐件在核对清单中登记")
+                       f"该身份证号有{len(found_cases)}件待纳入申请，无法自动匹配，请逐件在核对清单中登记",
+                       f"this ID number has {len(found_cases)} applications awaiting admission, so "
+                       "the row cannot be matched; record the results in each case's checklist")
         else:
             rec["case_id"] = found_cases[0]
     report.rows = len(rows)

@@ -188,13 +188,13 @@ def validate_roster(path: Path, *, session: Session) -> tuple[ImportReport, list
     try:
         table = read_table(path)
     except UnreadableFile as exc:
-        report.add(None, "", str(exc))
+        report.add(None, "", str(exc), exc.en)
         return report, []
     with table:  # read row by row while checking
         rows = parse_rows(table, "workers", report, today=None)
     if not rows:
         if not report.problems:
-            report.add(None, "", "文件中没有数据行")
+            report.add(None, "", "文件中没有数据行", "the file has no data rows")
         return report, []
     labels = report.details["labels"]
     codes = {g.code: g.id for g in session.exec(select(CommunityGrid)).all()}
@@ -203,21 +203,26 @@ def validate_roster(path: Path, *, session: Session) -> tuple[ImportReport, list
         if r.get("employment") is not None:
             kind = employment_of(r["employment"])
             if kind is None:
-                report.add(r["_row"], labels["employment"], f"“{r['employment']}”不是“专职”或“兼职”")
+                report.add(r["_row"], labels["employment"], f"“{r['employment']}”不是“专职”或“兼职”",
+                           f"“{r['employment']}” is neither full-time nor part-time (write the "
+                           "template's word for one of them, or full_time / part_time)")
             r["employment"] = kind
         if r.get("grid_code") is not None and r["grid_code"] not in codes:
-            report.add(r["_row"], labels["grid_code"], f"网格编码 {r['grid_code']} 不存在")
+            report.add(r["_row"], labels["grid_code"], f"网格编码 {r['grid_code']} 不存在",
+                       f"there is no grid with the code {r['grid_code']}")
         phone = r.get("phone")
         if phone:
             if phone in first_phone:
-                report.add(r["_row"], labels["phone"], f"手机号 {phone} 与第 {first_phone[phone]} 行重复")
+                report.add(r["_row"], labels["phone"], f"手机号 {phone} 与第 {first_phone[phone]} 行重复",
+                           f"the phone {phone} is already in row {first_phone[phone]}")
             else:
                 first_phone[phone] = r["_row"]
     if first_phone:
         taken = session.exec(select(GridWorker.phone, GridWorker.name).where(
             GridWorker.phone.in_(sorted(first_phone)), GridWorker.active == True)).all()  # noqa: E712
         for phone, name in taken:
-            report.add(first_phone[phone], labels["phone"], f"手机号 {phone} 已是在岗网格员{name}的号码")
+            report.add(first_phone[phone], labels["phone"], f"手机号 {phone} 已是在岗网格员{name}的号码",
+                       f"the phone {phone} already belongs to the active grid worker {name}")
     for r in rows:
         r["grid_id"] = codes.get(r.get("grid_code"))
     if not report.problems:

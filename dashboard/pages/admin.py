@@ -54,7 +54,7 @@ def _error(exc: Exception, lang: str) -> str:
         return ta("ov.stale", lang, msg=plain(str(exc)))
     if isinstance(exc, InvalidImport):
         return ta("ad.invalid", lang, n=len(exc.problems)) + "\n\n" + "\n".join(
-            f"- {plain(p.line(exc.report.unit))}" for p in exc.problems[:200])
+            f"- {plain(p.line(exc.report.unit, lang))}" for p in exc.problems[:200])
     if isinstance(exc, (GridFileError, UserError)):  # a UserError carries its English (error_text)
         return ta("ov.err", lang, msg=plain(error_text(exc, lang)))
     return ta("ov.denied", lang, msg=plain(error_text(exc, lang)))  # AccessDenied: zh/en

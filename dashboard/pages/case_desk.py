@@ -566,9 +566,10 @@ with tab_verify:
                     path.write_bytes(up.getvalue())
                     try:
                         rep = run_write(verification.import_results, path=path, department=dept, today=day)
-                    except InvalidImport as exc:
-                        st.error(plain(str(exc).splitlines()[0]))
-                        st.text("\n".join(str(exc).splitlines()[1:]))
+                    except InvalidImport as exc:  # every problem, in the page's language
+                        lines = exc.text(lang).splitlines()
+                        st.error(plain(lines[0]))
+                        st.text("\n".join(lines[1:]))
                         rep = None
                 if rep is not None:
                     st.success(tc("ver.batch_done", lang, created=rep.created, updated=rep.updated))

@@ -146,6 +146,21 @@ def test_roster_import_lists_row_errors_then_imports(db):
     assert _actions(db) == ["import.workers"]
 
 
+def test_roster_problems_listed_in_english_on_an_english_page(db):
+    bad = ("名册.xlsx", _xlsx([["甲", "13800001111", "专职", "G01"], ["乙", "13800002222", "临时", "G09"]]))
+    at = _run("county_staff", lang="en", ad_roster_upload=bad)
+    _button(at, "Import").click()
+    at.run()
+    text = "\n".join(_messages(at))
+    assert "2 problems; nothing was written" in text, text
+    # each line in English; the column is the file's own header, the values as the file has them
+    assert "row 3, column C（类型）" in text and "“临时” is neither full" in text, text
+    assert "row 3, column D（网格编码）" in text and "there is no grid with the code G09" in text, text
+    assert "行 3" not in text and "不存在" not in text and "专职" not in text, text
+    with session_scope(db) as s:
+        assert len(s.exec(select(GridWorker)).all()) == 4  # nothing written
+
+
 def _grids_file(east_of_g02: float) -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": "G02", "name": "演示二网格"},
@@ -173,6 +188,14 @@ def test_bad_boundary_file_refused_in_chinese(db):
     at = _run("county_staff", ad_grid_upload=("grids.geojson", b'{"type": "FeatureCollection", "features": []}'))
     assert any("没有任何要素" in e.value for e in at.error), [e.value for e in at.error]
     assert not [b for b in at.button if b.label == "确认导入边界"]
+
+
+def test_bad_boundary_file_refused_in_english(db):
+    at = _run("county_staff", lang="en",
+              ad_grid_upload=("grids.geojson", b'{"type": "FeatureCollection", "features": []}'))
+    errors = [e.value for e in at.error]
+    assert any("the file has no features" in e for e in errors), errors
+    assert not any("没有任何要素" in e for e in errors), errors
 
 
 def test_outside_household_fixed_by_location_and_by_hand(db):

@@ -127,7 +127,7 @@ def _parse_request(channel: str, category: str, amount_yuan: Any,
 
         problem = id_number_problem(person_id_number)
         if problem:
-            raise DomainError(problem, "invalid ID number", code="bad_id_number")
+            raise DomainError(problem, problem.en, code="bad_id_number")
         person_id_number = normalize_id_number(person_id_number)
     return ch, cat, amount, person_id_number
 
@@ -372,7 +372,7 @@ def add_to_blacklist(*, session: Session, actor: Actor, person_id_number: str, p
                           code="reason_required")
     problem = id_number_problem((person_id_number or "").strip())
     if problem:
-        raise DomainError(f"身份证号无效：{problem}", "invalid ID number", code="bad_id_number")
+        raise DomainError(f"身份证号无效：{problem}", f"invalid ID number: {problem.en}", code="bad_id_number")
     if not (person_name or "").strip():
         raise DomainError("请填写姓名", "the name is required", code="name_required")
     number = normalize_id_number(person_id_number)
@@ -487,7 +487,7 @@ def correct_person_id(*, session: Session, actor: Actor, case_id: int, person_id
         raise DomainError("更正身份证号须写明理由", "a reason is required", code="reason_required")
     problem = id_number_problem(person_id_number)
     if problem:
-        raise DomainError(problem, "invalid ID number", code="bad_id_number")
+        raise DomainError(problem, problem.en, code="bad_id_number")
     new_id = normalize_id_number(person_id_number)
     hh = session.get(Household, case.household_id) if case.household_id else None
     entry = listed_entry(session, [new_id, hh.head_id_number if hh else None])

@@ -15,3 +15,13 @@ class Bilingual:
         self.zh, self.en = (str(args[0]) if args else ""), str(en)
         if code:
             self.code = code
+
+
+class Reason(str):
+    """A reason in two languages: the Chinese text (it *is* the str, so callers that compare or
+    print it see the Chinese as before), with its English in `.en`."""
+
+    def __new__(cls, zh: str, en: str = ""):
+        obj = super().__new__(cls, zh)
+        obj.en = str(en)
+        return obj

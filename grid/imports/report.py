@@ -15,18 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from jizhen.errors import Reason  # noqa: F401  (re-exported: a problem's reason in two languages)
+
 # progress(stage_zh, done, total): called while validating and while writing.
 Progress = Callable[[str, int, int], None]
-
-
-class Reason(str):
-    """A problem's reason: the Chinese text (it *is* the str, so callers that compare or print it
-    see the Chinese as before), with its English in `.en`."""
-
-    def __new__(cls, zh: str, en: str = ""):
-        obj = super().__new__(cls, zh)
-        obj.en = str(en)
-        return obj
 
 
 def english_of(reason: object) -> str:

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 
 from grid.ids import id_number_problem, normalize_id_number
-from grid.imports.report import Reason
+from grid.imports.report import Reason, english_of
 
 TRUE_WORDS = frozenset({"是", "有", "y", "yes", "1", "true", "t", "√", "对"})
 FALSE_WORDS = frozenset({"否", "无", "n", "no", "0", "false", "f", "×", "不是", "没有"})
@@ -45,7 +45,7 @@ def parse_id(raw: object, *, today: date | None = None):
     problem = id_number_problem(raw)
     if problem is not None:
         text = as_text(raw)
-        en = id_problem_en(problem)
+        en = english_of(problem)
         if "校验位" in problem and len(text) == 18 and text.endswith("00"):
             problem += ("；末尾为“00”，很可能是 Excel 把身份证号当成数字而丢失了最后几位，"
                         "请把该列设为“文本”格式后按原件重新录入")
@@ -57,40 +57,6 @@ def parse_id(raw: object, *, today: date | None = None):
         return None, Reason(f"身份证号中的出生日期 {value[6:14]} 晚于今天",
                             f"the birth date {value[6:14]} in the ID number is after today")
     return value, None
-
-
-# The English of jizhen.ids.id_number_problem's Chinese reasons (that module gives Chinese only):
-# (pattern of the Chinese reason, English template using its groups). A reason not matched here
-# has no English (the page then shows the Chinese; tests/unit/test_import_problems_english.py
-# feeds every case of id_number_problem through here).
-_ID_PROBLEMS_EN = (
-    (re.compile(r"^身份证号为空$"), "the ID number is empty"),
-    (re.compile(r"^身份证号被存成了数字（Excel 会丢失"),
-     "the ID number was stored as a number (Excel loses the last digits or drops a final X); "
-     "format the column as Text and type the numbers again"),
-    (re.compile(r"^身份证号显示为科学计数法“(?P<text>.*?)”，"),
-     "the ID number shows in scientific notation “{text}”: Excel took it for a number and its last "
-     "digits are lost; format the column as Text and type the numbers again"),
-    (re.compile(r"^身份证号被存成了数字（末尾出现“\.0”）"),
-     "the ID number was stored as a number (it ends in “.0”); format the column as Text and type "
-     "the numbers again"),
-    (re.compile(r"^身份证号应为18位，实际为(?P<n>\d+)位$"), "an ID number has 18 characters, this one {n}"),
-    (re.compile(r"^身份证号前17位须为数字，末位为数字或X$"),
-     "the first 17 characters of an ID number are digits, the last a digit or X"),
-    (re.compile(r"^身份证号中的出生日期 (?P<born>\S+) 不存在$"),
-     "the birth date {born} in the ID number does not exist"),
-    (re.compile(r"^身份证号校验位错误（应为 (?P<digit>\S+)）$"),
-     "the ID number's check digit is wrong (it should be {digit})"),
-)
-
-
-def id_problem_en(problem_zh: str) -> str:
-    """The English of a reason from jizhen.ids.id_number_problem ('' when unknown)."""
-    for pattern, en in _ID_PROBLEMS_EN:
-        m = pattern.match(problem_zh)
-        if m:
-            return en.format(**m.groupdict())
-    return ""
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")

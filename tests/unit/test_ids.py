@@ -34,3 +34,16 @@ def test_make_id_number_is_valid_and_has_siyang_prefix():
 def test_broken_ids_are_explained_in_chinese(raw, fragment):
     problem = id_number_problem(raw)
     assert problem is not None and fragment in problem
+
+
+def test_every_id_number_reason_has_its_english():
+    """jizhen.ids gives each reason in Chinese (the str, as before) with its English in `.en`."""
+    import re
+
+    cases = [None, 321323198001010010, "3.2132E+17", "321323198001010010.0", "32132319800101001",
+             "32132319800101001Y", "321323198002300011", "321323198001010010"]
+    for raw in cases:
+        reason = id_number_problem(raw)
+        assert reason and reason.en and not re.search(r"[\u4e00-\u9fff]", reason.en), raw
+    assert id_number_problem("321323198001010010") == "身份证号校验位错误（应为 X）"
+    assert id_number_problem("321323198001010010").en == "the ID number's check digit is wrong (it should be X)"

@@ -29,8 +29,12 @@ run: demo
 	trap 'kill $$api 2>/dev/null; wait $$api 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/jizhen dashboard --port $(PORT)
 
+# Two test processes (pytest-xdist), a test file each at a time (its module fixtures built once);
+# TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/risk_bench.py --households 100000

@@ -143,10 +143,22 @@ def demo_engine(engine):
 _ATTACK_RESULTS: dict[str, dict[str, set[str]]] = {}
 
 
+# The longest test files (a real server and Chromium, or a killed 20k-row import) start first,
+# so that with several test processes (make test: pytest-xdist, a file per process at a time) the
+# run does not end waiting on one of them. Order inside a file is kept.
+SLOW_FIRST = ("tests/ui/test_browser", "tests/integration/test_kill_import", "tests/ui/test_gateway")
+
+
+def _slow_first(item) -> int:
+    return 0 if item.nodeid.startswith(SLOW_FIRST) else 1
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark every test the attack table names with `attack(<finding>)`."""
+    """Start the slowest files first; mark every test the attack table names with
+    `attack(<finding>)`."""
     from tests.security.attacks import finding_of
 
+    items.sort(key=_slow_first)   # stable: the order inside each file stays
     for item in items:
         finding = finding_of(item.nodeid)
         if finding is not None:

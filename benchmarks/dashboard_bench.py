@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TODAY = date(2026, 11, 29)
-BENCHED = ["pages/map.py", "pages/case_desk.py", "pages/assign.py", "pages/visit.py",
-           "pages/leaders.py"]
-AFTER_WRITE = ("pages/map.py", "pages/leaders.py")
+BENCHED = ["views/map.py", "views/case_desk.py", "views/assign.py", "views/visit.py",
+           "views/leaders.py"]
+AFTER_WRITE = ("views/map.py", "views/leaders.py")
 SUPERVISOR = "wanggezhang"  # the demo's grid supervisor (城中社区): saves the visit
 
 
@@ -153,13 +153,13 @@ def check_after_write(url: str, apps: dict, written: dict, panel_before: dict) -
     from grid.db import make_engine
     from grid.metrics import leader_metrics, load_metrics_data
 
-    panel = _panel(apps["pages/map.py"])
+    panel = _panel(apps["views/map.py"])
     if written["was_high_risk_overdue"]:
         assert int(panel["panel.high_risk_unvisited"]) == \
             int(panel_before["panel.high_risk_unvisited"]) - 1, (panel_before, panel)
     _, actor = leader_session(url)
     fresh = leader_metrics(load_metrics_data(make_engine(url), actor), today=TODAY, months=6)
-    shown = apps["pages/leaders.py"].dataframe[0].value.set_index(t("lm.grid_code", "zh"))
+    shown = apps["views/leaders.py"].dataframe[0].value.set_index(t("lm.grid_code", "zh"))
     expected = fresh["by_grid"].set_index("grid_code")
     for key in ("coverage_30d", "flagged", "overdue_visits"):
         pd.testing.assert_series_equal(shown[t(f"lm.{key}", "zh")].astype(float),
@@ -182,14 +182,14 @@ def bench_pages(url: str) -> dict[str, tuple[float, float, float | None]]:
     code = supervisor_grid(url)
     # the pages in the leader's navigation (dashboard.navigation), the map (landing page) first
     pages = [p for p in BENCHED
-             if p.removeprefix("pages/") in {s.file for s in pages_for(Role.TOWNSHIP_LEADER)}]
+             if p.removeprefix("views/") in {s.file for s in pages_for(Role.TOWNSHIP_LEADER)}]
     for page in pages:
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
         at.session_state[SESSION_KEY] = dict(login)
         started = time.perf_counter()
         at.run()  # the landing page: the map
         cold = time.perf_counter() - started
-        if page != "pages/map.py":
+        if page != "views/map.py":
             at.switch_page(page)
             started = time.perf_counter()
             at.run()
@@ -208,7 +208,7 @@ def bench_pages(url: str) -> dict[str, tuple[float, float, float | None]]:
         out[page] = (cold, statistics.median(warm), None)
         apps[page] = at
     cpu_after = {}  # CPU seconds of this process: what the run cost, whatever else the machine runs
-    panel_before = _panel(apps["pages/map.py"])
+    panel_before = _panel(apps["views/map.py"])
     written = save_visit_elsewhere(url)
     assert written["grid_code"] == code, written
     for page in AFTER_WRITE:  # each page's own session, warm, reruns once after the write
@@ -221,7 +221,7 @@ def bench_pages(url: str) -> dict[str, tuple[float, float, float | None]]:
     check_after_write(url, apps, written, panel_before)
     print(f"  after-write check passed: visit of household {written['household_id']} in grid "
           f"{written['grid_code']} (high-risk overdue before: {written['was_high_risk_overdue']}; "
-          f"map panel {panel_before} -> {_panel(apps['pages/map.py'])})")
+          f"map panel {panel_before} -> {_panel(apps['views/map.py'])})")
     print("  after one write, CPU time: " + ", ".join(f"{p} {c:.3f} s" for p, c in cpu_after.items()))
     return out
 

@@ -23,11 +23,12 @@ def language_switch() -> None:
              format_func=lambda v: "中文" if v == "zh" else "English")
 
 
-# The switch sits at the top of the sidebar, but is drawn only after st.navigation. Streamlit
-# keys a widget on the script it runs in: the first run of the process, before any st.navigation
-# call, runs this file as a page of the legacy dashboard/pages/ folder (another key), so a switch
-# drawn before st.navigation changed key after it and its first click (English on the landing
-# page) was dropped. Its value is read before it is drawn (state.lang: session state).
+# The switch sits at the top of the sidebar, but is drawn only after st.navigation (a widget is
+# keyed on the page it is drawn in: drawn before st.navigation, its first click could be dropped).
+# Its value is read before it is drawn (state.lang: session state). The pages live in
+# dashboard/views/, not pages/: Streamlit treats a folder named pages/ next to the main script as
+# a legacy multipage app, and a household link opened first after a restart showed that folder's
+# raw page list (no language switch, no sign-out) instead of going through this file.
 language_slot = st.sidebar.container()
 lang = state.lang()
 
@@ -39,7 +40,7 @@ if actor is None:
     st.stop()
 
 # Each role sees the pages it can use (dashboard.navigation); a grid worker lands on the visit form.
-PAGES = ROOT / "dashboard" / "pages"
+PAGES = ROOT / "dashboard" / "views"
 landing = landing_page(actor.role)
 pages = [st.Page(str(PAGES / p.file), title=t(p.title_key, lang), url_path=p.url_path,
                  default=p is landing)

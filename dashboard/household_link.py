@@ -13,7 +13,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from dashboard.texts_household import th
 
-PAGE = "pages/household.py"
+PAGE = "views/household.py"
 
 
 def page_link(page: str, label: str, **kw) -> None:

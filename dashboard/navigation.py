@@ -17,7 +17,7 @@ EVERYONE = frozenset({GRID_WORKER, SUPERVISOR, LEADER, COUNTY, AUDITOR})
 
 @dataclass(frozen=True)
 class PageSpec:
-    file: str  # under dashboard/pages/
+    file: str  # under dashboard/views/
     title_key: str  # dashboard.texts key
     url_path: str
     roles: frozenset[Role]

@@ -1,4 +1,4 @@
-"""UI strings of the household file (一户一档, dashboard/pages/household.py), zh-CN first.
+"""UI strings of the household file (一户一档, dashboard/views/household.py), zh-CN first.
 
 Pure (no streamlit). Labels of facts, sources, appeal subjects and outcomes come from grid.facts
 (their one table); risk levels from dashboard/texts.py (level.*); the file's column headers from

@@ -51,7 +51,7 @@ def _page(world, page: str) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=300)
     at.session_state[SESSION_KEY] = session_for(world["leader"])
     at.run()
-    if page != "pages/map.py":
+    if page != "views/map.py":
         at.switch_page(page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -155,7 +155,7 @@ def test_map_panel_shows_a_visit_saved_in_another_session(world):
     assert late.any(), "the demo has high-risk overdue households"
     assignment = _open_assignment(world, code, int(hh[late][0]))
 
-    at = _page(world, "pages/map.py")
+    at = _page(world, "views/map.py")
     at.selectbox(key="map_panel_grid").set_value(code)
     before = _panel(_rerun(at))
     tokens = {c: state.generations(url).token(state.HOUSEHOLDS, c)
@@ -189,7 +189,7 @@ def test_leaders_page_shows_a_visit_saved_in_another_session(world):
     assert unseen, "the demo has households not visited since September"
     assignment = _open_assignment(world, code, int(unseen[0]))
 
-    at = _page(world, "pages/leaders.py")
+    at = _page(world, "views/leaders.py")
     col = {k: t(f"lm.{k}", "zh") for k in ("grid_code", "households", "coverage_30d", "flagged",
                                             "overdue_visits", "median_days_flag_to_visit")}
     before = at.dataframe[0].value.set_index(col["grid_code"])

@@ -33,7 +33,7 @@ from tests.ui.test_access_pages import TIMEOUT, _session_for, demo  # noqa: F401
 
 ID_RE = re.compile(r"(?<![0-9.])\d{17}[0-9Xx](?![0-9])")  # not the digits of a float
 PHONE_RE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
-PAGES_DIR = PROJECT_DIR / "dashboard" / "pages"
+PAGES_DIR = PROJECT_DIR / "dashboard" / "views"
 SEES_PERSONAL = {Role.GRID_WORKER, Role.GRID_SUPERVISOR, Role.COUNTY_STAFF}
 ROLES = [Role.GRID_WORKER, Role.GRID_SUPERVISOR, Role.TOWNSHIP_LEADER, Role.COUNTY_STAFF, Role.AUDITOR,
          Role.DEPARTMENT]

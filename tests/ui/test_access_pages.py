@@ -22,7 +22,7 @@ from tests.conftest import DEMO_TODAY
 
 APP = PROJECT_DIR / "dashboard" / "app.py"
 GRID_NAMES = dict(load_demo_grids()[["code", "name"]].itertuples(index=False))
-PAGES = sorted((PROJECT_DIR / "dashboard" / "pages").glob("*.py"))
+PAGES = sorted((PROJECT_DIR / "dashboard" / "views").glob("*.py"))
 ID_RE = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
 TEXT_TYPES = ["title", "header", "subheader", "markdown", "caption", "text", "code", "info", "warning",
               "error", "success", "exception", "latex", "json"]
@@ -180,7 +180,7 @@ def test_a_page_opened_by_its_url_refuses_a_role_it_is_not_for(demo, page, role)
     cred = demo["creds"].get(role)
     if cred is None:
         pytest.fail(f"the demo has no {role} login")
-    at = AppTest.from_file(str(APP.parent / "pages" / page), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(APP.parent / "views" / page), default_timeout=TIMEOUT)
     assert login(at, cred["username"], cred["password"]).ok
     assert not at.exception, at.exception
     assert any("不属于您的角色" in w.value for w in at.warning)

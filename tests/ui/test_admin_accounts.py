@@ -1,4 +1,4 @@
-"""AppTest of the 账号 tab of 系统管理 (dashboard/pages/admin.py over jizhen.users.admin): county staff
+"""AppTest of the 账号 tab of 系统管理 (dashboard/views/admin.py over jizhen.users.admin): county staff
 add a department account that can then log in (the gateway's own login) and lands on 转诊接收; bad
 input is refused in Chinese and writes nothing; the forms of an account carry its id in their keys
 and the version they showed (a stale one is refused); a county officer cannot disable their own
@@ -21,7 +21,7 @@ from tests.cases_fixtures import G01, build_world
 from tests.ui.dashboard_fixtures import APP
 from tests.ui.ui_fixtures import PASSWORD, ensure_user, fill_login_form, log_in
 
-PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "admin.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "admin.py")
 USERS: dict = {}
 
 

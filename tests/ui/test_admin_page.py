@@ -1,4 +1,4 @@
-"""AppTest for 系统管理 (dashboard/pages/admin.py): worker forms, roster import, boundary preview
+"""AppTest for 系统管理 (dashboard/views/admin.py): worker forms, roster import, boundary preview
 and confirmation, households outside every grid. Valid input is saved and audited; bad input is
 refused in Chinese and writes nothing; other roles get no forms (the services refuse them too:
 tests/integration/test_worker_admin.py). AppTest cannot upload, so the tests put the file where
@@ -22,7 +22,7 @@ from grid.models import AuditEntry, CommunityGrid, GridWorker, Household
 from tests.cases_fixtures import build_world
 from tests.ui.ui_fixtures import ensure_user, log_in
 
-PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "admin.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "admin.py")
 USERS: dict = {}
 
 
@@ -225,7 +225,7 @@ def test_english_mode(db):
     assert "Employment" in table.columns and "类型" not in table.columns
 
 
-AUDIT_PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "audit.py")
+AUDIT_PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "audit.py")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

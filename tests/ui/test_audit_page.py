@@ -14,7 +14,7 @@ from grid.db import make_engine, session_scope
 from tests.ui.dashboard_fixtures import make_demo_db
 from tests.ui.ui_fixtures import TIMEOUT, ensure_user, log_in
 
-PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "audit.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "audit.py")
 FULL_ID = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
 CLEAR_ID = "32132319500307012X"
 

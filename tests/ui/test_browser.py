@@ -115,11 +115,12 @@ def _log_in(page, port: int, username: str) -> None:
 def test_language_switch_on_the_landing_map(server):
     """语言 / Language on the landing map page: English switches the sidebar (the choices in it too)
     and the page title at the first click, 中文 switches them back. The first test on the module's
-    server on purpose: Streamlit runs the first script of a process as a page of the legacy
-    dashboard/pages/ folder, and a switch drawn before st.navigation got another widget key after
-    it, so that first click was dropped (the radio stayed on 中文); dashboard/app.py draws it after
-    st.navigation. The browser keeps a selection as the label it showed: dashboard/pages/map.py
-    sends the labels again in the new language (else they stayed Chinese, then emptied)."""
+    server on purpose: the first script run of a process once ran as a page of a legacy pages/
+    folder, and a switch drawn before st.navigation got another widget key after it, so that first
+    click was dropped (the radio stayed on 中文); dashboard/app.py draws it after st.navigation
+    (and the pages now live in dashboard/views/). The browser keeps a selection as the label it
+    showed: dashboard.state.keep_choices_on_language_change sends the labels again in the new
+    language (else they stayed Chinese, then emptied)."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:

@@ -15,7 +15,7 @@ from grid.db import make_engine, session_scope
 from grid.frames import households_frame, workers_frame
 from tests.conftest import DEMO_TODAY, chromium_path
 from tests.ui.test_browser import CHROMIUM_ARGS, _log_in, server  # noqa: F401 (fixture)
-from tests.ui.ui_fixtures import ensure_user
+from tests.ui.ui_fixtures import PASSWORD, ensure_user
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -59,6 +59,34 @@ def _open_visits_tab(page, port, hid):
     page.get_by_text(f"住户 {hid} ·").wait_for(timeout=60_000)
     page.get_by_role("tab", name="走访记录").click()
     page.get_by_text(f"情况说明：{TYPED_NOTES}").wait_for(timeout=30_000)
+
+
+def test_a_household_link_opened_first_after_a_start_goes_through_the_app(server):  # noqa: F811
+    """The first visit of this module's fresh server is a household link (a bookmark after a
+    restart): after the login it shows the household file inside the app, with the role's
+    navigation and the language switch. With the pages in a folder named pages/, Streamlit served
+    that folder as a legacy multipage app (its raw file list: app, admin, assign…), also on
+    reload, until someone opened the landing page."""
+    from playwright.sync_api import sync_playwright
+
+    port = server["port"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport=DESK, locale="zh-CN")
+            page.goto(f"http://127.0.0.1:{port}/household?hh=5", wait_until="domcontentloaded")
+            page.get_by_label("用户名").fill("b_leader", timeout=90_000)
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.get_by_role("heading", name="一户一档").wait_for(timeout=90_000)
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.get_by_role("radiogroup", name="语言 / Language").wait_for(timeout=30_000)
+            links = sidebar.get_by_role("link").all_inner_texts()
+            assert "网格地图" in links and "一户一档" in links, links
+            assert not {"app", "admin", "household"} & set(links), links
+            assert urlparse(page.url).path == "/household"
+        finally:
+            browser.close()
 
 
 def test_the_household_file_shows_a_visit_recorded_through_the_visit_form(server, assigned,  # noqa: F811

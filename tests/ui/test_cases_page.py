@@ -1,4 +1,4 @@
-"""AppTest tests for the 案件 page (dashboard/pages/case_desk.py)."""
+"""AppTest tests for the 案件 page (dashboard/views/case_desk.py)."""
 from __future__ import annotations
 
 import re
@@ -17,7 +17,7 @@ from grid.db import init_db, make_engine, session_scope
 from tests.cases_fixtures import AUDITOR, LEADER, SUP, build_world
 from tests.ui.ui_fixtures import ensure_user, log_in
 
-PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "case_desk.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "case_desk.py")
 TODAY = date(2025, 10, 20)
 USERS: dict = {}  # fixture actor -> the app_user logged in for it (filled by the db fixture)
 

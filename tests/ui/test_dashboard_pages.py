@@ -14,7 +14,7 @@ from tests.conftest import DEMO_TODAY
 from tests.ui.dashboard_fixtures import APP, make_demo_db
 from tests.ui.ui_fixtures import PASSWORD, ensure_user, fill_login_form, log_in
 
-PAGES = ["pages/map.py", "pages/assign.py", "pages/visit.py", "pages/leaders.py"]
+PAGES = ["views/map.py", "views/assign.py", "views/visit.py", "views/leaders.py"]
 ROLES = {"t_sup": "grid_supervisor", "t_leader": "township_leader", "t_auditor": "auditor"}
 
 
@@ -68,12 +68,12 @@ def test_every_page_renders_for_each_role(app, demo_url, page, who):
 
     as_user(app, demo_url, who).run()
     assert app.session_state[SESSION_KEY]["username"] == who
-    allowed = {f"pages/{p.file}" for p in pages_for(ROLES[who])}
+    allowed = {f"views/{p.file}" for p in pages_for(ROLES[who])}
     if page not in allowed:  # not in this role's navigation: the router does not serve it
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             app.switch_page(page)
         return
-    if page != "pages/map.py":
+    if page != "views/map.py":
         app.switch_page(page).run()
     _ok(app)
     assert app.title, "page has a title"
@@ -101,7 +101,7 @@ def test_map_panel_shows_grid_counts(app, demo_url):
 
 def test_leader_sees_all_grids_and_can_export(app, demo_url):
     as_user(app, demo_url, "t_leader").run()
-    app.switch_page("pages/leaders.py").run()
+    app.switch_page("views/leaders.py").run()
     _ok(app)
     table = app.dataframe[0].value
     assert len(table) == 12
@@ -111,7 +111,7 @@ def test_leader_sees_all_grids_and_can_export(app, demo_url):
 def test_assign_then_record_visit_updates_coverage_and_score(app, demo_url):
     engine = make_engine(demo_url)
     as_user(app, demo_url, "t_sup").run()
-    app.switch_page("pages/assign.py").run()
+    app.switch_page("views/assign.py").run()
     _ok(app)
     table = next(d for d in app.dataframe if "住户档案" in d.value.columns).value
     target_id = int(table["住户档案"].iloc[0].split("=")[1])
@@ -126,7 +126,7 @@ def test_assign_then_record_visit_updates_coverage_and_score(app, demo_url):
     _ok(app)
     assert any("已派给" in s.value and "1 户" in s.value for s in app.success)
 
-    app.switch_page("pages/visit.py").run()
+    app.switch_page("views/visit.py").run()
     _ok(app)
     with session_scope(engine) as s:
         a = s.exec(__import__("sqlmodel").select(VisitAssignment)
@@ -145,7 +145,7 @@ def test_assign_then_record_visit_updates_coverage_and_score(app, demo_url):
     after_score = float(latest_scores(engine, SYSTEM).set_index("household_id").loc[target_id, "score"])
     assert after_score > before_score
     # the map panel's coverage now counts the household
-    app.switch_page("pages/map.py").run()
+    app.switch_page("views/map.py").run()
     _ok(app)
     from dashboard import state
     from grid.access import Actor, Role
@@ -226,7 +226,7 @@ def test_leaders_headline_has_the_count_behind_each_share(app, demo_url):
     from grid.metrics import format_value, last_complete_month
 
     as_user(app, demo_url, "t_leader").run()
-    app.switch_page("pages/leaders.py").run()
+    app.switch_page("views/leaders.py").run()
     _ok(app)
     leader = Actor("t_leader", Role.TOWNSHIP_LEADER, None)
     res = state.leader_metrics(demo_url, leader, DEMO_TODAY, 6, last_complete_month(DEMO_TODAY))
@@ -246,7 +246,7 @@ def test_leaders_early_detection_in_plain_words_with_model_card(app, demo_url):
     from grid.replay import run_replay
 
     as_user(app, demo_url, "t_leader").run()
-    app.switch_page("pages/leaders.py").run()
+    app.switch_page("views/leaders.py").run()
     assert not [x for x in app.text if "漏报" in x.value]  # computed only when asked for
     app.toggle(key="leaders_early").set_value(True).run()
     _ok(app)

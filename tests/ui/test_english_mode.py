@@ -195,7 +195,7 @@ def _page(demo, role: str, page_file: str, lang: str) -> AppTest:
     dashboard.auth, is checked once in test_the_app_around_the_pages_in_english)."""
     from dashboard import state
 
-    at = AppTest.from_file(str(APP.parent / "pages" / page_file), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(APP.parent / "views" / page_file), default_timeout=TIMEOUT)
     log_in(at, demo["users"][role])
     at.session_state[state.LANG_KEY] = lang
     at.run()
@@ -282,7 +282,7 @@ def test_a_household_file_in_both_languages(demo, lang):
     hid = _household_with_history(demo)
     _with_an_assignment(demo, hid)
     at = _app(demo, "grid_supervisor", lang)
-    at.switch_page("pages/household.py")
+    at.switch_page("views/household.py")
     at.query_params["hh"] = str(hid)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -365,7 +365,7 @@ def test_the_admission_verdict_in_the_page_language(demo, lang):
 
     def preview():
         at = _app(demo, "county_staff", lang)
-        at.switch_page("pages/case_desk.py").run()
+        at.switch_page("views/case_desk.py").run()
         at.selectbox(key="cases_detail_id").set_value(cid).run()
         at.number_input(key=k("adm_income")).set_value(1200.0)
         at.number_input(key=k("adm_members")).set_value(3)
@@ -399,7 +399,7 @@ def test_a_refused_correction_says_why_in_english(demo):
 
     hid = _household_with_history(demo)
     at = _app(demo, "grid_supervisor", "en")
-    at.switch_page("pages/household.py")
+    at.switch_page("views/household.py")
     at.query_params["hh"] = str(hid)
     at.run()
     with demo["engine"].connect() as c:
@@ -525,7 +525,7 @@ def test_refused_account_and_reveal_in_the_page_language(demo, lang):
 
     hid = _household_with_history(demo)
     at = _app(demo, "grid_supervisor", lang)
-    at.switch_page("pages/household.py")
+    at.switch_page("views/household.py")
     at.query_params["hh"] = str(hid)
     at.run()
     key = f"hhfile_{hid}_card"
@@ -585,7 +585,7 @@ def test_risk_reasons_in_the_page_language(demo, lang):
     english = _english_reasons()
     want = "; ".join(english[r] for r in stored) if lang == "en" else "；".join(stored)
     at = _app(demo, "grid_supervisor", lang)
-    at.switch_page("pages/household.py")
+    at.switch_page("views/household.py")
     at.query_params["hh"] = str(hid)
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -69,7 +69,7 @@ def visit_page(visit_world, monkeypatch):
     monkeypatch.setenv("JIZHEN_TODAY", DEMO_TODAY.isoformat())
     at = AppTest.from_file(str(APP), default_timeout=120)
     log_in(at, visit_world["user"]).run()
-    at.switch_page("pages/visit.py").run()
+    at.switch_page("views/visit.py").run()
     assert not at.exception, [e.value for e in at.exception]
     yield at
     state._engine.clear()
@@ -203,7 +203,7 @@ def test_a_repeated_save_of_the_same_assignment_version_writes_nothing(visit_wor
 
 
 # ============================================================================ 救助案件
-CASE_PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "case_desk.py")
+CASE_PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "case_desk.py")
 TODAY = date(2025, 10, 20)
 
 

@@ -1,4 +1,4 @@
-"""一户一档 (dashboard/pages/household.py) through Streamlit AppTest, on SQLite and PostgreSQL:
+"""一户一档 (dashboard/views/household.py) through Streamlit AppTest, on SQLite and PostgreSQL:
 two households in a row (the form of one never carries into the other); a correction saved,
 audited, re-scored and shown; a stale correction refused; an out-of-scope id shows the same
 "not found" as a missing one; the search stays in the user's grids; appeals recorded and
@@ -49,7 +49,7 @@ def _open(world, user, hid=None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     log_in(at, world[user]).run()
     _ok(at)
-    at.switch_page("pages/household.py")
+    at.switch_page("views/household.py")
     if hid is not None:
         at.query_params["hh"] = str(hid)
     at.run()
@@ -256,7 +256,7 @@ def test_visits_with_their_observations_as_text(world):
 def test_the_case_detail_links_to_the_household_file(world):
     """The cases page's household card carries the link (dashboard.household_link)."""
     at = _open(world, "leader")
-    at.switch_page("pages/case_desk.py").run()
+    at.switch_page("views/case_desk.py").run()
     _ok(at)
     at.selectbox(key="cases_detail_id").set_value(world["case_id"]).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -19,7 +19,7 @@ from grid.models import AuditEntry, CommunityGrid, Household
 from tests.cases_fixtures import build_world
 from tests.ui.ui_fixtures import ensure_user, log_in
 
-PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "map.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "map.py")
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""AppTest of the officer's desk (dashboard/pages/case_desk.py) and the department's page
-(dashboard/pages/referrals.py): each form saves valid input with its audit entry, refuses bad
+"""AppTest of the officer's desk (dashboard/views/case_desk.py) and the department's page
+(dashboard/views/referrals.py): each form saves valid input with its audit entry, refuses bad
 input with a Chinese message and writes nothing, and a role that does not own the step is refused
 in the domain (cases.*), not only hidden."""
 from __future__ import annotations
@@ -27,8 +27,8 @@ from tests.cases_fixtures import LEADER, SUP, build_world
 from tests.officer_desk_fixtures import complete_checklist
 
 ROOT = Path(__file__).resolve().parents[2]
-DESK = str(ROOT / "dashboard" / "pages" / "case_desk.py")
-DEPT = str(ROOT / "dashboard" / "pages" / "referrals.py")
+DESK = str(ROOT / "dashboard" / "views" / "case_desk.py")
+DEPT = str(ROOT / "dashboard" / "views" / "referrals.py")
 TODAY = date(2026, 3, 10)
 PW = "Officerdesk2026x"
 IN_G01 = (118.6051, 33.7052)  # inside grid G01 (tests.cases_fixtures)
@@ -324,7 +324,7 @@ def test_supervisor_sees_no_admission_form_and_is_refused_in_the_domain(db):
 
 
 # --------------------------------------------------------------------------- the role × page matrix
-PAGES = sorted((ROOT / "dashboard" / "pages").glob("*.py"))
+PAGES = sorted((ROOT / "dashboard" / "views").glob("*.py"))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)

@@ -1,4 +1,4 @@
-"""AppTest for 监督管理 (dashboard/pages/oversight.py): every form saves and audits valid input,
+"""AppTest for 监督管理 (dashboard/views/oversight.py): every form saves and audits valid input,
 refuses bad input with a Chinese message and writes nothing; roles that do not own a step do not
 get its form (and the domain refuses them: tests/integration/test_oversight_services.py)."""
 from __future__ import annotations
@@ -21,7 +21,7 @@ from grid.models import AuditEntry
 from tests.cases_fixtures import LEADER, build_world, ident
 from tests.ui.ui_fixtures import ensure_user, log_in
 
-PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "oversight.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "oversight.py")
 TODAY = date(2025, 11, 20)
 PAID = date(2025, 10, 9)
 USERS: dict = {}

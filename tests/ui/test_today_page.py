@@ -182,7 +182,7 @@ def test_adhoc_visit_of_a_household_of_the_own_grid(world, monkeypatch, cleanup)
 
 def test_supervisor_sees_a_workers_route(world, monkeypatch, cleanup):
     at = _app(world, monkeypatch, world["sup"])
-    at.switch_page("pages/today.py").run()
+    at.switch_page("views/today.py").run()
     _ok(at)
     at.selectbox(key="today_worker").set_value(world["worker_id"]).run()
     _ok(at)

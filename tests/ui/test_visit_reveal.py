@@ -58,7 +58,7 @@ def visit_page(world, monkeypatch):
     def open_as(username: str) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=120)
         log_in(at, world["users"][username]).run()
-        at.switch_page("pages/visit.py").run()
+        at.switch_page("views/visit.py").run()
         assert not at.exception, [e.value for e in at.exception]
         return at
 
@@ -142,8 +142,8 @@ def test_auditor_has_no_visit_form(world, monkeypatch):
     at = AppTest.from_file(str(APP), default_timeout=120)
     log_in(at, world["users"]["v_auditor"]).run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/visit.py")
-    page = AppTest.from_file(str(APP.parent / "pages" / "visit.py"), default_timeout=120)
+        at.switch_page("views/visit.py")
+    page = AppTest.from_file(str(APP.parent / "views" / "visit.py"), default_timeout=120)
     log_in(page, world["users"]["v_auditor"]).run()
     assert not page.exception
     assert any("不属于您的角色" in w.value for w in page.warning)

@@ -41,7 +41,7 @@ def _app(engine, username="wl_sup") -> AppTest:
         s.expunge(user)
     at = AppTest.from_file(str(APP), default_timeout=120)
     log_in(at, user).run()
-    at.switch_page("pages/assign.py").run()
+    at.switch_page("views/assign.py").run()
     _ok(at)
     return at
 
@@ -188,7 +188,7 @@ def test_supervisor_sees_each_workers_route_on_the_map(world):
         assign_visits(session=s, actor=_sup(code), household_ids=ids[3:5], worker_id=w2,
                       due_on=DEMO_TODAY, today=DEMO_TODAY)
     at = _app(engine)
-    at.switch_page("pages/map.py").run()
+    at.switch_page("views/map.py").run()
     assert "网格员今日路线" in at.multiselect(key="map_layers").options
     assert "hotspots" not in at.multiselect(key="map_layers").value  # off by default for them
     assert at.multiselect(key="map_layers").value == ["visit_status", "cases"]

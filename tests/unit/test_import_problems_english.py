@@ -474,7 +474,7 @@ def test_bad_verification_batch(world, tmp_path):
     assert ("row 5, column B（核对事项）: “银行存款” is not a verification item of the chosen department "
             "(write the item's name as in the template, or its code: household_register, "
             "vehicles)") in lines, lines
-    # what the case desk shows (dashboard/pages/case_desk.py: exc.text(lang))
+    # what the case desk shows (dashboard/views/case_desk.py: exc.text(lang))
     en = exc.text("en").splitlines()
     assert en[0] == "公安.csv: 8 problems found; nothing was written."
     assert en[1:-1] == [p.line("行", "en") for p in exc.problems]

@@ -184,8 +184,8 @@ def test_small_aid_limit_is_the_cases_rule():
 
 # --------------------------------------------------------------------------- one definition
 OWN = ["grid/metrics.py", "grid/visit_status.py", "grid/assignments.py", "grid/risk_service.py", "grid/frames.py",
-       "grid/stats.py", "dashboard/state.py", "dashboard/maps.py", "dashboard/pages/map.py",
-       "dashboard/pages/leaders.py", "dashboard/pages/assign.py", "risk/coverage.py"]
+       "grid/stats.py", "dashboard/state.py", "dashboard/maps.py", "dashboard/views/map.py",
+       "dashboard/views/leaders.py", "dashboard/views/assign.py", "risk/coverage.py"]
 COPIED = [r'"red":\s*1\.0', r'"orange":\s*0\.6', r'"full_time":\s*(120|250)', r'"part_time":\s*(30|60)',
           r"OVERDUE_DAYS\s*=", r"500_00", r'HIGH_(RISK_)?LEVELS\s*=\s*\(']
 

@@ -7,7 +7,7 @@ from dashboard.navigation import PAGES, landing_page, pages_for
 from dashboard.texts import TEXTS
 from grid.access import Role
 
-PAGES_DIR = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
+PAGES_DIR = Path(__file__).resolve().parents[2] / "dashboard" / "views"
 
 
 def _names(role):

@@ -115,7 +115,7 @@ for p in route.planned:
         if records and st.button(tv("today.record", lang, order=p.order), key=f"today_go_{p.stop.key}",
                      width="stretch", on_click=_open_form, args=(p.stop.key,),
                      type="primary" if p.order == 1 else "secondary"):
-            st.switch_page("pages/visit.py")
+            st.switch_page("views/visit.py")
 
 if route.dropped:
     with st.expander(tv("today.dropped", lang, n=len(route.dropped))):
@@ -126,8 +126,8 @@ if route.dropped:
             st.caption(plain(d.reason))
             if records and st.button(tv("today.record_anyway", lang), key=f"today_go_{d.stop.key}",
                          on_click=_open_form, args=(d.stop.key,)):
-                st.switch_page("pages/visit.py")
+                st.switch_page("views/visit.py")
 
 if Role(actor.role) == Role.GRID_WORKER:
     if st.button(tv("today.adhoc", lang), key="today_adhoc", width="stretch", on_click=_open_adhoc):
-        st.switch_page("pages/visit.py")
+        st.switch_page("views/visit.py")

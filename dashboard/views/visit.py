@@ -196,7 +196,7 @@ if outcome:
 
 own_only = actor.role == Role.GRID_WORKER
 if own_only:
-    page_link("pages/today.py", tv("back_to_today", lang), icon="↩")
+    page_link("views/today.py", tv("back_to_today", lang), icon="↩")
 wanted = st.session_state.pop(OPEN_KEY, None)  # the stop chosen on 今日任务
 if own_only:
     mode = st.radio(tv("mode", lang), MODES, key=MODE_KEY, horizontal=True,

@@ -102,7 +102,7 @@ if code:
                              format_func=lambda i: label[i], key="map_household", placeholder=t("choose", lang))
     if household is not None:
         household_card(actor, household, lang, key="map_household")
-        # the household file (一户一档, dashboard/pages/household.py): the id is an integer
+        # the household file (一户一档, dashboard/views/household.py): the id is an integer
         st.markdown(f"[{t('map.household_link', lang)}](household?hh={int(household)})")
 
 # Households outside every grid (no grid on the map holds them): listed here for those who fix

@@ -75,6 +75,16 @@ def current_actor() -> Actor | None:
 
 
 _LANG_SEEN = "_jizhen_lang_seen"   # the language the last run of this session drew
+# The option of a selectbox that means "no filter" or "none" (全部, 不关联). Not None: a choice of
+# None cannot be given again after a language switch (keep_choices_on_language_change leaves None
+# alone, as uploads hold None), and the browser then sent back the old language's label as the
+# value. Read a choice with chosen().
+NO_CHOICE = "__none__"
+
+
+def chosen(value):
+    """A selectbox's value with NO_CHOICE read as None."""
+    return None if value == NO_CHOICE else value
 
 
 def keep_choices_on_language_change(lang_: str) -> None:

@@ -44,7 +44,7 @@ ROLE_VALUES = [r.value for r in HUMAN_ROLES]
 GRID_ROLE_VALUES = {r.value for r in GRID_ROLES}
 # the add form's fields and their empty values (set, not removed: the browser would send the old value back)
 ADD_FIELDS = {"ad_u_add_username": "", "ad_u_add_name": "", "ad_u_add_grids": [], "ad_u_add_scheme": "",
-              "ad_u_add_worker": None}
+              "ad_u_add_worker": state.NO_CHOICE}
 
 
 def _error(exc: Exception, lang: str) -> str:
@@ -132,7 +132,7 @@ def _submit_add_account() -> None:
     _write("account_add", ua.add_user,
            lambda u, lang_: ta("ad.u.added", lang_, user=plain(u.username), role=role_label(u.role, lang_)),
            username=username, password=password, role=role, display_name=ss.get("ad_u_add_name") or "",
-           worker_id=ss.get("ad_u_add_worker") if role == "grid_worker" else None,
+           worker_id=state.chosen(ss.get("ad_u_add_worker")) if role == "grid_worker" else None,
            **_account_fields(ss, "ad_u_add", role))
     if _succeeded("account_add"):
         if not typed:
@@ -174,7 +174,8 @@ def _submit_role(user_id: int, username: str, version: int) -> None:
 
 def _submit_link(user_id: int, username: str, version: int) -> None:
     _write("account", ua.set_worker, lambda u, lang_: ta("ad.u.link_done", lang_, user=plain(u.username)),
-           username=username, worker_id=st.session_state.get(f"ad_u_{user_id}_worker"), expected_version=version)
+           username=username, worker_id=state.chosen(st.session_state.get(f"ad_u_{user_id}_worker")),
+           expected_version=version)
 
 
 def _show_new_password(where: str, lang: str) -> None:
@@ -327,7 +328,7 @@ with tab_acc:
         return scheme_label(value, lang) if value else ta("ad.u.pick_scheme", lang)
 
     def _worker_name(wid) -> str:
-        if wid is None:
+        if state.chosen(wid) is None:
             return ta("ad.u.no_worker", lang)
         w = workers.get(wid)
         return f"{w['name']} · {w['grid_code']} · #{wid}" if w else f"#{wid}"
@@ -359,7 +360,7 @@ with tab_acc:
         if new_role in GRID_ROLE_VALUES:
             picked = st.multiselect(ta("ad.u.grids", lang), codes, key="ad_u_add_grids")
             if new_role == "grid_worker":
-                options = [None] + [i for i, w in workers.items() if not picked or w["grid_code"] in picked]
+                options = [state.NO_CHOICE] + [i for i, w in workers.items() if not picked or w["grid_code"] in picked]
                 st.selectbox(ta("ad.u.worker", lang), options, format_func=_worker_name, key="ad_u_add_worker")
         if new_role == "department":
             st.selectbox(ta("ad.u.scheme", lang), [""] + [s.value for s in ReferralScheme],
@@ -426,9 +427,10 @@ with tab_acc:
             with right.container(border=True):
                 st.markdown(f"**{ta('ad.u.link', lang)}**")
                 mine = set(acc["grid_codes"].split(","))
-                options = [None] + [i for i, w in workers.items() if w["grid_code"] in mine]
+                options = [state.NO_CHOICE] + [i for i, w in workers.items() if w["grid_code"] in mine]
                 if acc["worker_id"] is not None and acc["worker_id"] not in options:
                     options.append(acc["worker_id"])
                 st.selectbox(ta("ad.u.worker", lang), options, format_func=_worker_name,
-                             index=options.index(acc["worker_id"]), key=f"ad_u_{uid}_worker")
+                             index=options.index(state.NO_CHOICE if acc["worker_id"] is None else acc["worker_id"]),
+                             key=f"ad_u_{uid}_worker")
                 st.button(ta("ad.u.link_btn", lang), key=f"ad_u_{uid}_link_go", on_click=_submit_link, args=bind)

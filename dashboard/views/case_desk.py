@@ -249,16 +249,16 @@ with tab_list:
     c1, c2, c3, c4 = st.columns(4)
     statuses = c1.multiselect(tc("filter.status", lang), [x.value for x in STATUS_LABELS],
                               format_func=lambda s: status_label(s, lang), key="cases_f_status", placeholder=t("choose_many", lang))
-    category = c2.selectbox(tc("filter.category", lang), [None, *(x.value for x in CATEGORY_LABELS)],
-                            format_func=lambda c: tc("filter.all", lang) if c is None else category_label(c, lang),
+    category = c2.selectbox(tc("filter.category", lang), [state.NO_CHOICE, *(x.value for x in CATEGORY_LABELS)],
+                            format_func=lambda c: tc("filter.all", lang) if c == state.NO_CHOICE else category_label(c, lang),
                             key="cases_f_category", placeholder=t("choose", lang))
-    channel = c3.selectbox(tc("filter.channel", lang), [None, *(x.value for x in CHANNEL_LABELS)],
-                           format_func=lambda c: tc("filter.all", lang) if c is None else channel_label(c, lang),
+    channel = c3.selectbox(tc("filter.channel", lang), [state.NO_CHOICE, *(x.value for x in CHANNEL_LABELS)],
+                           format_func=lambda c: tc("filter.all", lang) if c == state.NO_CHOICE else channel_label(c, lang),
                            key="cases_f_channel", placeholder=t("choose", lang))
     deadlines = c4.multiselect(tc("filter.deadline", lang), list(desk.DEADLINE_FILTERS),
                                format_func=lambda k: tc(f"deadline.{k}", lang), key="cases_f_deadline", placeholder=t("choose_many", lang))
     rows = read(svc.list_cases, today=day, status=[str(s) for s in statuses] or None,
-                category=category and str(category), channel=channel and str(channel))
+                category=state.chosen(category), channel=state.chosen(channel))
     rows = desk.deadline_filter(rows, deadlines)
     st.session_state["cases_listed_ids"] = [r["id"] for r in rows]
     st.caption(tc("count", lang, n=len(rows), overdue=desk.overdue_count(rows)))

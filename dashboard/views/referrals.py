@@ -65,12 +65,12 @@ if actor.role == "department":
     st.caption(tc("dept.scope", lang, dept=department_label(dept, lang),
                   scheme=scheme_name(actor.scheme, lang)))
 
-status = st.selectbox(tc("dept.filter", lang), [None, *(s.value for s in ReferralStatus)],
-                      format_func=lambda v: tc("filter.all", lang) if v is None else referral_status_label(v, lang),
+status = st.selectbox(tc("dept.filter", lang), [state.NO_CHOICE, *(s.value for s in ReferralStatus)],
+                      format_func=lambda v: tc("filter.all", lang) if v == state.NO_CHOICE else referral_status_label(v, lang),
                       key="dept_status", placeholder=t("choose", lang))
 try:
     with session_scope(state.engine()) as s:
-        rows = department_referrals(session=s, actor=actor, status=status)
+        rows = department_referrals(session=s, actor=actor, status=state.chosen(status))
 except AccessDenied as exc:
     st.error(tc("err.denied", lang, msg=plain(error_text(exc, lang))))
     st.stop()

@@ -196,6 +196,9 @@ def test_language_switch_keeps_the_case_desk_filters(server):
             expect(en_category.get_by_role("combobox")).to_have_value("accidental injury", timeout=30_000)
             page.get_by_test_id("stMultiSelect").filter(has_text="Status").first.get_by_text(
                 "accepted", exact=True).wait_for(timeout=30_000)
+            # a filter left on 全部 reads All (its "all" option is a code too, not None)
+            channel = page.get_by_test_id("stSelectbox").filter(has_text="Channel").first
+            expect(channel.get_by_role("combobox")).to_have_value("All", timeout=30_000)
 
             switch.locator("label").filter(has_text="中文").click()
             expect(category.get_by_role("combobox")).to_have_value("突发意外伤害", timeout=30_000)

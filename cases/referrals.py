@@ -267,7 +267,9 @@ def admit(*, session: Session, actor: Actor, case_id: int, on_day: date, verifie
         verification.require_complete(session, case.id)  # raises, naming the missing items
     decision = rules.assess_admission(facts)
     if not decision.eligible:
-        raise DomainError(f"不符合纳入条件：{decision.reason}", "not eligible for admission",
+        raise DomainError(f"不符合纳入条件：{decision.reason}",
+                          f"not eligible for admission: {decision.reason_en}" if decision.reason_en
+                          else "not eligible for admission",
                           code="not_eligible", decision=asdict(decision))
     with admitting():
         transition(session=session, actor=actor, case_id=case.id, name="admit", on_day=on_day,

@@ -248,6 +248,10 @@ def test_admission_single_person_rule(world):
                       family_income_yuan=1800, members=2, dependent_severe_member=False,
                       member_can_register_alone=None, no_labour_no_income_no_supporter=False)
         assert e.value.code == "not_eligible"
+        # the refusal gives the rule's verdict in each language
+        verdict = e.value.details["decision"]
+        assert e.value.zh == f"不符合纳入条件：{verdict['reason']}"
+        assert e.value.en == f"not eligible for admission: {verdict['reason_en']}" and verdict["reason_en"]
 
 
 def test_household_timeline(world):

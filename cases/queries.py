@@ -226,7 +226,9 @@ def household_timeline(*, session: Session, actor: Actor, household_id: int) -> 
                                                                         r.department)}),
                           "detail_src": [("referral.detail_reason", {"status": status_word, "reason": r.reason})
                                          if r.reason else ("referral.detail", {"status": status_word})]})
-        spot_labels = {"pending": "待核查", "ok": "核查无误", "problem": "发现问题"}
+        from cases.vocabulary import SPOT_CHECK_RESULTS
+
+        spot_labels = {code: zh for code, (zh, _en) in SPOT_CHECK_RESULTS.items()}
         for s in session.exec(select(SpotCheck).where(SpotCheck.case_id.in_(case_ids))).all():
             result_word = Word("spot_result", s.result, spot_labels.get(s.result, s.result))
             items.append({"on": s.checked_on or s.drawn_on, "kind": "spot_check",

@@ -118,6 +118,11 @@ class ReferralStatus(str, Enum):
     done = "done"
 
 
+# A spot check's result (双随机抽查): code -> (Chinese, English). Read by the oversight page, its
+# export and the household file's timeline.
+SPOT_CHECK_RESULTS = {"pending": ("待抽查", "pending"), "ok": ("无误", "no problem"),
+                      "problem": ("发现问题", "problem found")}
+
 REFERRAL_STATUS_LABELS = {
     ReferralStatus.sent: "已转出",
     ReferralStatus.accepted: "对方已接收",

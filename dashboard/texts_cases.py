@@ -253,6 +253,14 @@ def channel_label(code: str, lang: str) -> str:
     return CHANNEL_LABELS[code] if lang == "zh" else _EN_CHANNEL.get(code, code)  # type: ignore[index]
 
 
+def spot_result_label(code: str, lang: str) -> str:
+    """A spot check's result (cases.vocabulary.SPOT_CHECK_RESULTS) in `lang`; an unknown one as stored."""
+    from cases.vocabulary import SPOT_CHECK_RESULTS
+
+    zh, en = SPOT_CHECK_RESULTS.get(code, (code, code))
+    return zh if lang == "zh" else en
+
+
 def referral_status_label(code: str, lang: str) -> str:
     return REFERRAL_STATUS_LABELS[code] if lang == "zh" else code  # type: ignore[index]
 

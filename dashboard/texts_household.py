@@ -112,7 +112,6 @@ _EN = {
              "assignment": "assignment", "appeal": "appeal"},
     "assignment": {"open": "to visit", "done": "visited", "cancelled": "cancelled"},
     "appeal_status": {"open": "pending"},
-    "spot_result": {"pending": "to check", "ok": "checked, no finding", "problem": "problem found"},
 }
 
 
@@ -148,7 +147,7 @@ def timeline_word(table: str, code, zh: str, lang: str = "zh") -> str:
         "scheme": lambda c: texts_cases.scheme_name(c, lang),
         "department": lambda c: texts_cases.department_label(c, lang),
         "referral_status": lambda c: texts_cases.referral_status_label(c, lang),
-        "spot_result": lambda c: vocab("spot_result", c, zh, lang),
+        "spot_result": lambda c: texts_cases.spot_result_label(c, lang),
     }
     render = words.get(table)
     return zh if render is None or code is None else render(code)

@@ -14,6 +14,7 @@ from cases import desk, funds, intake, oversight
 from cases.rules import DomainError
 from dashboard import exports, state
 from dashboard.texts_admin import disclosure_headers, headers, labelled, ta
+from dashboard.texts_cases import spot_result_label
 from dashboard.plain_text import plain
 from dashboard.texts import error_text
 from dashboard.page_writes import PageWrites
@@ -119,7 +120,7 @@ with tab_spot:
         st.info(ta("ov.none_drawn", lang))
     else:
         df = pd.DataFrame(spots)
-        df["result"] = [oversight.SPOT_CHECK_RESULTS[r][0 if lang == "zh" else 1] for r in df["result"]]
+        df["result"] = [spot_result_label(r, lang) for r in df["result"]]
         st.dataframe(labelled(mask_frame(df, actor), ["month", "seed", "grid_code", "case_no", "person_name",
                                                       "inspector", "drawn_on", "result", "result_note",
                                                       "checked_on"], lang),
@@ -133,7 +134,7 @@ with tab_spot:
             shown = by_id[sc_id]
             with st.form(f"ov_spot_form_{sc_id}"):
                 st.selectbox(ta("ov.result", lang), ["ok", "problem"], key=f"ov_spot_{sc_id}_result",
-                             format_func=lambda r: oversight.SPOT_CHECK_RESULTS[r][0 if lang == "zh" else 1])
+                             format_func=lambda r: spot_result_label(r, lang))
                 st.text_input(ta("ov.note", lang), key=f"ov_spot_{sc_id}_note", max_chars=500)
                 st.date_input(ta("ov.checked_on", lang), value=day, max_value=day, key=f"ov_spot_{sc_id}_day")
                 st.form_submit_button(ta("ov.save", lang), on_click=_submit_spot,

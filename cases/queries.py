@@ -177,69 +177,54 @@ def household_timeline(*, session: Session, actor: Actor, household_id: int) -> 
     if hh is None:
         raise DomainError(f"户{household_id}不存在", f"household {household_id} not found", code="not_found")
     check_scope(actor, household_grid(session, hh))
-    from grid.household_file import Word   # the timeline's vocabulary words (rendered per language)
+    from grid.household_file import Word, timeline_text   # one zh/en template table
 
     items: list[dict] = []
+
+    def add(on, kind: str, title_src, detail_src: list, **extra) -> None:
+        """One item: its codes (title_src, detail_src) and its Chinese text made from them."""
+        items.append({"on": on, "kind": kind, "title": timeline_text(title_src),
+                      "detail": timeline_text(detail_src), "title_src": title_src,
+                      "detail_src": detail_src, **extra})
+
     for v in session.exec(select(Visit).where(Visit.household_id == household_id)).all():
         codes = [f for f in VISIT_FLAG_LABELS if getattr(v, f)]
-        flags = [VISIT_FLAG_LABELS[f] for f in codes]
-        flag_word = Word("flags", tuple(codes), "、".join(flags))
-        items.append({"on": v.visited_on, "kind": "visit", "title": "入户走访",
-                      "detail": ("发现：" + "、".join(flags)) if flags else "未见异常",
-                      "title_src": ("visit", {}),
-                      "detail_src": [("visit.found", {"flags": flag_word}) if flags
-                                     else ("visit.nothing", {})]})
-        if flags:
-            items.append({"on": v.visited_on, "kind": "risk_flag", "title": "风险信号",
-                          "detail": "、".join(flags), "title_src": ("risk_flag", {}),
-                          "detail_src": [("risk_flag.detail", {"flags": flag_word})]})
+        flags = Word("flags", tuple(codes), "、".join(VISIT_FLAG_LABELS[f] for f in codes))
+        add(v.visited_on, "visit", ("visit", {}),
+            [("visit.found", {"flags": flags}) if codes else ("visit.nothing", {})])
+        if codes:
+            add(v.visited_on, "risk_flag", ("risk_flag", {}), [("risk_flag.detail", {"flags": flags})])
     cases = session.exec(select(Case).where(Case.household_id == household_id)).all()
     case_ids = [c.id for c in cases]
     by_id = {c.id: c for c in cases}
     if case_ids:
         for e in session.exec(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids))).all():
             c = by_id[e.case_id]
-            kind = "case" if e.transition == "report" else "decision"
-            status = STATUS_LABELS[Status(e.to_status)]
-            items.append({"on": e.on_day, "kind": kind,
-                          "title": f"{c.case_no} {status}",
-                          "detail": e.reason, "case_id": c.id,
-                          "title_src": ("case", {"case_no": c.case_no,
-                                                 "status": Word("case_status", Status(e.to_status).value, status)}),
-                          "detail_src": _event_reason_src(c, e, Word)})
+            status = Status(e.to_status)
+            add(e.on_day, "case" if e.transition == "report" else "decision",
+                ("case", {"case_no": c.case_no,
+                          "status": Word("case_status", status.value, STATUS_LABELS[status])}),
+                _event_reason_src(c, e, Word), case_id=c.id)
         for p in session.exec(select(Payment).where(Payment.case_id.in_(case_ids))).all():
-            amount = f"{p.amount_fen / 100:.2f}"
-            items.append({"on": p.paid_on, "kind": "payment",
-                          "title": f"{by_id[p.case_id].case_no} 发放{amount}元",
-                          "detail": "先救助、后办理" if p.aid_first else "", "case_id": p.case_id,
-                          "title_src": ("payment", {"case_no": by_id[p.case_id].case_no, "amount": amount}),
-                          "detail_src": [("payment.aid_first", {})] if p.aid_first else []})
+            add(p.paid_on, "payment",
+                ("payment", {"case_no": by_id[p.case_id].case_no, "amount": f"{p.amount_fen / 100:.2f}"}),
+                [("payment.aid_first", {})] if p.aid_first else [], case_id=p.case_id)
         for r in session.exec(select(Referral).where(Referral.case_id.in_(case_ids))).all():
-            scheme_zh = REFERRAL_SCHEMES[ReferralScheme(r.scheme)][0]
-            status_zh = rules.REFERRAL_STATUS_LABELS[ReferralStatus(r.status)]
-            status_word = Word("referral_status", ReferralStatus(r.status).value, status_zh)
-            items.append({"on": r.sent_on, "kind": "referral",
-                          "title": f"转诊：{scheme_zh}（{r.department}）",
-                          "detail": status_zh + (f"：{r.reason}" if r.reason else ""), "case_id": r.case_id,
-                          "title_src": ("referral", {"scheme": Word("scheme", ReferralScheme(r.scheme).value, scheme_zh),
-                                                     "department": Word("department", r.department,
-                                                                        r.department)}),
-                          "detail_src": [("referral.detail_reason", {"status": status_word, "reason": r.reason})
-                                         if r.reason else ("referral.detail", {"status": status_word})]})
+            scheme, status = ReferralScheme(r.scheme), ReferralStatus(r.status)
+            status_word = Word("referral_status", status.value, rules.REFERRAL_STATUS_LABELS[status])
+            add(r.sent_on, "referral",
+                ("referral", {"scheme": Word("scheme", scheme.value, REFERRAL_SCHEMES[scheme][0]),
+                              "department": Word("department", r.department, r.department)}),
+                [("referral.detail_reason", {"status": status_word, "reason": r.reason}) if r.reason
+                 else ("referral.detail", {"status": status_word})], case_id=r.case_id)
         from cases.vocabulary import SPOT_CHECK_RESULTS
 
-        spot_labels = {code: zh for code, (zh, _en) in SPOT_CHECK_RESULTS.items()}
         for s in session.exec(select(SpotCheck).where(SpotCheck.case_id.in_(case_ids))).all():
-            result_word = Word("spot_result", s.result, spot_labels.get(s.result, s.result))
-            items.append({"on": s.checked_on or s.drawn_on, "kind": "spot_check",
-                          "title": f"抽查（{s.month}，抽查人{s.inspector}）",
-                          "detail": spot_labels.get(s.result, s.result)
-                          + (f"：{s.result_note}" if s.result_note else ""),
-                          "case_id": s.case_id,
-                          "title_src": ("spot_check", {"month": s.month, "inspector": s.inspector}),
-                          "detail_src": [("spot_check.detail_note", {"result": result_word,
-                                                                     "note": s.result_note})
-                                         if s.result_note else ("spot_check.detail", {"result": result_word})]})
+            result = Word("spot_result", s.result, SPOT_CHECK_RESULTS.get(s.result, (s.result,))[0])
+            add(s.checked_on or s.drawn_on, "spot_check",
+                ("spot_check", {"month": s.month, "inspector": s.inspector}),
+                [("spot_check.detail_note", {"result": result, "note": s.result_note}) if s.result_note
+                 else ("spot_check.detail", {"result": result})], case_id=s.case_id)
     order = {"visit": 0, "risk_flag": 1, "case": 2, "decision": 3, "payment": 4, "referral": 5,
              "spot_check": 6}
     items.sort(key=lambda x: (x["on"], order[x["kind"]]))
